@@ -1,0 +1,28 @@
+//! crmsheet: generate, validate and merge the customer-register workbooks of a
+//! sales team.
+//!
+//! The data flows one way: a template definition ([`template`]) drives the
+//! generated workbook ([`write`]); filled files are read ([`read`]) into rows keyed
+//! by field, checked by [`rules`] into findings, and reported ([`report`]) or
+//! merged into the master register ([`cmd::merge`]).
+
+pub mod cli;
+pub mod cmd;
+pub mod lang;
+pub mod read;
+pub mod report;
+pub mod rules;
+pub mod template;
+pub mod text;
+pub mod write;
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: done, nothing that fails.
+    Clean = 0,
+    /// 1: findings that fail the check (or merge refused because of them).
+    Findings = 1,
+    /// 2: usage error or an input that could not be read.
+    Failed = 2,
+}

@@ -1,0 +1,163 @@
+//! Reading filled workbooks and CSV files into rows keyed by field.
+//!
+//! One reader serves validate and merge. It finds the entry and update sheets (by
+//! name in either language, else by headers), finds the header row among the first
+//! ten, maps each column to a schema field, and streams the data rows to a
+//! [`RowSink`] one at a time, so that memory does not grow with the sheet.
+//!
+//! This file holds the types the rest of crmsheet relies on; the format readers
+//! live in the submodules.
+
+use crate::lang::Lang;
+use crate::template::SheetKind;
+use chrono::NaiveDateTime;
+
+/// A cell value as read, before any rule looks at it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text as typed (not yet trimmed or normalised).
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A date-typed cell, already converted from its epoch (1900, 1904, ODS).
+    DateTime(NaiveDateTime),
+    /// A formula error value such as `#N/A`.
+    Error(String),
+}
+
+/// A non-empty cell of a data row that belongs to a schema field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCell {
+    /// 0-based column index in the sheet (A = 0).
+    pub col: u32,
+    pub value: Value,
+}
+
+/// One data row: a slot per field of the sheet's schema, in schema order.
+/// A slot is `None` when the column is missing or the cell is empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based row number as a spreadsheet shows it (line N of a CSV is row N).
+    pub row: u32,
+    pub cells: Vec<Option<FieldCell>>,
+}
+
+/// How a data sheet of a file is laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetLayout {
+    pub kind: SheetKind,
+    /// The sheet's name in the file; for CSV, the template's sheet name in the
+    /// language of the file's headers.
+    pub name: String,
+    /// The language most of the headers are written in.
+    pub lang: Lang,
+    /// 1-based row number of the header row.
+    pub header_row: u32,
+    /// Per schema field (schema order): the 0-based column holding it, or `None`
+    /// when the header is absent. Where a header appears twice, the first wins.
+    pub columns: Vec<Option<u32>>,
+    /// Header cells naming no schema field: (0-based column, header text).
+    pub unknown: Vec<(u32, String)>,
+    /// Second and later occurrences of a header: (0-based column, field index).
+    pub duplicates: Vec<(u32, usize)>,
+}
+
+/// Receives a file's sheets and rows as they are read.
+pub trait RowSink {
+    /// A data sheet was found; its rows follow.
+    fn sheet(&mut self, layout: &SheetLayout);
+    /// A data row with at least one non-empty schema cell (blank rows are skipped).
+    fn row(&mut self, layout: &SheetLayout, row: Row);
+}
+
+/// The file formats crmsheet reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xlsm,
+    Xls,
+    Xlsb,
+    Ods,
+    Csv,
+}
+
+/// A data sheet that was read, for the report's file summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetSummary {
+    pub kind: SheetKind,
+    pub name: String,
+    pub header_row: u32,
+    /// Data rows passed to the sink.
+    pub rows: u64,
+}
+
+/// Where the template version of a workbook came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stamp {
+    /// The `version` row of the hidden `_meta` sheet.
+    Meta(String),
+    /// The `TemplateVersion` custom document property (used only without `_meta`).
+    Property(String),
+    /// A workbook with neither.
+    Missing,
+    /// CSV files carry no stamp.
+    NotApplicable,
+}
+
+impl Stamp {
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            Stamp::Meta(v) | Stamp::Property(v) => Some(v),
+            Stamp::Missing | Stamp::NotApplicable => None,
+        }
+    }
+}
+
+/// What reading a file found besides its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRead {
+    pub format: Format,
+    pub stamp: Stamp,
+    /// Data sheets found, entry first.
+    pub sheets: Vec<SheetSummary>,
+    /// Data sheets the file should have but does not (for a CSV: both, when its
+    /// headers match neither sheet).
+    pub missing_sheets: Vec<SheetKind>,
+}
+
+/// Why a file could not be read at all: the cause of a `file-unreadable` finding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("file not found")]
+    NotFound,
+    #[error("cannot open the file: {0}")]
+    Io(String),
+    #[error(
+        "the file is password-protected (encrypted); save it without a password and try again"
+    )]
+    Encrypted,
+    #[error("not a spreadsheet (expected xlsx, xlsm, xls, xlsb, ods or csv)")]
+    NotSpreadsheet,
+    #[error("the file is damaged or incomplete: {0}")]
+    Corrupt(String),
+    #[error("the file is too large to check safely: {0}")]
+    TooLarge(String),
+}
+
+/// `A1` address of a 1-based row and 0-based column.
+///
+/// ```
+/// assert_eq!(crmsheet::read::a1(7, 4), "E7");
+/// assert_eq!(crmsheet::read::a1(1048576, 16383), "XFD1048576");
+/// ```
+pub fn a1(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row)
+}

@@ -1,0 +1,1 @@
+//! Reports: text, JSON, CSV and the annotated workbook.

@@ -1,0 +1,3 @@
+//! Workbook writing shared by generate, annotate and merge.
+
+pub mod output;

@@ -1,0 +1,117 @@
+//! Writing an output file without losing anything: refuse an existing file unless
+//! forced, write to a temporary file beside the target, then rename it into place.
+//! A crash or a kill mid-write leaves the previous file as it was.
+
+use anyhow::{bail, Context, Result};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// Fails unless `path` is free or `force` is set. Called before any work starts so
+/// that a long run does not end in a refusal.
+///
+/// # Errors
+/// `path` exists (or is a folder) and `force` is not set.
+pub fn ensure_writable(path: &Path, force: bool) -> Result<()> {
+    if path.is_dir() {
+        bail!("{}: is a folder, not a file", path.display());
+    }
+    if path.exists() && !force {
+        bail!(
+            "{}: already exists; use --force to overwrite it",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `OUT.bak` beside `OUT`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".bak");
+    path.with_file_name(name)
+}
+
+/// Writes `path` through `write`, which receives a temporary path in the same
+/// folder; then renames it into place. With `keep_backup`, a file being replaced is
+/// first copied to `OUT.bak`.
+///
+/// # Errors
+/// The target exists without `force`, the folder is read-only or full, `write`
+/// fails, or the target is locked (open in Excel on Windows). In every case the
+/// temporary file is removed and the old target is untouched.
+pub fn write_atomically(
+    path: &Path,
+    force: bool,
+    keep_backup: bool,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    ensure_writable(path, force)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{stem}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| describe_io(&dir, e, "cannot create a file in this folder"))?;
+    // The writer opens the path itself; the handle only reserves the name and
+    // removes the file again if anything below fails.
+    write(temp.path()).with_context(|| format!("{}: could not be written", path.display()))?;
+    if keep_backup && path.exists() {
+        std::fs::copy(path, backup_path(path))
+            .map_err(|e| describe_io(path, e, "cannot keep a backup copy"))?;
+    }
+    temp.persist(path)
+        .map_err(|e| describe_io(path, e.error, "cannot replace the file"))?;
+    Ok(())
+}
+
+/// A one-line explanation of an I/O failure on `path`.
+pub fn describe_io(path: &Path, error: std::io::Error, doing: &str) -> anyhow::Error {
+    let cause = match error.kind() {
+        ErrorKind::PermissionDenied => {
+            "permission denied (read-only folder, or the file is open in another program such as Excel)"
+                .to_string()
+        }
+        ErrorKind::StorageFull => "the disk is full".to_string(),
+        ErrorKind::NotFound => "the folder does not exist".to_string(),
+        _ => error.to_string(),
+    };
+    anyhow::anyhow!("{}: {doing}: {cause}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_existing_without_force_and_keeps_backup_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        write_atomically(&out, false, false, |p| Ok(std::fs::write(p, "one")?)).unwrap();
+        let err = write_atomically(&out, false, false, |p| Ok(std::fs::write(p, "two")?));
+        assert!(err.unwrap_err().to_string().contains("--force"));
+        write_atomically(&out, true, true, |p| Ok(std::fs::write(p, "two")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "two");
+        assert_eq!(std::fs::read_to_string(backup_path(&out)).unwrap(), "one");
+    }
+
+    #[test]
+    fn failed_write_leaves_old_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        std::fs::write(&out, "old").unwrap();
+        let err = write_atomically(&out, true, false, |p| {
+            std::fs::write(p, "half")?;
+            anyhow::bail!("crash")
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
