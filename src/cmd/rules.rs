@@ -46,7 +46,11 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
     };
     match format {
         TableFormat::Markdown => {
-            writeln!(out, "| {} | {} | {} | {} |", heads[0], heads[1], heads[2], heads[3])?;
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                heads[0], heads[1], heads[2], heads[3]
+            )?;
             writeln!(out, "|---|---|---|---|")?;
             for code in Code::ALL {
                 writeln!(
@@ -60,7 +64,11 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
             }
         }
         TableFormat::Text => {
-            let width = Code::ALL.iter().map(|c| c.as_str().len()).max().unwrap_or(0);
+            let width = Code::ALL
+                .iter()
+                .map(|c| c.as_str().len())
+                .max()
+                .unwrap_or(0);
             writeln!(
                 out,
                 "{:<width$}  {:<8}  {:<10}  {}",

@@ -340,6 +340,20 @@ impl<'t> Validation<'t> {
         &self.options
     }
 
+    /// Reads one file and checks its rows. Call it for the master first, then for
+    /// the inputs in argument order: the order decides which of two rows is
+    /// "the first".
+    ///
+    /// # Errors
+    /// The file could not be read; the run records a `file-unreadable` finding for
+    /// it (the caller prints `crmsheet: PATH: cause`) and goes on.
+    pub fn check_file(&mut self, path: &Path) -> Result<(), ReadError> {
+        let template = self.template;
+        let mut checker = self.begin_file(path);
+        let result = crate::read::read_file(path, template, &mut checker);
+        checker.end(result)
+    }
+
     /// Starts a file for a caller that drives the reader itself (to pass the rows
     /// on to something else as well): feed the returned [`FileChecker`] to the
     /// reader as its [`RowSink`], then hand the reader's result to
@@ -987,14 +1001,19 @@ impl FileChecker<'_, '_> {
                 } else if read.stamp == Stamp::Missing && read.format != Format::Csv {
                     out.push(structure::template_unknown(&place, lang));
                 }
-                if read.format == Format::Csv && !read.missing_sheets.is_empty() {
-                    let name = |kind: SheetKind| template.sheet(kind).name.get(lang).to_string();
-                    out.push(structure::unrecognised_csv(
-                        &place,
-                        &name(SheetKind::Entry),
-                        &name(SheetKind::Update),
-                        lang,
-                    ));
+                // A CSV holds one sheet: it misses something only when it is
+                // neither of them.
+                if read.format == Format::Csv {
+                    if read.sheets.is_empty() {
+                        let name =
+                            |kind: SheetKind| template.sheet(kind).name.get(lang).to_string();
+                        out.push(structure::unrecognised_csv(
+                            &place,
+                            &name(SheetKind::Entry),
+                            &name(SheetKind::Update),
+                            lang,
+                        ));
+                    }
                 } else {
                     for &kind in &read.missing_sheets {
                         let place = Place {

@@ -132,7 +132,10 @@ impl Sheet {
     /// The header of a field, as the template writes it.
     pub fn header_of(kind: SheetKind, key: &str) -> String {
         let t = Template::builtin();
-        t.sheet(kind).field(key).expect("field").display_header(Lang::Zh)
+        t.sheet(kind)
+            .field(key)
+            .expect("field")
+            .display_header(Lang::Zh)
     }
 
     pub fn drop_column(&mut self, key: &str, kind: SheetKind) {
@@ -204,7 +207,10 @@ impl Book {
         let date = Format::new().set_num_format("yyyy-mm-dd");
         let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         let t = Template::builtin();
-        for (kind, sheet) in [(SheetKind::Entry, &self.entry), (SheetKind::Update, &self.update)] {
+        for (kind, sheet) in [
+            (SheetKind::Entry, &self.entry),
+            (SheetKind::Update, &self.update),
+        ] {
             let Some(sheet) = sheet else { continue };
             let def = t.sheet(kind);
             let ws = wb.add_worksheet();
@@ -259,7 +265,8 @@ impl Book {
             ws.set_hidden(true);
         }
         if let Some(version) = &self.property_version {
-            let props = DocProperties::new().set_custom_property("TemplateVersion", version.as_str());
+            let props =
+                DocProperties::new().set_custom_property("TemplateVersion", version.as_str());
             wb.set_properties(&props);
         }
         wb.save(&path).expect("save workbook");
@@ -337,7 +344,10 @@ impl Run {
     }
 
     pub fn findings(&self) -> Vec<Value> {
-        self.json["findings"].as_array().cloned().unwrap_or_default()
+        self.json["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The findings of one rule.
@@ -366,8 +376,12 @@ pub fn validate(dir: &Path, args: &[&str]) -> Run {
         .output()
         .expect("run crmsheet");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr)));
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
     Run {
         code: output.status.code().unwrap_or(-1),
         json,
