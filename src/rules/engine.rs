@@ -609,15 +609,12 @@ impl<'t> Validation<'t> {
             Some(Typed::Choice(o)) => Some(*o),
             _ => None,
         });
-        let id = id.map(str::to_owned);
-        let name = name.map(str::to_owned);
         let (id_at, name_at, status_at, date_at) = (
             at(plan.id),
             at(plan.name),
             at(plan.customer_status),
             at(Some(plan.date)),
         );
-        drop(typed);
         self.findings.append(&mut out);
         if role == Role::Rejected {
             return;
@@ -636,11 +633,11 @@ impl<'t> Validation<'t> {
             }),
             SheetKind::Update => {
                 if let Some(id) = id {
-                    let id = self.intern(&id);
+                    let id = self.intern(id);
                     self.updates.push(UpdateKey {
                         id,
                         id_at,
-                        name: name.map(|n| (n.into_boxed_str(), name_at)),
+                        name: name.map(|n| (n.into(), name_at)),
                         date: row_date.map(|d| (d, date_at)),
                         approved: role == Role::Approved,
                         status: customer_status,
@@ -652,9 +649,10 @@ impl<'t> Validation<'t> {
 
     /// Records a non-rejected entry row: duplicate ID and name checks run now,
     /// since "first" is simply the first one seen.
-    fn keep_entry(&mut self, row: EntryRow) {
+    fn keep_entry(&mut self, row: EntryRow<'_>) {
         let lang = self.options.lang;
-        let id = row.id.as_deref().map(|id| self.intern(id));
+        let id = row.id.map(|id| self.intern(id));
+        let normalized = row.name.map(normalize_name).filter(|n| !n.is_empty());
         if let Some(n) = id {
             let first_at = match self.customers[n as usize].as_mut() {
                 Some(first) => {
@@ -680,11 +678,8 @@ impl<'t> Validation<'t> {
                 None => {
                     self.customers[n as usize] = Some(Customer {
                         id_at: row.id_at,
-                        normalized_name: row
-                            .name
-                            .as_deref()
-                            .map(|n| normalize_name(n).into_boxed_str()),
-                        name: row.name.clone().map(String::into_boxed_str),
+                        normalized_name: normalized.as_deref().map(Box::from),
+                        name: row.name.map(Box::from),
                         name_at: row.name_at,
                         date: row.date,
                         date_at: row.date_at,
@@ -696,34 +691,31 @@ impl<'t> Validation<'t> {
                 }
             }
         }
-        if let Some(name) = &row.name {
-            let normalized = normalize_name(name);
-            if !normalized.is_empty() {
-                match self.names.get(normalized.as_str()) {
-                    Some(first) => {
-                        let same_id = id.is_some() && first.id == id;
-                        if !same_id {
-                            let reference = self.reference(first.at);
-                            let f = identity::duplicate_customer(
-                                &self.place_at(row.name_at, SheetKind::Entry, self.plans[0].name),
-                                name,
-                                &first.name,
-                                &reference,
-                                lang,
-                            );
-                            self.findings.push(f);
-                        }
-                    }
-                    None => {
-                        self.names.insert(
-                            normalized.into_boxed_str(),
-                            FirstName {
-                                at: row.name_at,
-                                name: name.clone().into_boxed_str(),
-                                id,
-                            },
+        if let (Some(name), Some(normalized)) = (row.name, normalized) {
+            match self.names.get(normalized.as_str()) {
+                Some(first) => {
+                    let same_id = id.is_some() && first.id == id;
+                    if !same_id {
+                        let reference = self.reference(first.at);
+                        let f = identity::duplicate_customer(
+                            &self.place_at(row.name_at, SheetKind::Entry, self.plans[0].name),
+                            name,
+                            &first.name,
+                            &reference,
+                            lang,
                         );
+                        self.findings.push(f);
                     }
+                }
+                None => {
+                    self.names.insert(
+                        normalized.into_boxed_str(),
+                        FirstName {
+                            at: row.name_at,
+                            name: name.into(),
+                            id,
+                        },
+                    );
                 }
             }
         }
@@ -873,10 +865,10 @@ impl<'t> Validation<'t> {
 }
 
 /// An entry row's keys on their way into the cross-row state.
-struct EntryRow {
-    id: Option<String>,
+struct EntryRow<'r> {
+    id: Option<&'r str>,
     id_at: At,
-    name: Option<String>,
+    name: Option<&'r str>,
     name_at: At,
     date: Option<DateValue>,
     date_at: At,
