@@ -806,3 +806,32 @@ fn an_english_workbook_is_checked_in_english_headers() {
     assert_eq!(f["column"], "Industry");
     assert_eq!(f["hint"], "Manufacturing");
 }
+
+#[test]
+fn private_details_never_leak_through_other_rules() {
+    let dir = tmp();
+    let name = "甲公司 13812345678";
+    let run = check(
+        dir.path(),
+        &Book::new()
+            .entries([approved("C001", name), entry(name)])
+            .updates([update("C001").set("customer_name", "乙公司 wang@example.com")]),
+    );
+    assert_eq!(run.cells_of("duplicate-customer"), ["D3"]);
+    assert_eq!(run.cells_of("id-name-mismatch"), ["D2"]);
+    let all = run.json.to_string();
+    for secret in ["13812345678", "wang@example.com"] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[test]
+fn file_level_findings_come_before_row_findings() {
+    let dir = tmp();
+    let mut book = Book::new().entries([entry("甲公司").set("industry", "制造")]);
+    book.update = None;
+    book.meta_version = Some("0.9.0".into());
+    let run = check(dir.path(), &book);
+    let rules: Vec<String> = run.cells().into_iter().map(|(_, r)| r).collect();
+    assert_eq!(rules, ["template-version", "missing-sheet", "invalid-enum"]);
+}

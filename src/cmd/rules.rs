@@ -71,8 +71,11 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
                 .unwrap_or(0);
             writeln!(
                 out,
-                "{:<width$}  {:<8}  {:<10}  {}",
-                heads[0], heads[1], heads[2], heads[3]
+                "{}  {}  {}  {}",
+                pad(heads[0], width),
+                pad(heads[1], 8),
+                pad(heads[2], 10),
+                heads[3]
             )?;
             for code in Code::ALL {
                 writeln!(
@@ -87,4 +90,13 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
         }
     }
     Ok(())
+}
+
+/// Pads to a display width, counting CJK characters as two columns.
+fn pad(text: &str, width: usize) -> String {
+    let shown: usize = text
+        .chars()
+        .map(|c| if c >= '\u{1100}' { 2 } else { 1 })
+        .sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
 }

@@ -1008,10 +1008,6 @@ impl FileChecker<'_, '_> {
                     }
                 } else {
                     for &kind in &read.missing_sheets {
-                        let place = Place {
-                            sheet_kind: Some(kind),
-                            ..place
-                        };
                         let name = template.sheet(kind).name.get(lang);
                         out.push(structure::missing_sheet(&place, name, lang));
                     }

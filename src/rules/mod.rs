@@ -388,7 +388,8 @@ impl<'a> Place<'a> {
         Some(crate::read::a1(self.row?, self.col?))
     }
 
-    /// Builds the finding; the value is masked here, so no rule can forget.
+    /// Builds the finding. Value, message and hint are masked here, so no rule
+    /// can forget (a message may quote a customer name holding a phone number).
     pub fn finding(
         &self,
         rule: Code,
@@ -406,7 +407,10 @@ impl<'a> Place<'a> {
             rule,
             severity: rule.severity(),
             value: value.map(|v| privacy::mask(v).into_owned()),
-            message,
+            message: match privacy::mask(&message) {
+                std::borrow::Cow::Borrowed(_) => message,
+                std::borrow::Cow::Owned(masked) => masked,
+            },
             hint: hint.map(|h| privacy::mask(&h).into_owned()),
             file_index: self.file_index,
             sheet_kind: self.sheet_kind,
@@ -459,11 +463,18 @@ mod tests {
     #[test]
     fn findings_mask_their_value() {
         let place = Place::file(0, "a.xlsx");
-        let f = place.finding(Code::Pii, Some("电话13812345678"), "m".into(), None);
+        let f = place.finding(
+            Code::DuplicateCustomer,
+            Some("电话13812345678"),
+            "「甲公司13812345678」重复".into(),
+            Some("a@example.com".into()),
+        );
         assert_eq!(f.value.as_deref(), Some("电话138****5678"));
+        assert_eq!(f.message, "「甲公司138****5678」重复");
+        assert_eq!(f.hint.as_deref(), Some("a***@example.com"));
         let json = serde_json::to_value(&f).unwrap();
-        assert_eq!(json["rule"], "pii");
-        assert_eq!(json["severity"], "error");
+        assert_eq!(json["rule"], "duplicate-customer");
+        assert_eq!(json["severity"], "warning");
         assert!(json.get("file_index").is_none());
     }
 }
