@@ -108,3 +108,54 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
         many
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::value::parse_as_of;
+    use crate::rules::{Code, FileReport, Place};
+
+    fn report() -> Report {
+        let place = Place {
+            sheet: Some("客户信息录入表"),
+            row: Some(7),
+            col: Some(4),
+            column: "行业类别",
+            ..Place::file(0, "a.xlsx")
+        };
+        Report {
+            schema_version: "1.0.0".into(),
+            as_of: parse_as_of("2026-11-30").unwrap(),
+            lang: Lang::En,
+            files: vec![FileReport {
+                path: "a.xlsx".into(),
+                readable: true,
+                format: None,
+                template_version: None,
+                sheets: Vec::new(),
+                error: None,
+            }],
+            findings: vec![place.finding(
+                Code::InvalidEnum,
+                Some("制造"),
+                "not an option".into(),
+                Some("制造业".into()),
+            )],
+        }
+    }
+
+    #[test]
+    fn plain_and_coloured() {
+        let mut plain = Vec::new();
+        write(&mut plain, &report(), false).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(
+            plain,
+            "a.xlsx\n  客户信息录入表\n    E7     error invalid-enum [行业类别] not an option (value: 制造; hint: 制造业)\nChecked 1 file, 0 rows: 1 error, 0 warnings.\n"
+        );
+        let mut coloured = Vec::new();
+        write(&mut coloured, &report(), true).unwrap();
+        let coloured = String::from_utf8(coloured).unwrap();
+        assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
+    }
+}
