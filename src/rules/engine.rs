@@ -357,7 +357,8 @@ impl<'t> Validation<'t> {
     /// Starts a file for a caller that drives the reader itself (to pass the rows
     /// on to something else as well): feed the returned [`FileChecker`] to the
     /// reader as its [`RowSink`], then hand the reader's result to
-    /// [`FileChecker::end`].
+    /// [`FileChecker::end`]. A checker dropped without `end` leaves the file
+    /// counted as unreadable.
     pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
         let display = path.display().to_string();
         let file = self.files.len();
