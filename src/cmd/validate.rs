@@ -1,12 +1,82 @@
-//! `crmsheet validate`.
+//! `crmsheet validate`: checks filled workbooks against the template and reports
+//! every problem at its cell. The engine lives in [`crate::rules`]; this file
+//! only parses the options, runs it and writes the report.
 
+use crate::lang::Lang;
+use crate::report;
+use crate::rules::value::{now, parse_as_of, DateValue};
+use crate::rules::{Options, Report, Validation};
 use crate::template::Template;
 use crate::Outcome;
 use anyhow::Result;
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Filled workbooks or CSV files (xlsx, xlsm, xls, xlsb, ods, csv)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// "Now" for future dates, overdue reviews and stale customers:
+    /// YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or "YYYY-MM-DD HH:MM" [default: local now]
+    #[arg(long, value_name = "DATE|DATETIME", value_parser = parse_as_of)]
+    pub as_of: Option<DateValue>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub strict: bool,
+    /// The master register, checked together with the files (and first)
+    #[arg(long, value_name = "PATH")]
+    pub master: Option<PathBuf>,
+    /// Language of the messages
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+}
 
-pub fn run(_args: Args, _template: &Template) -> Result<Outcome> {
-    anyhow::bail!("validate is not built yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// Validates the files (master first) and writes the report to stdout; each
+/// unreadable file also gets one line on stderr.
+///
+/// # Errors
+/// Writing the report failed (main stays quiet on a closed pipe).
+pub fn run(args: Args, template: &Template) -> Result<Outcome> {
+    let options = Options {
+        as_of: args.as_of.unwrap_or_else(now),
+        lang: args.lang,
+    };
+    let report = validate_paths(template, options, args.master.iter().chain(&args.files));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ReportFormat::Text => report::text::write(&mut out, &report, report::text::use_color())?,
+        ReportFormat::Json => report::json::write(&mut out, &report)?,
+        ReportFormat::Csv => report::csv::write(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(report.outcome(args.strict))
+}
+
+/// Checks the files in order, printing `crmsheet: PATH: cause` on stderr for
+/// each one that cannot be read, and returns the report.
+pub fn validate_paths<'p>(
+    template: &Template,
+    options: Options,
+    paths: impl IntoIterator<Item = &'p PathBuf>,
+) -> Report {
+    let mut run = Validation::new(template, options);
+    for path in paths {
+        if let Err(error) = run.check_file(path) {
+            // A closed stderr must not stop the run (eprintln! would panic).
+            let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
+        }
+    }
+    run.finish()
 }

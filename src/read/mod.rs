@@ -8,9 +8,85 @@
 //! This file holds the types the rest of crmsheet relies on; the format readers
 //! live in the submodules.
 
+mod calamine_range;
+mod csv;
+mod detect;
+mod guard;
+mod layout;
+mod rows;
+mod stamp;
+mod workbook;
+mod xlsx;
+
+pub use guard::contain_panics;
+
 use crate::lang::Lang;
-use crate::template::SheetKind;
+use crate::template::{SheetKind, Template};
 use chrono::NaiveDateTime;
+use std::path::Path;
+
+/// Reads the data sheets of the file at `path` into `sink`: for each data sheet
+/// found (entry first), [`RowSink::sheet`] once, then [`RowSink::row`] for each
+/// data row that has at least one non-empty schema cell, in row order.
+///
+/// The format is decided by the content (see [`Format`]); xlsx, xlsm and xlsb
+/// are streamed, so memory does not grow with the number of rows. A sheet named
+/// as a data sheet whose header row cannot be found is still reported: with
+/// the header row that names the most fields when one names any, else with
+/// header row 1 and every column missing (and then no rows).
+///
+/// # Errors
+/// A [`ReadError`] when the file cannot be read at all: missing, a folder,
+/// empty, not a spreadsheet, encrypted, or damaged (including a panic inside
+/// the spreadsheet library, which is contained and reported as `Corrupt`).
+/// The sink may already have received sheets and rows of this file when an
+/// error comes; the caller should discard them, since the file as a whole is
+/// unreadable.
+///
+/// ```no_run
+/// use crmsheet::read::{read_file, Row, RowSink, SheetLayout};
+/// struct Count(usize);
+/// impl RowSink for Count {
+///     fn sheet(&mut self, _layout: &SheetLayout) {}
+///     fn row(&mut self, _layout: &SheetLayout, _row: Row) { self.0 += 1; }
+/// }
+/// let template = crmsheet::template::Template::builtin();
+/// let mut count = Count(0);
+/// let read = read_file("客户信息.xlsx".as_ref(), &template, &mut count)?;
+/// println!("{} rows, stamp {:?}", count.0, read.stamp.version());
+/// # Ok::<(), crmsheet::read::ReadError>(())
+/// ```
+pub fn read_file(
+    path: &Path,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    match contain_panics(|| read_unguarded(path, template, sink)) {
+        Ok(result) => result,
+        Err(message) => Err(ReadError::Corrupt(format!(
+            "the spreadsheet library failed on malformed data ({message})"
+        ))),
+    }
+}
+
+fn read_unguarded(
+    path: &Path,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    let format = detect::detect(path)?;
+    match format {
+        Format::Xlsx | Format::Xlsm | Format::Xlsb => {
+            let mut book = xlsx::StreamingBook::open(path, format)?;
+            workbook::read_workbook(&mut book, format, template, sink)
+        }
+        Format::Xls | Format::Ods => {
+            let mut book = calamine_range::RangeBook::open(path, format)?;
+            workbook::read_workbook(&mut book, format, template, sink)
+        }
+        Format::Csv => csv::read_csv(path, template, sink),
+    }
+}
 
 /// A cell value as read, before any rule looks at it.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +146,11 @@ pub trait RowSink {
     fn row(&mut self, layout: &SheetLayout, row: Row);
 }
 
-/// The file formats crmsheet reads.
+/// The file formats crmsheet reads, as detected from the content: a zip
+/// container holding `xl/workbook.xml` (xlsm when it holds macros or is named
+/// `.xlsm`), `xl/workbook.bin` (xlsb) or an ODS `mimetype`; an OLE compound
+/// file (xls); or text (CSV: named `.csv`/`.txt`/`.tsv`, or plain text under any
+/// name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Xlsx,

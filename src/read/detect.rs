@@ -1,0 +1,207 @@
+//! What kind of file this is, decided by its content rather than its name.
+//!
+//! Staff rename files, e-mail clients strip extensions, and "export to Excel"
+//! buttons write CSV under an `.xls` name. So the first bytes decide: a zip
+//! container (xlsx, xlsm, xlsb, ods, told apart by the parts inside), an OLE
+//! compound file (xls, or an encrypted OOXML workbook), or plain text (CSV).
+
+use super::{Format, ReadError};
+use std::fs::File;
+use std::io::{BufReader, ErrorKind, Read};
+use std::path::Path;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// An empty zip archive starts with its end-of-central-directory record.
+const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
+
+/// How much of a file the text check looks at.
+const TEXT_SNIFF_BYTES: usize = 8192;
+
+/// Opens `path` for reading, turning the I/O error into a [`ReadError`].
+pub(crate) fn open(path: &Path) -> Result<File, ReadError> {
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    if metadata.is_dir() {
+        return Err(ReadError::Io("is a folder".to_string()));
+    }
+    File::open(path).map_err(io_error)
+}
+
+/// A one-line [`ReadError`] for an I/O failure while reading an input.
+pub(crate) fn io_error(error: std::io::Error) -> ReadError {
+    match error.kind() {
+        ErrorKind::NotFound => ReadError::NotFound,
+        ErrorKind::PermissionDenied => ReadError::Io(
+            "permission denied (or the file is locked by another program such as Excel)"
+                .to_string(),
+        ),
+        ErrorKind::UnexpectedEof => ReadError::Corrupt("the file ends too early".to_string()),
+        _ => ReadError::Io(super::guard::one_line(&error.to_string())),
+    }
+}
+
+/// The format of the file at `path`.
+///
+/// # Errors
+/// `NotFound`, `Io` (a folder, no permission), `Corrupt` (an empty file, a zip
+/// container cut short), `Encrypted` (a password-protected OOXML workbook) or
+/// `NotSpreadsheet`.
+pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
+    let mut file = open(path)?;
+    let mut head = Vec::with_capacity(TEXT_SNIFF_BYTES);
+    (&mut file)
+        .take(TEXT_SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    if head.is_empty() {
+        return Err(ReadError::Corrupt(
+            "the file is empty (0 bytes)".to_string(),
+        ));
+    }
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if head.starts_with(ZIP_MAGIC) || head.starts_with(ZIP_EMPTY_MAGIC) {
+        return zip_format(path, &extension);
+    }
+    if head.starts_with(CFB_MAGIC) {
+        return if cfb_is_encrypted_package(path)? {
+            Err(ReadError::Encrypted)
+        } else {
+            Ok(Format::Xls)
+        };
+    }
+    let named_as_text = matches!(extension.as_str(), "csv" | "txt" | "tsv");
+    if named_as_text || (looks_like_text(&head) && !looks_like_markup(&head)) {
+        return Ok(Format::Csv);
+    }
+    Err(ReadError::NotSpreadsheet)
+}
+
+/// Tells the zip-based formats apart by the parts they hold.
+fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
+    let file = open(path)?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| match e {
+        zip::result::ZipError::Io(io) if io.kind() != ErrorKind::UnexpectedEof => io_error(io),
+        _ => ReadError::Corrupt(
+            "the file is cut short or damaged (its zip container cannot be opened)".to_string(),
+        ),
+    })?;
+    let mut has_workbook_xml = false;
+    let mut has_workbook_bin = false;
+    let mut has_macros = false;
+    let mut has_mimetype = false;
+    for name in archive.file_names().flatten() {
+        let lower = name.to_ascii_lowercase();
+        // Some writers put the workbook part elsewhere than `xl/`; the relationship
+        // file names it, but the file name itself is always `workbook.*`.
+        if lower == "xl/workbook.xml" || lower.ends_with("/workbook.xml") {
+            has_workbook_xml = true;
+        } else if lower == "xl/workbook.bin" || lower.ends_with("/workbook.bin") {
+            has_workbook_bin = true;
+        } else if lower.ends_with("vbaproject.bin") {
+            has_macros = true;
+        } else if lower == "mimetype" {
+            has_mimetype = true;
+        }
+    }
+    if has_workbook_bin {
+        return Ok(Format::Xlsb);
+    }
+    if has_workbook_xml {
+        return Ok(if has_macros || extension == "xlsm" {
+            Format::Xlsm
+        } else {
+            Format::Xlsx
+        });
+    }
+    if has_mimetype {
+        let mut mimetype = String::new();
+        if let Ok(entry) = archive.by_name("mimetype") {
+            // The part is one short line; read no more than that whatever it claims.
+            let _ = entry.take(200).read_to_string(&mut mimetype);
+        }
+        if mimetype.trim() == ODS_MIMETYPE {
+            return Ok(Format::Ods);
+        }
+    }
+    Err(ReadError::NotSpreadsheet)
+}
+
+/// Whether an OLE compound file is an encrypted OOXML package rather than an xls
+/// workbook.
+///
+/// Office encrypts an xlsx by wrapping it in a compound file with the streams
+/// `EncryptionInfo` and `EncryptedPackage`. Directory entries are 128-byte
+/// records aligned to 128 bytes (sectors are 512 or 4096 bytes, after a 512-byte
+/// header), each starting with its UTF-16LE name and giving the name's byte length
+/// (with terminator) at offset 64 and the entry type at offset 66. Scanning the
+/// records in order finds them without following the sector chains, so a
+/// damaged chain cannot send the scan anywhere, and memory stays at one record.
+fn cfb_is_encrypted_package(path: &Path) -> Result<bool, ReadError> {
+    const STREAM: u8 = 2;
+    let names: Vec<Vec<u8>> = ["EncryptedPackage", "EncryptionInfo"]
+        .iter()
+        .map(|name| name.encode_utf16().flat_map(u16::to_le_bytes).collect())
+        .collect();
+    let mut reader = BufReader::with_capacity(64 * 1024, open(path)?);
+    let mut record = [0u8; 128];
+    loop {
+        match reader.read_exact(&mut record) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(io_error(e)),
+        }
+        let name_len = u16::from_le_bytes([record[64], record[65]]) as usize;
+        if record[66] != STREAM {
+            continue;
+        }
+        for name in &names {
+            // The stored length counts the UTF-16 terminator.
+            if name_len == name.len() + 2
+                && record.starts_with(name)
+                && record[name.len()] == 0
+                && record[name.len() + 1] == 0
+            {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// Whether the first bytes of a file are text a person could have typed: a
+/// Unicode byte-order mark, or no control characters and valid UTF-8 or
+/// GB18030 (a superset of GBK).
+pub(crate) fn looks_like_text(head: &[u8]) -> bool {
+    if head.starts_with(&[0xEF, 0xBB, 0xBF])
+        || head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+    {
+        return true;
+    }
+    let control = |b: &u8| matches!(b, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F);
+    if head.iter().any(control) {
+        return false;
+    }
+    // The sniffed prefix may end inside a multi-byte character.
+    (0..4).any(|cut| {
+        let Some(end) = head.len().checked_sub(cut) else {
+            return false;
+        };
+        let part = &head[..end];
+        std::str::from_utf8(part).is_ok()
+            || encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(part)
+                .is_some()
+    })
+}
+
+/// An HTML or XML page (some "export to Excel" buttons write one under an `.xls`
+/// name): not something crmsheet can read as rows.
+fn looks_like_markup(head: &[u8]) -> bool {
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
+}

@@ -1,0 +1,333 @@
+//! Turning a stream of cells into header detection and data rows, the same for
+//! every format.
+//!
+//! Cells arrive in row order. The first ten non-empty rows are kept whole until
+//! the header row is known; after that only cells of schema columns are converted
+//! and kept, one row at a time, and each finished row goes to the sink. Memory
+//! therefore stays at ten rows plus one, however long the sheet is.
+
+use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
+use super::{FieldCell, Row, RowSink, SheetLayout, SheetSummary, Value};
+use crate::template::SheetDef;
+use calamine::{Data, DataRef};
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// A cell value as a format reader has it, converted only when needed.
+pub(crate) enum LazyValue<'v> {
+    Ref(&'v DataRef<'v>),
+    Owned(&'v Data),
+    Text(&'v str),
+}
+
+impl LazyValue<'_> {
+    /// The value, or `None` for an empty or whitespace-only cell.
+    pub(crate) fn into_value(self) -> Option<Value> {
+        match self {
+            LazyValue::Ref(data) => from_data_ref(data),
+            LazyValue::Owned(data) => from_data(data),
+            LazyValue::Text(text) => text_value(text),
+        }
+    }
+}
+
+fn non_blank(text: &str) -> bool {
+    !text.trim().is_empty()
+}
+
+fn text_value(text: &str) -> Option<Value> {
+    non_blank(text).then(|| Value::Text(text.to_string()))
+}
+
+fn from_data_ref(data: &DataRef<'_>) -> Option<Value> {
+    match data {
+        DataRef::Empty => None,
+        DataRef::String(text) => text_value(text),
+        DataRef::SharedString(text) => text_value(text),
+        DataRef::Int(n) => Some(Value::Number(*n as f64)),
+        DataRef::Float(n) => Some(Value::Number(*n)),
+        DataRef::Bool(b) => Some(Value::Bool(*b)),
+        DataRef::DateTime(dt) => Some(excel_date(dt)),
+        DataRef::DateTimeIso(text) => iso_date(text),
+        DataRef::DurationIso(text) => text_value(text),
+        DataRef::Error(e) => Some(Value::Error(e.to_string())),
+    }
+}
+
+fn from_data(data: &Data) -> Option<Value> {
+    match data {
+        Data::Empty => None,
+        Data::String(text) => text_value(text),
+        Data::Int(n) => Some(Value::Number(*n as f64)),
+        Data::Float(n) => Some(Value::Number(*n)),
+        Data::Bool(b) => Some(Value::Bool(*b)),
+        Data::DateTime(dt) => Some(excel_date(dt)),
+        Data::DateTimeIso(text) => iso_date(text),
+        Data::DurationIso(text) => text_value(text),
+        Data::Error(e) => Some(Value::Error(e.to_string())),
+    }
+}
+
+/// A date-formatted number, converted from its epoch (1900 or 1904). A duration
+/// (`[hh]:mm` format) or a serial outside the calendar stays a number.
+fn excel_date(dt: &calamine::ExcelDateTime) -> Value {
+    if dt.is_datetime() {
+        if let Some(value) = dt.as_datetime() {
+            return Value::DateTime(value);
+        }
+    }
+    Value::Number(dt.as_f64())
+}
+
+/// An ISO 8601 date or date-time (how ODS stores date cells).
+fn iso_date(text: &str) -> Option<Value> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    // ODS may append a time-zone designator; a register date has no zone.
+    let plain = trimmed.trim_end_matches('Z');
+    if let Ok(dt) = NaiveDateTime::parse_from_str(plain, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(Value::DateTime(dt));
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(plain, "%Y-%m-%d") {
+        return Some(Value::DateTime(date.and_time(chrono::NaiveTime::MIN)));
+    }
+    Some(Value::Text(text.to_string()))
+}
+
+/// Where a cell goes.
+pub(crate) enum Slot {
+    /// Kept whole while the header row is being looked for.
+    Raw,
+    /// The slot of this field in [`Row::cells`].
+    Field(usize),
+}
+
+enum Phase {
+    Searching(Vec<RawRow>),
+    Streaming {
+        layout: SheetLayout,
+        /// (column, field index), sorted by column.
+        by_column: Vec<(u32, usize)>,
+        current: Option<Row>,
+    },
+}
+
+/// Reads one data sheet: finds its header row, then streams its rows to a sink.
+pub(crate) struct SheetAssembler<'t> {
+    def: &'t SheetDef,
+    /// Name the layout gets once it is built.
+    name: Option<String>,
+    found_by_name: bool,
+    phase: Phase,
+    current_row: Option<u32>,
+    rows_sent: u64,
+}
+
+impl<'t> SheetAssembler<'t> {
+    /// `found_by_name`: a sheet named as the data sheet is read even when its
+    /// header row cannot be found (see [`layout::headerless_layout`]).
+    pub(crate) fn new(def: &'t SheetDef, name: String, found_by_name: bool) -> Self {
+        SheetAssembler {
+            def,
+            name: Some(name),
+            found_by_name,
+            phase: Phase::Searching(Vec::with_capacity(HEADER_SEARCH_ROWS)),
+            current_row: None,
+            rows_sent: 0,
+        }
+    }
+
+    /// Like [`Self::new`], with the first rows already read (at most ten
+    /// non-empty ones, as [`PrefixCollector`] keeps them); the rest follow through
+    /// [`Self::slot`] and [`Self::put`].
+    pub(crate) fn with_prefix(
+        def: &'t SheetDef,
+        name: String,
+        found_by_name: bool,
+        prefix: Vec<RawRow>,
+    ) -> Self {
+        let mut assembler = SheetAssembler::new(def, name, found_by_name);
+        assembler.phase = Phase::Searching(prefix);
+        assembler
+    }
+
+    /// Where a cell of `row` (1-based) and `col` (0-based) goes, or `None` when it
+    /// is not needed (a column outside the schema). Call before converting the
+    /// value, so that unneeded cells cost nothing.
+    pub(crate) fn slot(&mut self, row: u32, col: u32, sink: &mut dyn RowSink) -> Option<Slot> {
+        if self.current_row != Some(row) {
+            self.end_row(sink);
+            self.current_row = Some(row);
+        }
+        match &self.phase {
+            Phase::Searching(_) => Some(Slot::Raw),
+            Phase::Streaming { by_column, .. } => by_column
+                .binary_search_by_key(&col, |&(c, _)| c)
+                .ok()
+                .and_then(|i| by_column.get(i))
+                .map(|&(_, field)| Slot::Field(field)),
+        }
+    }
+
+    /// Stores a non-empty value in the slot [`Self::slot`] gave for it.
+    pub(crate) fn put(&mut self, slot: Slot, col: u32, value: Value) {
+        let Some(row) = self.current_row else {
+            return;
+        };
+        let fields = self.def.fields.len();
+        match (slot, &mut self.phase) {
+            (Slot::Raw, Phase::Searching(rows)) => {
+                if rows.last().map(|r| r.row) != Some(row) {
+                    rows.push(RawRow {
+                        row,
+                        cells: Vec::new(),
+                    });
+                }
+                if let Some(last) = rows.last_mut() {
+                    last.cells.push((col, value));
+                }
+            }
+            (Slot::Field(field), Phase::Streaming { current, .. }) => {
+                let current = current.get_or_insert_with(|| Row {
+                    row,
+                    cells: vec![None; fields],
+                });
+                if let Some(cell) = current.cells.get_mut(field) {
+                    *cell = Some(FieldCell { col, value });
+                }
+            }
+            // A slot from before the header was decided; cannot happen because
+            // `slot` and `put` are called in pairs for the same cell.
+            _ => {}
+        }
+    }
+
+    /// Ends the row being assembled: while searching, decides the header once
+    /// ten non-empty rows are in; afterwards, sends the row to the sink.
+    fn end_row(&mut self, sink: &mut dyn RowSink) {
+        match &mut self.phase {
+            Phase::Searching(rows) => {
+                if rows.len() >= HEADER_SEARCH_ROWS {
+                    self.decide(sink);
+                }
+            }
+            Phase::Streaming {
+                layout, current, ..
+            } => {
+                if let Some(row) = current.take() {
+                    if row.cells.iter().any(Option::is_some) {
+                        sink.row(layout, row);
+                        self.rows_sent += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Picks the header row among the rows kept so far, announces the sheet and
+    /// sends the kept rows below the header.
+    fn decide(&mut self, sink: &mut dyn RowSink) {
+        let Phase::Searching(rows) = &mut self.phase else {
+            return;
+        };
+        let rows = std::mem::take(rows);
+        let name = self.name.take().unwrap_or_default();
+        let header = layout::find_header(self.def, &rows)
+            .map(|(i, _)| i)
+            .or_else(|| {
+                self.found_by_name
+                    .then(|| layout::best_partial_header(self.def, &rows))
+                    .flatten()
+            });
+        let (layout, data_rows) = match header {
+            Some(i) => {
+                let header_row = &rows[i];
+                let layout =
+                    layout::build_layout(self.def, name, header_row.row, &header_row.cells);
+                (layout, rows.into_iter().skip(i + 1).collect::<Vec<_>>())
+            }
+            None => {
+                let lang = layout::name_lang(self.def, &name);
+                (layout::headerless_layout(self.def, name, lang), Vec::new())
+            }
+        };
+        let mut by_column: Vec<(u32, usize)> = layout
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(field, col)| col.map(|c| (c, field)))
+            .collect();
+        by_column.sort_unstable();
+        sink.sheet(&layout);
+        for raw in data_rows {
+            let mut row = Row {
+                row: raw.row,
+                cells: vec![None; self.def.fields.len()],
+            };
+            for (col, value) in raw.cells {
+                if let Ok(i) = by_column.binary_search_by_key(&col, |&(c, _)| c) {
+                    if let Some(cell) = by_column.get(i).and_then(|&(_, f)| row.cells.get_mut(f)) {
+                        *cell = Some(FieldCell { col, value });
+                    }
+                }
+            }
+            if row.cells.iter().any(Option::is_some) {
+                sink.row(&layout, row);
+                self.rows_sent += 1;
+            }
+        }
+        self.phase = Phase::Streaming {
+            layout,
+            by_column,
+            current: None,
+        };
+    }
+
+    /// Sends what is left and returns the sheet's summary.
+    pub(crate) fn finish(mut self, sink: &mut dyn RowSink) -> SheetSummary {
+        self.end_row(sink);
+        if matches!(self.phase, Phase::Searching(_)) {
+            self.decide(sink);
+        }
+        let (name, header_row) = match &self.phase {
+            Phase::Streaming { layout, .. } => (layout.name.clone(), layout.header_row),
+            Phase::Searching(_) => (self.name.clone().unwrap_or_default(), 1),
+        };
+        SheetSummary {
+            kind: self.def.kind,
+            name,
+            header_row,
+            rows: self.rows_sent,
+        }
+    }
+}
+
+/// Collects the first ten non-empty rows of a sheet, to look for its header.
+#[derive(Default)]
+pub(crate) struct PrefixCollector {
+    pub rows: Vec<RawRow>,
+}
+
+impl PrefixCollector {
+    /// Takes one cell; returns `false` once ten non-empty rows are complete and
+    /// the cell starts another row, so the caller can stop reading.
+    pub(crate) fn push(&mut self, row: u32, col: u32, value: LazyValue<'_>) -> bool {
+        let new_row = self.rows.last().map(|r| r.row) != Some(row);
+        if new_row && self.rows.len() >= HEADER_SEARCH_ROWS {
+            return false;
+        }
+        if let Some(value) = value.into_value() {
+            if new_row {
+                self.rows.push(RawRow {
+                    row,
+                    cells: Vec::new(),
+                });
+            }
+            if let Some(last) = self.rows.last_mut() {
+                last.cells.push((col, value));
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,170 @@
+//! What every workbook format shares: finding the entry and update sheets (by
+//! name, else by header) and reading them through one [`SheetAssembler`] each.
+//! The formats differ only in how they hand out cells ([`Workbook`]).
+
+use super::layout::{self, RawRow};
+use super::rows::{LazyValue, PrefixCollector, SheetAssembler};
+use super::{stamp, FileRead, Format, ReadError, RowSink};
+use crate::template::{SheetKind, Template};
+use crate::text::normalize_header;
+use std::ops::ControlFlow;
+
+/// Receives one cell: 1-based row, 0-based column, value. Returning `Break` stops
+/// the reading of that sheet.
+pub(crate) type CellVisitor<'f> = dyn FnMut(u32, u32, LazyValue<'_>) -> ControlFlow<()> + 'f;
+
+/// A workbook that hands out the cells of a worksheet in row order.
+pub(crate) trait Workbook {
+    /// Names of the worksheets (not chart sheets), in workbook order.
+    fn sheet_names(&self) -> Vec<String>;
+
+    /// Calls `visit` for every cell of `sheet` holding something, row by row.
+    ///
+    /// # Errors
+    /// The sheet's data is damaged.
+    fn for_each_cell(&mut self, sheet: &str, visit: &mut CellVisitor<'_>) -> Result<(), ReadError>;
+
+    /// A custom document property, as text, when the file has it.
+    fn custom_property(&mut self, name: &str) -> Option<String>;
+}
+
+/// A data sheet chosen for reading.
+struct Chosen {
+    name: String,
+    by_name: bool,
+}
+
+/// Reads the data sheets of a workbook into `sink` and summarises the file.
+///
+/// # Errors
+/// Damaged sheet data.
+pub(crate) fn read_workbook(
+    book: &mut dyn Workbook,
+    format: Format,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    let names = book.sheet_names();
+    let chosen = choose_sheets(book, &names, template);
+    let mut sheets = Vec::new();
+    let mut missing_sheets = Vec::new();
+    for (kind, choice) in SheetKind::ALL.into_iter().zip(chosen) {
+        let Some(choice) = choice else {
+            missing_sheets.push(kind);
+            continue;
+        };
+        let mut assembler =
+            SheetAssembler::new(template.sheet(kind), choice.name.clone(), choice.by_name);
+        book.for_each_cell(&choice.name, &mut |row, col, value| {
+            if let Some(slot) = assembler.slot(row, col, sink) {
+                if let Some(value) = value.into_value() {
+                    assembler.put(slot, col, value);
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        sheets.push(assembler.finish(sink));
+    }
+    let stamp = stamp::workbook_stamp(book, &names, template)?;
+    Ok(FileRead {
+        format,
+        stamp,
+        sheets,
+        missing_sheets,
+    })
+}
+
+/// The first ten non-empty rows of a sheet.
+fn read_prefix(book: &mut dyn Workbook, sheet: &str) -> Result<Vec<RawRow>, ReadError> {
+    let mut prefix = PrefixCollector::default();
+    book.for_each_cell(sheet, &mut |row, col, value| {
+        if prefix.push(row, col, value) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    })?;
+    Ok(prefix.rows)
+}
+
+/// Whether a sheet name is one of the template's non-data sheets (instructions,
+/// lists, `_meta`, …), which are never taken for a data sheet.
+fn is_auxiliary(template: &Template, name: &str) -> bool {
+    let w = &template.workbook;
+    let n = normalize_header(name);
+    [
+        &w.instructions,
+        &w.lists,
+        &w.meta,
+        &w.change_log,
+        &w.summary,
+        &w.report,
+    ]
+    .iter()
+    .any(|label| n == normalize_header(&label.zh) || n == normalize_header(&label.en))
+}
+
+/// The entry and update sheets: by name in either language; failing that, a
+/// sheet whose header row (among its first ten non-empty rows) names at least
+/// half of the sheet's fields.
+///
+/// The two sheets share most of their headers (an entry header row names 11 of
+/// the 15 update fields), so a sheet is taken by header only for the kind it
+/// matches best; where several sheets qualify, the best match wins, then the
+/// first in workbook order.
+fn choose_sheets(
+    book: &mut dyn Workbook,
+    names: &[String],
+    template: &Template,
+) -> [Option<Chosen>; 2] {
+    let mut chosen: [Option<Chosen>; 2] = SheetKind::ALL.map(|kind| {
+        names
+            .iter()
+            .find(|name| template.sheet(kind).is_named(name))
+            .map(|name| Chosen {
+                name: name.clone(),
+                by_name: true,
+            })
+    });
+    if chosen.iter().all(Option::is_some) {
+        return chosen;
+    }
+    let taken: Vec<String> = chosen.iter().flatten().map(|c| c.name.clone()).collect();
+    // (share of fields matched, sheet index, kind slot)
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        if taken.contains(name) || is_auxiliary(template, name) {
+            continue;
+        }
+        // A sheet that cannot even be read is no candidate; if it were the data
+        // sheet, the missing-sheet finding says so.
+        let Ok(prefix) = read_prefix(book, name) else {
+            continue;
+        };
+        let shares = SheetKind::ALL
+            .map(|kind| layout::find_header(template.sheet(kind), &prefix).map(|(_, share)| share));
+        let best = shares
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, share)| share.map(|s| (slot, s)))
+            .fold(None::<(usize, f64)>, |best, (slot, share)| match best {
+                Some((_, top)) if top >= share => best,
+                _ => Some((slot, share)),
+            });
+        if let Some((slot, share)) = best {
+            if chosen[slot].is_none() {
+                candidates.push((share, index, slot));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, index, slot) in candidates {
+        if chosen[slot].is_none() {
+            chosen[slot] = Some(Chosen {
+                name: names[index].clone(),
+                by_name: false,
+            });
+        }
+    }
+    chosen
+}

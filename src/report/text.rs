@@ -1,0 +1,161 @@
+//! The text report for people: grouped by file and sheet, one line per finding,
+//! then a summary line. Colour only on a terminal, and never with `NO_COLOR`.
+
+use crate::lang::Lang;
+use crate::rules::{Finding, Report, Severity};
+use std::io::{self, Write};
+
+/// Whether to colour a report written to stdout: a terminal, and `NO_COLOR`
+/// unset or empty (<https://no-color.org>).
+pub fn use_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && io::stdout().is_terminal()
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity, lang: Lang) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+        };
+        self.wrap(code, severity.label(lang))
+    }
+}
+
+/// Writes the text report.
+///
+/// # Errors
+/// Whatever writing to `out` fails with.
+pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()> {
+    let lang = report.lang;
+    let paint = Paint { on: color };
+    for (index, file) in report.files.iter().enumerate() {
+        writeln!(out, "{}", paint.wrap("1", &file.path))?;
+        let findings: Vec<&Finding> = report.findings_for(index).collect();
+        if findings.is_empty() {
+            writeln!(out, "  {}", lang.pick("没有发现问题", "no problems found"))?;
+            continue;
+        }
+        let mut sheet: Option<&str> = None;
+        for f in findings {
+            if f.sheet.is_some() && f.sheet.as_deref() != sheet {
+                sheet = f.sheet.as_deref();
+                writeln!(out, "  {}", sheet.unwrap_or_default())?;
+            }
+            let indent = if f.sheet.is_some() { "    " } else { "  " };
+            write!(
+                out,
+                "{indent}{:<6} {} {}",
+                f.cell.as_deref().unwrap_or("-"),
+                paint.severity(f.severity, lang),
+                paint.wrap("2", f.rule.as_str()),
+            )?;
+            if let Some(column) = &f.column {
+                write!(out, " [{column}]")?;
+            }
+            write!(out, " {}", f.message)?;
+            let mut extra = Vec::new();
+            if let Some(value) = &f.value {
+                extra.push(format!("{}{value}", lang.pick("值：", "value: ")));
+            }
+            if let Some(hint) = &f.hint {
+                extra.push(format!("{}{hint}", lang.pick("提示：", "hint: ")));
+            }
+            if !extra.is_empty() {
+                write!(out, " ({})", extra.join(lang.pick("；", "; ")))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let s = report.summary();
+    let line = match lang {
+        Lang::Zh => format!(
+            "共检查 {} 个文件、{} 行：{} 个错误，{} 个警告。",
+            s.files, s.rows, s.errors, s.warnings
+        ),
+        Lang::En => format!(
+            "Checked {} {}, {} {}: {} {}, {} {}.",
+            s.files,
+            plural(s.files as u64, "file", "files"),
+            s.rows,
+            plural(s.rows, "row", "rows"),
+            s.errors,
+            plural(s.errors as u64, "error", "errors"),
+            s.warnings,
+            plural(s.warnings as u64, "warning", "warnings"),
+        ),
+    };
+    writeln!(out, "{}", paint.wrap("1", &line))
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::value::parse_as_of;
+    use crate::rules::{Code, FileReport, Place};
+
+    fn report() -> Report {
+        let place = Place {
+            sheet: Some("客户信息录入表"),
+            row: Some(7),
+            col: Some(4),
+            column: "行业类别",
+            ..Place::file(0, "a.xlsx")
+        };
+        Report {
+            schema_version: "1.0.0".into(),
+            as_of: parse_as_of("2026-11-30").unwrap(),
+            lang: Lang::En,
+            files: vec![FileReport {
+                path: "a.xlsx".into(),
+                readable: true,
+                format: None,
+                template_version: None,
+                sheets: Vec::new(),
+                error: None,
+            }],
+            findings: vec![place.finding(
+                Code::InvalidEnum,
+                Some("制造"),
+                "not an option".into(),
+                Some("制造业".into()),
+            )],
+        }
+    }
+
+    #[test]
+    fn plain_and_coloured() {
+        let mut plain = Vec::new();
+        write(&mut plain, &report(), false).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(
+            plain,
+            "a.xlsx\n  客户信息录入表\n    E7     error invalid-enum [行业类别] not an option (value: 制造; hint: 制造业)\nChecked 1 file, 0 rows: 1 error, 0 warnings.\n"
+        );
+        let mut coloured = Vec::new();
+        write(&mut coloured, &report(), true).unwrap();
+        let coloured = String::from_utf8(coloured).unwrap();
+        assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
+    }
+}

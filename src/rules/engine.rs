@@ -1,0 +1,1411 @@
+//! The validation engine: reads every file of a run through one [`RowSink`],
+//! types each row once, runs the per-row rules, keeps only the keys the
+//! cross-row rules need (interned IDs, normalised names, dates, cell positions —
+//! never the rows), and resolves those after the last file.
+//!
+//! validate and merge both run it: [`Validation::check_file`] for each file
+//! (master first, then argument order), then [`Validation::finish`] for the
+//! [`Report`].
+
+use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
+use super::{dates, fields, identity, privacy, references, reviews, structure};
+use super::{Code, Finding, Place, Severity};
+use crate::lang::Lang;
+use crate::read::{
+    a1, FieldCell, FileRead, Format, ReadError, Row, RowSink, SheetLayout, SheetSummary, Stamp,
+    Value,
+};
+use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
+use crate::text::{normalize_name, normalize_value};
+use crate::Outcome;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What a run is checked against besides the template.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// "Now" for future dates, overdue reviews and stale customers.
+    pub as_of: DateValue,
+    /// Language of the messages.
+    pub lang: Lang,
+}
+
+/// A file of the run, as the report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    pub readable: bool,
+    /// `None` when unreadable.
+    pub format: Option<Format>,
+    /// The stamped template version (`None` for CSV, a workbook without stamp, or
+    /// an unreadable file).
+    pub template_version: Option<String>,
+    /// Data sheets found, entry first.
+    pub sheets: Vec<SheetSummary>,
+    /// Why the file could not be read.
+    pub error: Option<ReadError>,
+}
+
+/// The outcome of a run: every file and every finding, in report order.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub schema_version: String,
+    pub as_of: DateValue,
+    pub lang: Lang,
+    /// Master first, then argument order; a finding's `file_index` points here.
+    pub files: Vec<FileReport>,
+    /// Ordered by file, sheet (entry, update), row and column; file- and
+    /// sheet-level findings first.
+    pub findings: Vec<Finding>,
+}
+
+/// Totals for the report's summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    /// Data rows read, over all files and sheets.
+    pub rows: u64,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Findings per rule, in registry order, rules without findings left out.
+    pub by_rule: Vec<(Code, usize)>,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut by_rule: Vec<(Code, usize)> = Code::ALL.iter().map(|&c| (c, 0)).collect();
+        let (mut errors, mut warnings) = (0, 0);
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            if let Some(slot) = by_rule.iter_mut().find(|(c, _)| *c == f.rule) {
+                slot.1 += 1;
+            }
+        }
+        by_rule.retain(|(_, n)| *n > 0);
+        Summary {
+            files: self.files.len(),
+            rows: self
+                .files
+                .iter()
+                .flat_map(|f| &f.sheets)
+                .map(|s| s.rows)
+                .sum(),
+            errors,
+            warnings,
+            by_rule,
+        }
+    }
+
+    /// The findings of one file (its index in [`Report::files`]).
+    pub fn findings_for(&self, file_index: usize) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.file_index == file_index)
+    }
+
+    /// Exit status: 2 when an input could not be read, 1 when a finding fails
+    /// (errors; warnings too when `strict`), else 0.
+    pub fn outcome(&self, strict: bool) -> Outcome {
+        if self.files.iter().any(|f| !f.readable) {
+            return Outcome::Failed;
+        }
+        let fails = self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error || strict);
+        if fails {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+/// What a review status option means to the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Pending,
+    Approved,
+    Rejected,
+    /// An option without review role, or no valid status at all.
+    None,
+}
+
+/// What the engine needs to know about one data sheet of the template, looked
+/// up once instead of on every row.
+struct SheetPlan {
+    id: Option<usize>,
+    name: Option<usize>,
+    review_status: Option<usize>,
+    customer_status: Option<usize>,
+    review_date: Option<usize>,
+    date: usize,
+    /// Fields whose value changes the customer (update sheet).
+    changes: Vec<usize>,
+    /// Role of each option of the review status list.
+    review_roles: Vec<Role>,
+    /// Whether each option of the customer status list has role `active`.
+    status_active: Vec<bool>,
+}
+
+impl SheetPlan {
+    fn new(template: &Template, kind: SheetKind) -> SheetPlan {
+        let def = template.sheet(kind);
+        let list_of = |key: &str| -> Option<&OptionList> {
+            let field = def.field(key)?;
+            field.list.and_then(|i| template.lists.get(i))
+        };
+        let review_roles = list_of("review_status")
+            .map(|l| {
+                l.options
+                    .iter()
+                    .map(|o| match o.role.as_deref() {
+                        Some("pending") => Role::Pending,
+                        Some("approved") => Role::Approved,
+                        Some("rejected") => Role::Rejected,
+                        _ => Role::None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let status_active = list_of("customer_status")
+            .map(|l| {
+                l.options
+                    .iter()
+                    .map(|o| o.role.as_deref() == Some("active"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SheetPlan {
+            id: def.field_index("customer_id"),
+            name: def.field_index("customer_name"),
+            review_status: def.field_index("review_status"),
+            customer_status: def.field_index("customer_status"),
+            review_date: def.field_index("review_date"),
+            date: def.date_field,
+            changes: (0..def.fields.len())
+                .filter(|&i| def.fields[i].is_change())
+                .collect(),
+            review_roles,
+            status_active,
+        }
+    }
+}
+
+/// A data sheet of a file as the findings describe it.
+#[derive(Debug)]
+struct SheetInfo {
+    name: String,
+    lang: Lang,
+    /// Per field: the 0-based column, or `None` when missing.
+    columns: Vec<Option<u32>>,
+    /// Per field: the template header in the sheet's language.
+    headers: Vec<String>,
+}
+
+struct FileState {
+    path: String,
+    report: FileReport,
+    /// Entry and update sheet, once seen.
+    sheets: [Option<SheetInfo>; 2],
+}
+
+fn slot(kind: SheetKind) -> usize {
+    match kind {
+        SheetKind::Entry => 0,
+        SheetKind::Update => 1,
+    }
+}
+
+/// A cell typed once for all rules. A value that already has its own finding
+/// (bad date, ID or list value) is `Bad` and takes part in no further rule.
+#[derive(Debug)]
+enum Typed<'r> {
+    Empty,
+    Text(Cow<'r, str>),
+    Date(DateValue),
+    /// Index of the list option.
+    Choice(usize),
+    Id(Cow<'r, str>),
+    Bad,
+}
+
+/// A cell position kept for a cross-row finding.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    file: usize,
+    row: u32,
+    col: Option<u32>,
+}
+
+/// The first non-rejected entry row of a customer ID: the customer updates are
+/// checked against.
+#[derive(Debug)]
+struct Customer {
+    id_at: At,
+    name: Option<Box<str>>,
+    normalized_name: Option<Box<str>>,
+    name_at: At,
+    date: Option<DateValue>,
+    date_at: At,
+    status: Option<usize>,
+    status_at: At,
+    /// This row is approved.
+    approved: bool,
+    /// The first file holding an approved entry row with this ID.
+    approved_in: Option<usize>,
+}
+
+/// The first entry row of a normalised customer name.
+#[derive(Debug)]
+struct FirstName {
+    at: At,
+    name: Box<str>,
+    id: Option<u32>,
+}
+
+/// What a non-rejected update row leaves for the cross-row rules.
+#[derive(Debug)]
+struct UpdateKey {
+    id: u32,
+    id_at: At,
+    name: Option<(Box<str>, At)>,
+    date: Option<(DateValue, At)>,
+    approved: bool,
+    status: Option<usize>,
+}
+
+/// A validation run over one or more files.
+///
+/// ```no_run
+/// use crmsheet::rules::{Options, Validation};
+/// use crmsheet::rules::value::now;
+/// use crmsheet::template::Template;
+/// use crmsheet::lang::Lang;
+/// use std::path::Path;
+///
+/// let template = Template::builtin();
+/// let mut run = Validation::new(&template, Options { as_of: now(), lang: Lang::Zh });
+/// for path in ["master.xlsx", "a.xlsx"] {
+///     if let Err(e) = run.check_file(Path::new(path)) {
+///         eprintln!("crmsheet: {path}: {e}");
+///     }
+/// }
+/// let report = run.finish();
+/// println!("{} errors", report.summary().errors);
+/// ```
+pub struct Validation<'t> {
+    template: &'t Template,
+    options: Options,
+    plans: [SheetPlan; 2],
+    files: Vec<FileState>,
+    findings: Vec<Finding>,
+    ids: HashMap<Box<str>, u32>,
+    id_texts: Vec<Box<str>>,
+    /// Indexed by interned ID.
+    customers: Vec<Option<Customer>>,
+    names: HashMap<Box<str>, FirstName>,
+    updates: Vec<UpdateKey>,
+}
+
+impl<'t> Validation<'t> {
+    pub fn new(template: &'t Template, options: Options) -> Validation<'t> {
+        Validation {
+            template,
+            options,
+            plans: [
+                SheetPlan::new(template, SheetKind::Entry),
+                SheetPlan::new(template, SheetKind::Update),
+            ],
+            files: Vec::new(),
+            findings: Vec::new(),
+            ids: HashMap::new(),
+            id_texts: Vec::new(),
+            customers: Vec::new(),
+            names: HashMap::new(),
+            updates: Vec::new(),
+        }
+    }
+
+    pub fn template(&self) -> &'t Template {
+        self.template
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Reads one file and checks its rows. Call it for the master first, then for
+    /// the inputs in argument order: the order decides which of two rows is
+    /// "the first".
+    ///
+    /// # Errors
+    /// The file could not be read; the run records a `file-unreadable` finding for
+    /// it (the caller prints `crmsheet: PATH: cause`) and goes on.
+    pub fn check_file(&mut self, path: &Path) -> Result<(), ReadError> {
+        let template = self.template;
+        let mut checker = self.begin_file(path);
+        let result = crate::read::read_file(path, template, &mut checker);
+        checker.end(result)
+    }
+
+    /// Starts a file for a caller that drives the reader itself (to pass the rows
+    /// on to something else as well): feed the returned [`FileChecker`] to the
+    /// reader as its [`RowSink`], then hand the reader's result to
+    /// [`FileChecker::end`]. A checker dropped without `end` leaves the file
+    /// counted as unreadable.
+    pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
+        let display = path.display().to_string();
+        let file = self.files.len();
+        self.files.push(FileState {
+            path: display.clone(),
+            report: FileReport {
+                path: display,
+                readable: false,
+                format: None,
+                template_version: None,
+                sheets: Vec::new(),
+                error: None,
+            },
+            sheets: [None, None],
+        });
+        FileChecker {
+            findings_before: self.findings.len(),
+            updates_before: self.updates.len(),
+            run: self,
+            file,
+        }
+    }
+
+    /// Resolves the cross-row rules and returns the report.
+    pub fn finish(mut self) -> Report {
+        self.resolve_updates_and_staleness();
+        let mut findings = std::mem::take(&mut self.findings);
+        findings.sort_by_key(Finding::order_key);
+        Report {
+            schema_version: self.template.version.clone(),
+            as_of: self.options.as_of,
+            lang: self.options.lang,
+            files: self.files.into_iter().map(|f| f.report).collect(),
+            findings,
+        }
+    }
+
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(&n) = self.ids.get(id) {
+            return n;
+        }
+        let n = self.id_texts.len() as u32;
+        self.ids.insert(id.into(), n);
+        self.id_texts.push(id.into());
+        self.customers.push(None);
+        n
+    }
+
+    /// `file!cell` of a kept position.
+    fn reference(&self, at: At) -> String {
+        let path = self.files.get(at.file).map_or("", |f| f.path.as_str());
+        match at.col {
+            Some(col) => format!("{path}!{}", a1(at.row, col)),
+            None => format!("{path}:{}", at.row),
+        }
+    }
+
+    /// The place of a kept position on a sheet, for a cross-row finding.
+    fn place_at(&self, at: At, kind: SheetKind, field: Option<usize>) -> Place<'_> {
+        let file = &self.files[at.file];
+        let info = file.sheets[slot(kind)].as_ref();
+        let def = self.template.sheet(kind);
+        Place {
+            file_index: at.file,
+            file: &file.path,
+            sheet_kind: Some(kind),
+            sheet: info.map(|i| i.name.as_str()),
+            row: Some(at.row),
+            col: at.col,
+            field: field
+                .and_then(|i| def.fields.get(i))
+                .map(|f| f.key.as_str()),
+            column: match (info, field) {
+                (Some(info), Some(i)) => info.headers.get(i).map_or("", String::as_str),
+                _ => "",
+            },
+        }
+    }
+
+    /// Checks one data row.
+    fn check_row(&mut self, file: usize, kind: SheetKind, row: &Row) {
+        let template = self.template;
+        let Options { as_of, lang } = self.options;
+        let def = template.sheet(kind);
+        let plan = &self.plans[slot(kind)];
+        let Some(info) = self.files[file].sheets[slot(kind)].as_ref() else {
+            return;
+        };
+        let path = self.files[file].path.as_str();
+        let cell_of = |i: usize| row.cells.get(i).and_then(Option::as_ref);
+        let col_of = |i: usize| {
+            cell_of(i)
+                .map(|c| c.col)
+                .or_else(|| info.columns.get(i).copied().flatten())
+        };
+        let place = |i: usize| Place {
+            file_index: file,
+            file: path,
+            sheet_kind: Some(kind),
+            sheet: Some(&info.name),
+            row: Some(row.row),
+            col: col_of(i),
+            field: Some(&def.fields[i].key),
+            column: &info.headers[i],
+        };
+        let mut out: Vec<Finding> = Vec::new();
+
+        // Type every cell once; bad values get their finding here.
+        let typed: Vec<Typed> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| match cell_of(i) {
+                None => Typed::Empty,
+                Some(cell) => {
+                    type_cell(template, field, cell, &place(i), info.lang, lang, &mut out)
+                }
+            })
+            .collect();
+        let label = |list_field: usize, option: usize| -> &str {
+            def.fields[list_field]
+                .list
+                .and_then(|l| template.lists.get(l))
+                .and_then(|l| l.options.get(option))
+                .map_or("", |o| o.label.get(info.lang))
+        };
+
+        // Required fields, and those required by the review status.
+        for (i, field) in def.fields.iter().enumerate() {
+            if !matches!(typed[i], Typed::Empty) || info.columns.get(i).copied().flatten().is_none()
+            {
+                continue;
+            }
+            let because = if field.required {
+                None
+            } else if let Some(cond) = &field.required_when {
+                match typed.get(cond.field) {
+                    Some(Typed::Choice(o)) if cond.options.contains(o) => {
+                        Some((info.headers[cond.field].as_str(), label(cond.field, *o)))
+                    }
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            out.push(fields::missing_required(&place(i), because, lang));
+        }
+
+        // Text: private details, formula prefixes.
+        for (i, t) in typed.iter().enumerate() {
+            if let Typed::Text(text) = t {
+                out.extend(privacy::pii(&place(i), text, lang));
+                out.extend(fields::formula_injection(&place(i), text, lang));
+            }
+        }
+
+        // Dates: not in the future; reviewed after written.
+        let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
+            Some(Typed::Date(d)) => Some(*d),
+            _ => None,
+        };
+        for (i, t) in typed.iter().enumerate() {
+            if let Typed::Date(d) = t {
+                out.extend(dates::future_date(&place(i), d, &as_of, lang));
+            }
+        }
+        let row_date = date(Some(plan.date));
+        if let (Some(review), Some(written), Some(ri)) =
+            (date(plan.review_date), row_date, plan.review_date)
+        {
+            out.extend(dates::review_before_row(
+                &place(ri),
+                &review,
+                &info.headers[plan.date],
+                &written,
+                lang,
+            ));
+        }
+
+        let status = plan.review_status.and_then(|i| match typed.get(i) {
+            Some(Typed::Choice(o)) => Some((i, *o)),
+            _ => None,
+        });
+        let role = status
+            .and_then(|(_, o)| plan.review_roles.get(o).copied())
+            .unwrap_or(Role::None);
+        let id = plan.id.and_then(|i| match typed.get(i) {
+            Some(Typed::Id(id)) => Some(id.as_ref()),
+            _ => None,
+        });
+
+        if let (SheetKind::Entry, Some(id), Some((si, o)), Some(ii)) = (kind, id, status, plan.id) {
+            if matches!(role, Role::Pending | Role::Rejected) {
+                out.push(identity::id_before_approval(
+                    &place(ii),
+                    id,
+                    &info.headers[si],
+                    label(si, o),
+                    lang,
+                ));
+            }
+        }
+
+        if kind == SheetKind::Update {
+            let present: Vec<usize> = plan
+                .changes
+                .iter()
+                .copied()
+                .filter(|&i| info.columns.get(i).copied().flatten().is_some())
+                .collect();
+            let id_column = plan
+                .id
+                .filter(|&i| info.columns.get(i).copied().flatten().is_some());
+            if let Some(ii) = id_column {
+                if !present.is_empty() && present.iter().all(|&i| matches!(typed[i], Typed::Empty))
+                {
+                    let headers: Vec<&str> = plan
+                        .changes
+                        .iter()
+                        .map(|&i| info.headers[i].as_str())
+                        .collect();
+                    out.push(references::empty_update(&place(ii), &headers, lang));
+                }
+            }
+        }
+
+        if let (Role::Pending, Some((si, o)), Some(written)) = (role, status, row_date) {
+            out.extend(reviews::overdue_review(
+                &place(si),
+                label(si, o),
+                &written,
+                &as_of,
+                template.params.review_hours,
+                lang,
+            ));
+        }
+
+        // Keys for the cross-row rules; rejected rows take no part.
+        let at = |i: Option<usize>| At {
+            file,
+            row: row.row,
+            col: i.and_then(col_of),
+        };
+        let name = plan.name.and_then(|i| match typed.get(i) {
+            Some(Typed::Text(t)) => Some(t.as_ref()),
+            _ => None,
+        });
+        let customer_status = plan.customer_status.and_then(|i| match typed.get(i) {
+            Some(Typed::Choice(o)) => Some(*o),
+            _ => None,
+        });
+        let (id_at, name_at, status_at, date_at) = (
+            at(plan.id),
+            at(plan.name),
+            at(plan.customer_status),
+            at(Some(plan.date)),
+        );
+        self.findings.append(&mut out);
+        if role == Role::Rejected {
+            return;
+        }
+        match kind {
+            SheetKind::Entry => self.keep_entry(EntryRow {
+                id,
+                id_at,
+                name,
+                name_at,
+                date: row_date,
+                date_at,
+                status: customer_status,
+                status_at,
+                approved: role == Role::Approved,
+            }),
+            SheetKind::Update => {
+                if let Some(id) = id {
+                    let id = self.intern(id);
+                    self.updates.push(UpdateKey {
+                        id,
+                        id_at,
+                        name: name.map(|n| (n.into(), name_at)),
+                        date: row_date.map(|d| (d, date_at)),
+                        approved: role == Role::Approved,
+                        status: customer_status,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Records a non-rejected entry row: duplicate ID and name checks run now,
+    /// since "first" is simply the first one seen.
+    fn keep_entry(&mut self, row: EntryRow<'_>) {
+        let lang = self.options.lang;
+        let id = row.id.map(|id| self.intern(id));
+        let normalized = row.name.map(normalize_name).filter(|n| !n.is_empty());
+        if let Some(n) = id {
+            let first_at = match self.customers[n as usize].as_mut() {
+                Some(first) => {
+                    if row.approved && first.approved_in.is_none() {
+                        first.approved_in = Some(row.id_at.file);
+                    }
+                    Some(first.id_at)
+                }
+                None => None,
+            };
+            match first_at {
+                Some(first_at) => {
+                    let reference = self.reference(first_at);
+                    let text = &self.id_texts[n as usize];
+                    let f = identity::duplicate_id(
+                        &self.place_at(row.id_at, SheetKind::Entry, self.plans[0].id),
+                        text,
+                        &reference,
+                        lang,
+                    );
+                    self.findings.push(f);
+                }
+                None => {
+                    self.customers[n as usize] = Some(Customer {
+                        id_at: row.id_at,
+                        normalized_name: normalized.as_deref().map(Box::from),
+                        name: row.name.map(Box::from),
+                        name_at: row.name_at,
+                        date: row.date,
+                        date_at: row.date_at,
+                        status: row.status,
+                        status_at: row.status_at,
+                        approved: row.approved,
+                        approved_in: row.approved.then_some(row.id_at.file),
+                    });
+                }
+            }
+        }
+        if let (Some(name), Some(normalized)) = (row.name, normalized) {
+            match self.names.get(normalized.as_str()) {
+                Some(first) => {
+                    let same_id = id.is_some() && first.id == id;
+                    if !same_id {
+                        let reference = self.reference(first.at);
+                        let f = identity::duplicate_customer(
+                            &self.place_at(row.name_at, SheetKind::Entry, self.plans[0].name),
+                            name,
+                            &first.name,
+                            &reference,
+                            lang,
+                        );
+                        self.findings.push(f);
+                    }
+                }
+                None => {
+                    self.names.insert(
+                        normalized.into_boxed_str(),
+                        FirstName {
+                            at: row.name_at,
+                            name: name.into(),
+                            id,
+                        },
+                    );
+                }
+            }
+        }
+        // Without a (valid) ID no update can name this customer: its staleness
+        // is known now.
+        if id.is_none() && row.approved {
+            if let (Some(status), Some(date)) = (row.status, row.date) {
+                if let Some(f) = self.stale(row.status_at, (SheetKind::Entry, status), date) {
+                    self.findings.push(f);
+                }
+            }
+        }
+    }
+
+    /// `stale-customer` for a customer whose current status and last contact are known.
+    fn stale(
+        &self,
+        status_at: At,
+        status: (SheetKind, usize),
+        last_contact: DateValue,
+    ) -> Option<Finding> {
+        let (kind, option) = status;
+        let plan = &self.plans[slot(kind)];
+        if !plan.status_active.get(option).copied().unwrap_or(false) {
+            return None;
+        }
+        let entry_lang = self.files[status_at.file].sheets[0]
+            .as_ref()
+            .map_or(Lang::Zh, |i| i.lang);
+        let label = self
+            .template
+            .sheet(kind)
+            .field("customer_status")
+            .and_then(|f| f.list)
+            .and_then(|l| self.template.lists.get(l))
+            .and_then(|l| l.options.get(option))
+            .map_or("", |o| o.label.get(entry_lang));
+        reviews::stale_customer(
+            &self.place_at(status_at, SheetKind::Entry, self.plans[0].customer_status),
+            label,
+            &last_contact,
+            &self.options.as_of,
+            self.template.params.stale_days,
+            self.options.lang,
+        )
+    }
+
+    /// Undoes what an unreadable file left behind: its findings, its updates, and
+    /// the first occurrences it claimed (it is always the latest file).
+    fn forget_file(&mut self, file: usize, findings_before: usize, updates_before: usize) {
+        self.findings.truncate(findings_before);
+        self.updates.truncate(updates_before);
+        for slot in &mut self.customers {
+            if slot.as_ref().is_some_and(|c| c.id_at.file == file) {
+                *slot = None;
+            } else if let Some(c) = slot {
+                if c.approved_in == Some(file) {
+                    c.approved_in = None;
+                }
+            }
+        }
+        self.names.retain(|_, first| first.at.file != file);
+    }
+
+    /// unknown-customer, id-name-mismatch, date-order against the entry, and
+    /// stale-customer for customers with an ID, once every file is read.
+    fn resolve_updates_and_staleness(&mut self) {
+        let lang = self.options.lang;
+        let update_plan = &self.plans[1];
+        let mut last_contact: Vec<Option<DateValue>> = vec![None; self.customers.len()];
+        // Latest approved status change: (date, position, option).
+        let mut latest_status: Vec<Option<(Option<DateValue>, usize, usize)>> =
+            vec![None; self.customers.len()];
+        let mut out = Vec::new();
+        for (seq, u) in self.updates.iter().enumerate() {
+            let n = u.id as usize;
+            let id_text = &self.id_texts[n];
+            let customer = self.customers[n]
+                .as_ref()
+                .filter(|c| c.approved_in.is_some());
+            let Some(customer) = customer else {
+                let pending_at = self.customers[n].as_ref().map(|c| self.reference(c.id_at));
+                out.push(references::unknown_customer(
+                    &self.place_at(u.id_at, SheetKind::Update, update_plan.id),
+                    id_text,
+                    pending_at.as_deref(),
+                    lang,
+                ));
+                continue;
+            };
+            if let (Some((name, name_at)), Some(entry_name), Some(entry_norm)) =
+                (&u.name, &customer.name, &customer.normalized_name)
+            {
+                let normalized = normalize_name(name);
+                if !normalized.is_empty() && normalized.as_str() != entry_norm.as_ref() {
+                    out.push(references::id_name_mismatch(
+                        &self.place_at(*name_at, SheetKind::Update, update_plan.name),
+                        name,
+                        id_text,
+                        entry_name,
+                        &self.reference(customer.name_at),
+                        lang,
+                    ));
+                }
+            }
+            if let (Some((date, date_at)), Some(entry_date)) = (u.date, customer.date) {
+                out.extend(dates::update_before_entry(
+                    &self.place_at(date_at, SheetKind::Update, Some(update_plan.date)),
+                    &date,
+                    &entry_date,
+                    &self.reference(customer.date_at),
+                    lang,
+                ));
+            }
+            if let Some((date, _)) = u.date {
+                let last = &mut last_contact[n];
+                if last.is_none_or(|l| date.at > l.at) {
+                    *last = Some(date);
+                }
+            }
+            if let (true, Some(status)) = (u.approved, u.status) {
+                let key = (u.date.map(|(d, _)| d), seq, status);
+                let latest = &mut latest_status[n];
+                if latest.is_none_or(|(d, s, _)| (key.0, key.1) > (d, s)) {
+                    *latest = Some(key);
+                }
+            }
+        }
+        for (n, customer) in self.customers.iter().enumerate() {
+            let Some(c) = customer.as_ref().filter(|c| c.approved) else {
+                continue;
+            };
+            let status = match latest_status[n] {
+                Some((_, _, option)) => Some((SheetKind::Update, option)),
+                None => c.status.map(|o| (SheetKind::Entry, o)),
+            };
+            let last = match (c.date, last_contact[n]) {
+                (Some(a), Some(b)) => Some(if b.at > a.at { b } else { a }),
+                (a, b) => a.or(b),
+            };
+            if let (Some(status), Some(last)) = (status, last) {
+                out.extend(self.stale(c.status_at, status, last));
+            }
+        }
+        self.findings.append(&mut out);
+    }
+}
+
+/// An entry row's keys on their way into the cross-row state.
+struct EntryRow<'r> {
+    id: Option<&'r str>,
+    id_at: At,
+    name: Option<&'r str>,
+    name_at: At,
+    date: Option<DateValue>,
+    date_at: At,
+    status: Option<usize>,
+    status_at: At,
+    approved: bool,
+}
+
+/// Types one cell for its field, pushing the finding of a bad value.
+fn type_cell<'r>(
+    template: &Template,
+    field: &Field,
+    cell: &'r FieldCell,
+    place: &Place,
+    sheet_lang: Lang,
+    lang: Lang,
+    out: &mut Vec<Finding>,
+) -> Typed<'r> {
+    if field.ty == FieldType::Date {
+        let (text, number) = match &cell.value {
+            Value::DateTime(at) => {
+                let date = DateValue::from_cell(*at);
+                if is_plausible(&date) {
+                    return Typed::Date(date);
+                }
+                (Cow::Owned(date.display()), None)
+            }
+            Value::Text(s) => {
+                let text = normalize_value(s);
+                if text.is_empty() {
+                    return Typed::Empty;
+                }
+                match parse_date_text(&text) {
+                    Some(date) if is_plausible(&date) => return Typed::Date(date),
+                    _ => (text, None),
+                }
+            }
+            Value::Number(n) => (cell_text(&cell.value), Some(*n)),
+            other => (cell_text(other), None),
+        };
+        out.push(dates::invalid_date(place, &text, number, lang));
+        return Typed::Bad;
+    }
+    let text = cell_text(&cell.value);
+    if text.is_empty() {
+        return Typed::Empty;
+    }
+    match field.ty {
+        FieldType::Id => {
+            if template.params.id_pattern.is_match(&text) {
+                Typed::Id(text)
+            } else {
+                let on_entry = place.sheet_kind == Some(SheetKind::Entry);
+                out.push(identity::invalid_id(
+                    place,
+                    &text,
+                    &template.params,
+                    on_entry,
+                    lang,
+                ));
+                Typed::Bad
+            }
+        }
+        FieldType::List | FieldType::Text => match template.active_list(field) {
+            Some(list) => match list.find(&text) {
+                Some(option) if field.ty == FieldType::List => Typed::Choice(option),
+                Some(_) => Typed::Text(text),
+                None => {
+                    let is_team = field.ty == FieldType::Text;
+                    out.push(fields::invalid_enum(
+                        place, list, is_team, &text, sheet_lang, lang,
+                    ));
+                    Typed::Bad
+                }
+            },
+            None => Typed::Text(text),
+        },
+        FieldType::Date => Typed::Bad,
+    }
+}
+
+/// Feeds one file's sheets and rows into a [`Validation`]; the reader's
+/// [`RowSink`]. Finish with [`FileChecker::end`].
+pub struct FileChecker<'v, 't> {
+    run: &'v mut Validation<'t>,
+    file: usize,
+    findings_before: usize,
+    updates_before: usize,
+}
+
+impl FileChecker<'_, '_> {
+    /// Index of this file in the run (and in [`Report::files`]).
+    pub fn file_index(&self) -> usize {
+        self.file
+    }
+
+    /// Ends the file with the reader's result: file-level findings for a file
+    /// that was read; for one that was not, its partial findings are dropped and a
+    /// `file-unreadable` finding takes their place.
+    ///
+    /// # Errors
+    /// Hands the read error back, for the caller's one-line stderr message.
+    pub fn end(self, result: Result<FileRead, ReadError>) -> Result<(), ReadError> {
+        let run = self.run;
+        let file = self.file;
+        let lang = run.options.lang;
+        match result {
+            Ok(read) => {
+                let template = run.template;
+                let path = run.files[file].path.clone();
+                let mut out = Vec::new();
+                let place = Place::file(file, &path);
+                if let Some(stamped) = read.stamp.version() {
+                    if stamped != template.version {
+                        out.push(structure::template_version(
+                            &place,
+                            stamped,
+                            &template.version,
+                            lang,
+                        ));
+                    }
+                } else if read.stamp == Stamp::Missing && read.format != Format::Csv {
+                    out.push(structure::template_unknown(&place, lang));
+                }
+                // A CSV holds one sheet: it misses something only when it is
+                // neither of them.
+                if read.format == Format::Csv {
+                    if read.sheets.is_empty() {
+                        let name =
+                            |kind: SheetKind| template.sheet(kind).name.get(lang).to_string();
+                        out.push(structure::unrecognised_csv(
+                            &place,
+                            &name(SheetKind::Entry),
+                            &name(SheetKind::Update),
+                            lang,
+                        ));
+                    }
+                } else {
+                    for &kind in &read.missing_sheets {
+                        let name = template.sheet(kind).name.get(lang);
+                        out.push(structure::missing_sheet(&place, name, lang));
+                    }
+                }
+                run.findings.append(&mut out);
+                let report = &mut run.files[file].report;
+                report.readable = true;
+                report.format = Some(read.format);
+                report.template_version = read.stamp.version().map(str::to_string);
+                report.sheets = read.sheets;
+                Ok(())
+            }
+            Err(error) => {
+                run.forget_file(file, self.findings_before, self.updates_before);
+                let path = run.files[file].path.clone();
+                let f = structure::file_unreadable(&Place::file(file, &path), &error, lang);
+                run.findings.push(f);
+                let report = &mut run.files[file].report;
+                report.error = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+}
+
+impl RowSink for FileChecker<'_, '_> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        let run = &mut *self.run;
+        let file = self.file;
+        let def = run.template.sheet(layout.kind);
+        let headers: Vec<String> = def
+            .fields
+            .iter()
+            .map(|f| f.header.get(layout.lang).to_string())
+            .collect();
+        let columns: Vec<Option<u32>> = (0..def.fields.len())
+            .map(|i| layout.columns.get(i).copied().flatten())
+            .collect();
+        let path = run.files[file].path.as_str();
+        let sheet_place = |field: Option<usize>, col: Option<u32>| Place {
+            file_index: file,
+            file: path,
+            sheet_kind: Some(layout.kind),
+            sheet: Some(&layout.name),
+            row: col.map(|_| layout.header_row),
+            col,
+            field: field
+                .and_then(|i| def.fields.get(i))
+                .map(|f| f.key.as_str()),
+            column: field
+                .and_then(|i| headers.get(i))
+                .map_or("", String::as_str),
+        };
+        let lang = run.options.lang;
+        let mut out = Vec::new();
+        for (i, col) in columns.iter().enumerate() {
+            if col.is_none() {
+                out.push(structure::missing_column(&sheet_place(Some(i), None), lang));
+            }
+        }
+        for &(col, field) in &layout.duplicates {
+            let first = columns
+                .get(field)
+                .copied()
+                .flatten()
+                .map(|c| a1(layout.header_row, c))
+                .unwrap_or_default();
+            out.push(structure::duplicate_column(
+                &sheet_place(Some(field), Some(col)),
+                &first,
+                lang,
+            ));
+        }
+        for (col, header) in &layout.unknown {
+            let place = sheet_place(None, Some(*col));
+            out.push(structure::unknown_column(
+                &place,
+                normalize_value(header).as_ref(),
+                lang,
+            ));
+        }
+        run.findings.append(&mut out);
+        run.files[file].sheets[slot(layout.kind)] = Some(SheetInfo {
+            name: layout.name.clone(),
+            lang: layout.lang,
+            columns,
+            headers,
+        });
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        self.run.check_row(self.file, layout.kind, &row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::value::parse_as_of;
+
+    /// A sheet with every template column, in template order, header on row 1.
+    fn layout(t: &Template, kind: SheetKind) -> SheetLayout {
+        let def = t.sheet(kind);
+        SheetLayout {
+            kind,
+            name: def.name.zh.clone(),
+            lang: Lang::Zh,
+            header_row: 1,
+            columns: (0..def.fields.len() as u32).map(Some).collect(),
+            unknown: Vec::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    fn row(t: &Template, kind: SheetKind, n: u32, values: &[(&str, &str)]) -> Row {
+        let def = t.sheet(kind);
+        let mut cells = vec![None; def.fields.len()];
+        for (key, value) in values {
+            let i = def.field_index(key).unwrap();
+            cells[i] = Some(FieldCell {
+                col: i as u32,
+                value: Value::Text(value.to_string()),
+            });
+        }
+        Row { row: n, cells }
+    }
+
+    fn entry<'a>(
+        id: &'a str,
+        name: &'a str,
+        date: &'a str,
+        status: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut v = vec![
+            ("entry_date", date),
+            ("salesperson", "张伟"),
+            ("customer_name", name),
+            ("industry", "制造业"),
+            ("contact", "王经理"),
+            ("interaction", "拜访"),
+            ("customer_status", "活跃"),
+            ("review_status", status),
+        ];
+        if !id.is_empty() {
+            v.push(("customer_id", id));
+        }
+        if status == "已通过" || status == "已驳回" {
+            v.push(("reviewer", "李娜"));
+            v.push(("review_date", date));
+        }
+        v
+    }
+
+    fn update<'a>(id: &'a str, date: &'a str, status: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut v = vec![
+            ("update_date", date),
+            ("salesperson", "张伟"),
+            ("customer_id", id),
+            ("contact", "赵主任"),
+            ("update_reason", "联系人离职"),
+            ("maintenance_type", "联系人变更"),
+            ("review_status", status),
+        ];
+        if status == "已通过" || status == "已驳回" {
+            v.push(("reviewer", "李娜"));
+            v.push(("review_date", date));
+        }
+        v
+    }
+
+    type Rows<'a> = Vec<Vec<(&'a str, &'a str)>>;
+
+    /// Feeds files of (entry rows, update rows); `None` files fail to read midway.
+    fn run(as_of: &str, files: &[(Rows, Rows, bool)]) -> Report {
+        let t = Template::builtin();
+        let options = Options {
+            as_of: parse_as_of(as_of).unwrap(),
+            lang: Lang::En,
+        };
+        let mut v = Validation::new(&t, options);
+        for (i, (entries, updates, readable)) in files.iter().enumerate() {
+            let mut c = v.begin_file(Path::new(&format!("f{i}.xlsx")));
+            for (kind, rows) in [(SheetKind::Entry, entries), (SheetKind::Update, updates)] {
+                let l = layout(&t, kind);
+                c.sheet(&l);
+                for (r, values) in rows.iter().enumerate() {
+                    c.row(&l, row(&t, kind, r as u32 + 2, values));
+                }
+            }
+            let result = if *readable {
+                Ok(FileRead {
+                    format: Format::Xlsx,
+                    stamp: Stamp::Meta("1.0.0".into()),
+                    sheets: Vec::new(),
+                    missing_sheets: Vec::new(),
+                })
+            } else {
+                Err(ReadError::Corrupt("truncated".into()))
+            };
+            let _ = c.end(result);
+        }
+        let report = v.finish();
+        drop(t);
+        report
+    }
+
+    /// `file sheet!cell rule` of each finding, overdue reviews left out (the rows
+    /// here are pending for days; that rule has its own tests).
+    fn brief(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule != Code::OverdueReview)
+            .map(|f| {
+                format!(
+                    "{} {}{} {}",
+                    f.file,
+                    f.sheet
+                        .as_deref()
+                        .map(|s| format!("{s}!"))
+                        .unwrap_or_default(),
+                    f.cell.as_deref().unwrap_or("-"),
+                    f.rule
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_register_has_no_findings() {
+        let r = run(
+            "2026-11-30",
+            &[(
+                vec![
+                    entry("C001", "明远机械有限公司", "2026-11-20", "已通过"),
+                    entry("", "华东电气", "2026-11-29", "待审核"),
+                ],
+                vec![update("C001", "2026-11-29", "待审核")],
+                true,
+            )],
+        );
+        assert_eq!(brief(&r), Vec::<String>::new());
+        assert_eq!(r.outcome(true), Outcome::Clean);
+    }
+
+    #[test]
+    fn duplicates_name_the_first_occurrence_across_files() {
+        let r = run(
+            "2026-11-30",
+            &[
+                (
+                    vec![entry("C001", "明远机械有限公司", "2026-11-20", "已通过")],
+                    vec![],
+                    true,
+                ),
+                (
+                    vec![
+                        entry("C001", "别的公司", "2026-11-21", "已通过"),
+                        entry("", "明远机械（集团）", "2026-11-29", "待审核"),
+                        entry("C002", "明远机械", "2026-11-29", "已驳回"),
+                    ],
+                    vec![],
+                    true,
+                ),
+            ],
+        );
+        assert_eq!(
+            brief(&r),
+            [
+                "f1.xlsx 客户信息录入表!C2 duplicate-id",
+                "f1.xlsx 客户信息录入表!D3 duplicate-customer",
+                "f1.xlsx 客户信息录入表!C4 id-before-approval",
+            ]
+        );
+        assert_eq!(r.findings[0].hint.as_deref(), Some("f0.xlsx!C2"));
+        assert!(
+            r.findings[1].message.contains("f0.xlsx!D2"),
+            "{}",
+            r.findings[1].message
+        );
+    }
+
+    #[test]
+    fn updates_are_checked_against_the_first_approved_entry() {
+        let mut renamed = update("C001", "2026-11-25", "已通过");
+        renamed.push(("customer_name", "华东电气"));
+        let r = run(
+            "2026-11-30",
+            &[
+                (
+                    vec![],
+                    vec![
+                        update("C001", "2026-11-19", "待审核"),
+                        update("C009", "2026-11-25", "待审核"),
+                        update("C002", "2026-11-25", "已驳回"),
+                        renamed,
+                    ],
+                    true,
+                ),
+                (
+                    vec![
+                        entry("C001", "明远机械有限公司", "2026-11-20", "已通过"),
+                        entry("C003", "东方", "2026-11-20", "待审核"),
+                    ],
+                    vec![update("C003", "2026-11-25", "待审核")],
+                    true,
+                ),
+            ],
+        );
+        assert_eq!(
+            brief(&r),
+            [
+                "f0.xlsx 客户信息更新表!A2 date-order",
+                "f0.xlsx 客户信息更新表!C3 unknown-customer",
+                "f0.xlsx 客户信息更新表!D5 id-name-mismatch",
+                "f1.xlsx 客户信息录入表!C3 id-before-approval",
+                "f1.xlsx 客户信息更新表!C2 unknown-customer",
+            ]
+        );
+        assert!(
+            r.findings[0].message.contains("f1.xlsx!A2"),
+            "{}",
+            r.findings[0].message
+        );
+        let pending = r
+            .findings
+            .iter()
+            .find(|f| f.rule == Code::UnknownCustomer && f.file_index == 1);
+        assert_eq!(pending.and_then(|f| f.hint.as_deref()), Some("f1.xlsx!C3"));
+    }
+
+    #[test]
+    fn stale_customers_count_the_latest_contact() {
+        let mut lost = update("C002", "2026-11-01", "已通过");
+        lost.push(("customer_status", "流失"));
+        let r = run(
+            "2026-11-30",
+            &[(
+                vec![
+                    entry("C001", "甲", "2026-08-01", "已通过"),
+                    entry("C002", "乙", "2026-08-01", "已通过"),
+                    entry("C003", "丙", "2026-08-01", "已通过"),
+                    entry("", "丁", "2026-08-01", "已通过"),
+                    entry("C004", "戊", "2026-09-01", "已通过"),
+                ],
+                vec![update("C003", "2026-11-01", "待审核"), lost],
+                true,
+            )],
+        );
+        // C001: 121 days; C002 is lost now; C003 was contacted; 丁 has no ID;
+        // C004: exactly 90 days is not more than 90.
+        assert_eq!(
+            brief(&r),
+            [
+                "f0.xlsx 客户信息录入表!K2 stale-customer",
+                "f0.xlsx 客户信息录入表!K5 stale-customer",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_leaves_only_its_unreadable_finding() {
+        let r = run(
+            "2026-11-30",
+            &[
+                (
+                    vec![entry("C001", "甲", "2026-11-20", "不知道")],
+                    vec![],
+                    false,
+                ),
+                (
+                    vec![entry("C001", "甲", "2026-11-20", "已通过")],
+                    vec![update("C001", "2026-11-25", "待审核")],
+                    true,
+                ),
+            ],
+        );
+        assert_eq!(brief(&r), ["f0.xlsx - file-unreadable"]);
+        assert!(!r.files[0].readable);
+        assert_eq!(r.outcome(false), Outcome::Failed);
+    }
+
+    #[test]
+    fn bad_values_take_part_in_no_further_rule() {
+        let mut row = entry("C01", "甲", "2026/13/01", "通过");
+        row.push(("industry", "制造"));
+        let r = run("2026-11-30", &[(vec![row], vec![], true)]);
+        assert_eq!(
+            brief(&r),
+            [
+                "f0.xlsx 客户信息录入表!A2 invalid-date",
+                "f0.xlsx 客户信息录入表!C2 invalid-id",
+                "f0.xlsx 客户信息录入表!E2 invalid-enum",
+                "f0.xlsx 客户信息录入表!L2 invalid-enum",
+            ]
+        );
+        let hints: Vec<_> = r.findings.iter().map(|f| f.hint.as_deref()).collect();
+        assert_eq!(hints, [None, Some("C001"), Some("制造业"), Some("已通过")]);
+    }
+}

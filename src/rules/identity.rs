@@ -1,0 +1,151 @@
+//! Identity: every customer has one well-formed ID, given on approval, and is
+//! entered once.
+
+use super::{Code, Finding, Place};
+use crate::lang::Lang;
+use crate::template::Params;
+
+/// An ID of the form merge assigns (`C001`), as an example in messages.
+pub fn example_id(params: &Params) -> String {
+    format!(
+        "{}{:0>width$}",
+        params.id_prefix,
+        1,
+        width = params.id_digits
+    )
+}
+
+/// `invalid-id`: the customer ID does not match `id_pattern`. The hint is the ID
+/// it most likely meant (`c1` → `C001`) when that one matches.
+pub fn invalid_id(
+    place: &Place,
+    value: &str,
+    params: &Params,
+    on_entry: bool,
+    lang: Lang,
+) -> Finding {
+    let column = place.column;
+    let example = example_id(params);
+    let hint = likely_id(value, params);
+    let mut message = match lang {
+        Lang::Zh => {
+            format!("「{column}」的值「{value}」不是有效的客户ID，格式应与 {example} 相同。")
+        }
+        Lang::En => format!(
+            "\"{value}\" in \"{column}\" is not a valid customer ID; IDs look like {example}."
+        ),
+    };
+    message.push_str(match (lang, on_entry) {
+        (Lang::Zh, true) => "新客户请留空，审核通过后合并时会自动分配。",
+        (Lang::Zh, false) => "请从客户总表中复制该客户的ID。",
+        (Lang::En, true) => " Leave it empty for a new customer: merge assigns one on approval.",
+        (Lang::En, false) => " Copy the customer's ID from the register.",
+    });
+    place.finding(Code::InvalidId, Some(value), message, hint)
+}
+
+/// `c001` → `C001`, `C1` → `C001`, when the result matches the pattern.
+fn likely_id(value: &str, params: &Params) -> Option<String> {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let prefix_len = params.id_prefix.len();
+    let head = compact.get(..prefix_len)?;
+    if !head.eq_ignore_ascii_case(&params.id_prefix) {
+        return None;
+    }
+    let digits = compact.get(prefix_len..)?.trim_start_matches(['-', '_']);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let candidate = format!(
+        "{}{:0>width$}",
+        params.id_prefix,
+        digits,
+        width = params.id_digits
+    );
+    (candidate != value && params.id_pattern.is_match(&candidate)).then_some(candidate)
+}
+
+/// `id-before-approval`: an entry row that is pending or rejected already has an
+/// ID. IDs are assigned on approval, when merging; an early one may clash.
+pub fn id_before_approval(
+    place: &Place,
+    id: &str,
+    status_column: &str,
+    status: &str,
+    lang: Lang,
+) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "客户ID「{id}」已填写，但「{status_column}」为「{status}」。客户ID 在审核通过后、合并时分配：请清空该ID，或先完成审核。"
+        ),
+        Lang::En => format!(
+            "The customer ID \"{id}\" is filled in, but \"{status_column}\" is \"{status}\". IDs are assigned on approval, when merging: clear it, or complete the review first."
+        ),
+    };
+    place.finding(Code::IdBeforeApproval, Some(id), message, None)
+}
+
+/// `duplicate-id`: the ID is already on an earlier entry row (`first`, as
+/// `file!cell`); each customer has one ID and one entry.
+pub fn duplicate_id(place: &Place, id: &str, first: &str, lang: Lang) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "客户ID「{id}」已在 {first} 使用。一个客户ID只能对应一条录入记录：如是同一客户，请把变化填写在更新表；否则请改正ID。"
+        ),
+        Lang::En => format!(
+            "The customer ID \"{id}\" is already used at {first}. An ID belongs to one entry row: enter changes to that customer on the update sheet, or correct the ID."
+        ),
+    };
+    place.finding(
+        Code::DuplicateId,
+        Some(id),
+        message,
+        Some(first.to_string()),
+    )
+}
+
+/// `duplicate-customer`: the normalised name (no spaces, punctuation or legal
+/// suffix) is already on an earlier entry row — a likely double entry.
+pub fn duplicate_customer(
+    place: &Place,
+    name: &str,
+    first_name: &str,
+    first: &str,
+    lang: Lang,
+) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "客户「{name}」与 {first} 的「{first_name}」像是同一家公司（已忽略空格、标点和公司后缀）。如是同一客户，请改为填写更新表；如不是，请核对名称。"
+        ),
+        Lang::En => format!(
+            "The customer \"{name}\" looks like \"{first_name}\" at {first} (ignoring spaces, punctuation and legal suffix). If it is the same customer, use the update sheet; if not, check the name."
+        ),
+    };
+    place.finding(
+        Code::DuplicateCustomer,
+        Some(name),
+        message,
+        Some(first.to_string()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::Template;
+
+    #[test]
+    fn likely_ids() {
+        let t = Template::builtin();
+        let p = &t.params;
+        assert_eq!(example_id(p), "C001");
+        assert_eq!(likely_id("c001", p).as_deref(), Some("C001"));
+        assert_eq!(likely_id("C1", p).as_deref(), Some("C001"));
+        assert_eq!(likely_id("C-12", p).as_deref(), Some("C012"));
+        assert_eq!(likely_id("C 0012", p).as_deref(), Some("C0012"));
+        assert_eq!(likely_id("X001", p), None);
+        assert_eq!(likely_id("C00A", p), None);
+        assert_eq!(likely_id("C", p), None);
+        assert_eq!(likely_id("客户1", p), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! References: an update row must name a known, approved customer, name it
+//! consistently, and actually change something.
+
+use super::{Code, Finding, Place};
+use crate::lang::Lang;
+
+/// `unknown-customer`: the update's ID is on no approved entry row. `pending_at`
+/// is the entry row (`file!cell`) when the ID exists but is not approved yet.
+pub fn unknown_customer(place: &Place, id: &str, pending_at: Option<&str>, lang: Lang) -> Finding {
+    let message = match (lang, pending_at) {
+        (Lang::Zh, None) => format!(
+            "客户ID「{id}」在录入表中没有已通过的记录。请核对ID（可从客户总表复制）；新客户请填写在录入表。"
+        ),
+        (Lang::Zh, Some(at)) => format!(
+            "客户ID「{id}」的录入记录（{at}）尚未审核通过。请等该客户审核通过后再提交更新，或把变化直接写进录入行。"
+        ),
+        (Lang::En, None) => format!(
+            "No approved entry row has the customer ID \"{id}\". Check the ID (copy it from the register); enter new customers on the entry sheet."
+        ),
+        (Lang::En, Some(at)) => format!(
+            "The entry row of customer ID \"{id}\" ({at}) is not approved yet. Submit the update once the customer is approved, or put the change into the entry row."
+        ),
+    };
+    place.finding(
+        Code::UnknownCustomer,
+        Some(id),
+        message,
+        pending_at.map(str::to_string),
+    )
+}
+
+/// `id-name-mismatch`: the update's customer name differs (normalised) from the
+/// name entered for that ID — often a wrong ID.
+pub fn id_name_mismatch(
+    place: &Place,
+    name: &str,
+    id: &str,
+    entry_name: &str,
+    entry_at: &str,
+    lang: Lang,
+) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "客户名称「{name}」与客户ID {id} 录入时的名称「{entry_name}」（{entry_at}）不一致。请核对客户ID是否填错。"
+        ),
+        Lang::En => format!(
+            "The customer name \"{name}\" differs from \"{entry_name}\", the name entered for {id} ({entry_at}). Check that the customer ID is right."
+        ),
+    };
+    place.finding(
+        Code::IdNameMismatch,
+        Some(name),
+        message,
+        Some(entry_name.to_string()),
+    )
+}
+
+/// `empty-update`: none of the change fields is filled, so the update row would
+/// change nothing. `changes` lists their headers.
+pub fn empty_update(place: &Place, changes: &[&str], lang: Lang) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "该更新行没有填写任何变更内容（{}）。请填写发生变化的内容，或删除该行。",
+            changes.join("、")
+        ),
+        Lang::En => format!(
+            "This update row changes nothing (none of {} is filled in). Fill in what changed, or delete the row.",
+            changes.join(", ")
+        ),
+    };
+    place.finding(Code::EmptyUpdate, None, message, None)
+}

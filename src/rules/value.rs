@@ -1,0 +1,338 @@
+//! Typing cell values: what a date cell or a date text means (SPEC §4), and how a
+//! number or date cell reads when a text field holds it.
+//!
+//! The rules, the reports and merge all see a value through here, so `2026/11/30`
+//! is the same day everywhere and a phone number typed as a number is still text.
+
+use crate::read::Value;
+use crate::text::normalize_value;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use std::borrow::Cow;
+
+/// A date as read from a cell or given as `--as-of`, remembering whether it came
+/// with a time of day: a date-only value stands for the whole day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateValue {
+    pub at: NaiveDateTime,
+    pub has_time: bool,
+}
+
+impl DateValue {
+    /// A date without time of day (midnight).
+    pub fn day(date: NaiveDate) -> DateValue {
+        DateValue {
+            at: date.and_time(NaiveTime::MIN),
+            has_time: false,
+        }
+    }
+
+    /// A date with its time of day.
+    pub fn with_time(at: NaiveDateTime) -> DateValue {
+        DateValue { at, has_time: true }
+    }
+
+    /// A date-typed cell: midnight means the cell holds a date only.
+    pub fn from_cell(at: NaiveDateTime) -> DateValue {
+        DateValue {
+            at,
+            has_time: at.time() != NaiveTime::MIN,
+        }
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.at.date()
+    }
+
+    /// Whether this value is later than `other`. When either side has no time of
+    /// day, only the days are compared: a date is never "after" the same day.
+    pub fn is_after(&self, other: &DateValue) -> bool {
+        if self.has_time && other.has_time {
+            self.at > other.at
+        } else {
+            self.date() > other.date()
+        }
+    }
+
+    /// `2026-11-30`, or `2026-11-30 10:05` / `2026-11-30 10:05:09` with a time.
+    pub fn display(&self) -> String {
+        if !self.has_time {
+            self.at.format("%Y-%m-%d").to_string()
+        } else if self.at.second() == 0 {
+            self.at.format("%Y-%m-%d %H:%M").to_string()
+        } else {
+            self.at.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+    }
+}
+
+/// Parses a date typed as text: `2026-11-30`, `2026/11/30`, `2026.11.30` or
+/// `2026年11月30日` (one- or two-digit month and day), optionally followed by a time
+/// `HH:MM` or `HH:MM:SS` (after spaces or a `T`). Anything else is not a date,
+/// including `11/30/2026` and bare numbers. Expects a normalised value
+/// ([`normalize_value`]); returns `None` for an impossible day such as 2026-02-30.
+///
+/// ```
+/// use crmsheet::rules::value::parse_date_text;
+/// assert_eq!(parse_date_text("2026年1月5日").unwrap().display(), "2026-01-05");
+/// assert_eq!(parse_date_text("2026/11/30 9:30").unwrap().display(), "2026-11-30 09:30");
+/// assert!(parse_date_text("11/30/2026").is_none());
+/// ```
+pub fn parse_date_text(text: &str) -> Option<DateValue> {
+    let mut cur = Cursor(text);
+    let year = cur.digits(4, 4)?;
+    let (month_sep, day_sep): (&str, &str) = if cur.eat("年") {
+        ("年", "月")
+    } else {
+        let sep = match cur.0.as_bytes().first()? {
+            b'-' => "-",
+            b'/' => "/",
+            b'.' => ".",
+            _ => return None,
+        };
+        cur.eat(sep);
+        (sep, sep)
+    };
+    let month = cur.digits(1, 2)?;
+    if !cur.eat(day_sep) {
+        return None;
+    }
+    let day = cur.digits(1, 2)?;
+    if month_sep == "年" {
+        cur.eat("日");
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    if cur.0.is_empty() {
+        return Some(DateValue::day(date));
+    }
+    let before_time = cur.0.len();
+    cur.0 = cur.0.trim_start_matches([' ', '\t']);
+    if cur.0.len() == before_time && !cur.eat("T") {
+        return None;
+    }
+    let hour = cur.digits(1, 2)?;
+    if !cur.eat(":") {
+        return None;
+    }
+    let minute = cur.digits(2, 2)?;
+    let second = if cur.eat(":") { cur.digits(2, 2)? } else { 0 };
+    if !cur.0.is_empty() {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(hour, minute, second)?;
+    Some(DateValue::with_time(date.and_time(time)))
+}
+
+/// Parses `--as-of`: `2026-11-30`, `2026-11-30T10:00`, `2026-11-30T10:00:00` or
+/// `2026-11-30 10:00[:00]`.
+///
+/// # Errors
+/// A message saying which forms are accepted.
+pub fn parse_as_of(text: &str) -> Result<DateValue, String> {
+    let t = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(DateValue::day(date));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(DateValue::with_time(at));
+        }
+    }
+    Err(format!(
+        "{text:?} is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS"
+    ))
+}
+
+/// The current local time, to the second: the default as-of.
+pub fn now() -> DateValue {
+    let now = chrono::Local::now().naive_local();
+    DateValue::with_time(now.with_nanosecond(0).unwrap_or(now))
+}
+
+/// A cell as text, the way the rules compare it: text normalised
+/// ([`normalize_value`], borrowing when it can), whole numbers without `.0`, dates
+/// as `yyyy-mm-dd`, booleans as Excel shows them, error values as their code.
+///
+/// ```
+/// use crmsheet::read::Value;
+/// use crmsheet::rules::value::cell_text;
+/// assert_eq!(cell_text(&Value::Number(13812345678.0)), "13812345678");
+/// assert_eq!(cell_text(&Value::Text(" Ｃ００１ ".into())), "C001");
+/// ```
+pub fn cell_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Text(s) => normalize_value(s),
+        Value::Number(n) => Cow::Owned(number_text(*n)),
+        Value::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        Value::DateTime(at) => Cow::Owned(DateValue::from_cell(*at).display()),
+        Value::Error(e) => Cow::Borrowed(e.as_str()),
+    }
+}
+
+/// A number as a person typed it: `13812345678`, `3.5`.
+fn number_text(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Whether a date fits the years a register can mean (guards against a number
+/// read as a date in year 30000).
+pub fn is_plausible(date: &DateValue) -> bool {
+    (1900..=9999).contains(&date.at.year())
+}
+
+/// A tiny forward-only reader over the text of a date.
+struct Cursor<'a>(&'a str);
+
+impl Cursor<'_> {
+    /// Between `min` and `max` ASCII digits, as a number.
+    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+        let len = self
+            .0
+            .bytes()
+            .take(max)
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if len < min {
+            return None;
+        }
+        // The next byte must not be one more digit (`20261` is no year).
+        if self.0.as_bytes().get(len).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let (digits, rest) = self.0.split_at(len);
+        self.0 = rest;
+        digits.parse().ok()
+    }
+
+    fn eat(&mut self, token: &str) -> bool {
+        match self.0.strip_prefix(token) {
+            Some(rest) => {
+                self.0 = rest;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Option<String> {
+        parse_date_text(text).map(|d| d.display())
+    }
+
+    #[test]
+    fn accepts_the_documented_forms() {
+        for text in [
+            "2026-11-30",
+            "2026/11/30",
+            "2026.11.30",
+            "2026年11月30日",
+            "2026年11月30",
+        ] {
+            assert_eq!(parsed(text).as_deref(), Some("2026-11-30"), "{text}");
+        }
+        assert_eq!(parsed("2026-1-5").as_deref(), Some("2026-01-05"));
+        assert_eq!(parsed("2026/01/5").as_deref(), Some("2026-01-05"));
+        assert_eq!(parsed("2026年1月5日").as_deref(), Some("2026-01-05"));
+    }
+
+    #[test]
+    fn accepts_a_time_of_day() {
+        assert_eq!(
+            parsed("2026-11-30 10:00").as_deref(),
+            Some("2026-11-30 10:00")
+        );
+        assert_eq!(
+            parsed("2026-11-30T10:00:05").as_deref(),
+            Some("2026-11-30 10:00:05")
+        );
+        assert_eq!(
+            parsed("2026年11月30日 9:05").as_deref(),
+            Some("2026-11-30 09:05")
+        );
+        assert_eq!(
+            parsed("2026-11-30 00:00").as_deref(),
+            Some("2026-11-30 00:00"),
+            "an explicit midnight is a time"
+        );
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for text in [
+            "11/30/2026",
+            "30.11.2026",
+            "46000",
+            "2026",
+            "2026-11",
+            "2026-11-30-",
+            "2026-11/30",
+            "2026/11-30",
+            "2026-13-01",
+            "2026-02-30",
+            "2026-11-030",
+            "20261-11-30",
+            "2026-11-30 25:00",
+            "2026-11-30 10",
+            "2026-11-30 10:5",
+            "2026-11-30x",
+            "2026-11-30 10:00 下午",
+            "明天",
+            "",
+        ] {
+            assert_eq!(parsed(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn date_only_values_compare_by_day() {
+        let day = DateValue::day(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        let evening = parse_date_text("2026-11-30 18:00").unwrap();
+        let morning = parse_date_text("2026-11-30 08:00").unwrap();
+        assert!(!evening.is_after(&day));
+        assert!(!day.is_after(&evening));
+        assert!(evening.is_after(&morning));
+        assert!(parse_date_text("2026-12-01").unwrap().is_after(&evening));
+    }
+
+    #[test]
+    fn as_of_forms() {
+        assert_eq!(parse_as_of("2026-11-30").unwrap().display(), "2026-11-30");
+        assert_eq!(
+            parse_as_of("2026-11-30T10:00").unwrap().display(),
+            "2026-11-30 10:00"
+        );
+        assert_eq!(
+            parse_as_of("2026-11-30 10:00:30").unwrap().display(),
+            "2026-11-30 10:00:30"
+        );
+        assert!(parse_as_of("30/11/2026").is_err());
+        assert!(parse_as_of("tomorrow").is_err());
+    }
+
+    #[test]
+    fn cells_read_as_text() {
+        assert_eq!(cell_text(&Value::Number(3.5)), "3.5");
+        assert_eq!(cell_text(&Value::Bool(true)), "TRUE");
+        let at = NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        assert_eq!(cell_text(&Value::DateTime(at)), "2026-11-30");
+        assert!(matches!(
+            cell_text(&Value::Text("C001".into())),
+            Cow::Borrowed(_)
+        ));
+    }
+}
