@@ -5,7 +5,7 @@
 //! that `Ｃ００１` and `C001` are the same value everywhere.
 
 use std::borrow::Cow;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Invisible characters that NFKC keeps but a person never meant to type.
 fn is_invisible(c: char) -> bool {
@@ -28,6 +28,11 @@ fn is_invisible(c: char) -> bool {
 pub fn normalize_value(raw: &str) -> Cow<'_, str> {
     let trimmed = raw.trim();
     if trimmed.is_ascii() {
+        return Cow::Borrowed(trimmed);
+    }
+    // Most Chinese text is already NFKC: the quick check settles it without
+    // building a new string.
+    if is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes && !trimmed.chars().any(is_invisible) {
         return Cow::Borrowed(trimmed);
     }
     let normalized: String = trimmed.nfkc().filter(|c| !is_invisible(*c)).collect();
@@ -110,6 +115,11 @@ mod tests {
         assert_eq!(normalize_value("\u{3000}活跃\u{00A0}"), "活跃");
         assert_eq!(normalize_value("Ｃ００１"), "C001");
         assert!(matches!(normalize_value("C001"), Cow::Borrowed(_)));
+        assert!(matches!(
+            normalize_value(" 制造业 "),
+            Cow::Borrowed("制造业")
+        ));
+        assert_eq!(normalize_value("制造\u{200B}业"), "制造业");
     }
 
     #[test]
