@@ -300,11 +300,16 @@ impl TemplateBook {
         cells: &[CellOut],
         marks: &[CellMark],
     ) -> Result<()> {
-        let formats = self.formats.clone();
-        let template = &self.template;
-        let lang = self.lang;
-        let slot = self
-            .slots
+        // Borrowed field by field: this runs once per row of a million-row sheet.
+        let TemplateBook {
+            template,
+            lang,
+            formats,
+            slots,
+            ..
+        } = self;
+        let lang = *lang;
+        let slot = slots
             .get_mut(sheet.0)
             .ok_or_else(|| anyhow!("sheet {} is not part of this workbook", sheet.0))?;
         if row == 0 || row > LAST_ROW + 1 {
@@ -323,7 +328,7 @@ impl TemplateBook {
                 bail!("{}: row {row} is the header row", slot.name);
             }
             if row > data.setup.header_row && !data.header_written {
-                write_data_header(&mut slot.sheet, template, lang, data, &formats)?;
+                write_data_header(&mut slot.sheet, template, lang, data, formats)?;
             }
         }
         let column_types = slot.data.as_ref().map(|d| &d.column_types);
@@ -339,7 +344,7 @@ impl TemplateBook {
                 cell,
                 mark_of(c),
                 is_date_column,
-                &formats,
+                formats,
             )?;
         }
         for m in marks {
