@@ -1,12 +1,81 @@
-//! `crmsheet generate`.
+//! `crmsheet generate`: writes the official template workbook (SPEC §3). The
+//! workbook itself is built by [`crate::write::TemplateBook`]; this file only
+//! picks the options and the output path.
 
+use crate::lang::Lang;
 use crate::template::Template;
+use crate::write::output::write_atomically;
+use crate::write::{BookOptions, TemplateBook, DEFAULT_ROWS, MAX_ROWS};
 use crate::Outcome;
-use anyhow::Result;
+use anyhow::{bail, Result};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Output file [default: 客户信息管理模板-v{version}.xlsx; with --lang en:
+    /// customer-register-template-v{version}.xlsx]
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
 
-pub fn run(_args: Args, _template: &Template) -> Result<Outcome> {
-    anyhow::bail!("generate is not built yet")
+    /// Language of sheet names, headers, dropdown lists and texts
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+
+    /// Last row that dropdowns, validation and conditional formatting cover
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROWS)]
+    pub rows: u32,
+
+    /// Do not lock the header rows with sheet protection
+    #[arg(long)]
+    pub no_protect: bool,
+
+    /// Overwrite the output file if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The file name `generate` writes when no `-o` is given.
+pub fn default_file_name(template: &Template, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("客户信息管理模板-v{}.xlsx", template.version),
+        Lang::En => format!("customer-register-template-v{}.xlsx", template.version),
+    }
+}
+
+/// Writes the template workbook and prints one line saying what was written.
+///
+/// # Errors
+/// `--rows` outside 2..=1048575; the output exists without `--force`; the file
+/// cannot be written.
+pub fn run(args: Args, template: &Template) -> Result<Outcome> {
+    if !(2..=MAX_ROWS).contains(&args.rows) {
+        bail!(
+            "--rows {}: must be between 2 and {MAX_ROWS} (the last row that validation covers)",
+            args.rows
+        );
+    }
+    let path = args
+        .output
+        .unwrap_or_else(|| PathBuf::from(default_file_name(template, args.lang)));
+    let mut options = BookOptions::new(args.lang);
+    options.rows = args.rows;
+    options.protect = !args.no_protect;
+    // Fail on an existing file before any work is done.
+    crate::write::output::ensure_writable(&path, args.force)?;
+    let book = TemplateBook::new(template, &options)?;
+    write_atomically(&path, args.force, false, |temp| book.save(temp))?;
+    println!(
+        "wrote {}: template {} v{} ({}), validation on rows 2-{}{}",
+        path.display(),
+        template.name,
+        template.version,
+        args.lang.as_str(),
+        args.rows,
+        if args.no_protect {
+            ", not protected"
+        } else {
+            ""
+        }
+    );
+    Ok(Outcome::Clean)
 }
