@@ -62,6 +62,7 @@ pub fn write_atomically(
     // The writer opens the path itself; the handle only reserves the name and
     // removes the file again if anything below fails.
     write(temp.path()).with_context(|| format!("{}: could not be written", path.display()))?;
+    keep_usual_permissions(temp.path(), path);
     if keep_backup && path.exists() {
         std::fs::copy(path, backup_path(path))
             .map_err(|e| describe_io(path, e, "cannot keep a backup copy"))?;
@@ -69,6 +70,37 @@ pub fn write_atomically(
     temp.persist(path)
         .map_err(|e| describe_io(path, e.error, "cannot replace the file"))?;
     Ok(())
+}
+
+/// Temporary files are created private (0600); the output should get the mode of
+/// the file it replaces, or what any new file in the folder would get.
+#[cfg(unix)]
+fn keep_usual_permissions(temp: &Path, target: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(target) {
+        Ok(existing) => existing.permissions().mode(),
+        Err(_) => 0o666 & !current_umask(),
+    };
+    // Best effort: a file that stays private is still a correct output.
+    let _ = std::fs::set_permissions(temp, std::fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn keep_usual_permissions(_temp: &Path, _target: &Path) {}
+
+/// The process umask, read from /proc where available (reading it otherwise needs
+/// a call that changes it).
+#[cfg(unix)]
+fn current_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
 }
 
 /// A one-line explanation of an I/O failure on `path`.
@@ -99,6 +131,18 @@ mod tests {
         write_atomically(&out, true, true, |p| Ok(std::fs::write(p, "two")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "two");
         assert_eq!(std::fs::read_to_string(backup_path(&out)).unwrap(), "one");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_is_not_left_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        write_atomically(&out, false, false, |p| Ok(std::fs::write(p, "x")?)).unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !current_umask());
+        assert_ne!(mode, 0o600);
     }
 
     #[test]
