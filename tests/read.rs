@@ -730,30 +730,38 @@ fn date_cells_numbers_formulas_and_errors() {
     );
 }
 
-/// Rewrites an xlsx so that it uses the 1904 date system, as Excel for Mac
-/// workbooks once did: the same serial numbers then mean dates 1462 days later.
-fn switch_to_1904(path: &Path) {
+/// Rewrites one part (an XML file inside the zip container) of an xlsx.
+fn rewrite_part(path: &Path, part: &str, edit: impl Fn(String) -> String) {
     let bytes = std::fs::read(path).unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let mut patched = false;
+    let mut found = false;
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).unwrap();
         let name = entry.name().unwrap().to_string();
-        if name == "xl/workbook.xml" {
+        if name == part {
             let mut xml = String::new();
             entry.read_to_string(&mut xml).unwrap();
-            let xml = xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1);
-            patched = xml.contains("date1904");
+            let edited = edit(xml.clone());
+            assert_ne!(edited, xml, "the edit of {part} changed nothing");
             out.start_file(name, zip::write::SimpleFileOptions::default())
                 .unwrap();
-            out.write_all(xml.as_bytes()).unwrap();
+            out.write_all(edited.as_bytes()).unwrap();
+            found = true;
         } else {
             out.raw_copy_file(entry).unwrap();
         }
     }
-    assert!(patched, "workbook.xml has no workbookPr element");
+    assert!(found, "no {part} in {}", path.display());
     std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+/// Rewrites an xlsx so that it uses the 1904 date system, as Excel for Mac
+/// workbooks once did: the same serial numbers then mean dates 1462 days later.
+fn switch_to_1904(path: &Path) {
+    rewrite_part(path, "xl/workbook.xml", |xml| {
+        xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+    });
 }
 
 #[test]
@@ -1124,6 +1132,16 @@ fn unreadable_files_give_plain_errors() {
         .collect();
     std::fs::write(&random, &noise).unwrap();
     assert_eq!(read_err(&random), ReadError::NotSpreadsheet);
+    let random_csv = dir.path().join("random.csv");
+    std::fs::write(&random_csv, &noise).unwrap();
+    assert_eq!(read_err(&random_csv), ReadError::NotSpreadsheet);
+    let html = dir.path().join("export.xls");
+    std::fs::write(
+        &html,
+        "<html><table><tr><td>客户名称</td></tr></table></html>",
+    )
+    .unwrap();
+    assert_eq!(read_err(&html), ReadError::NotSpreadsheet);
 
     let real = dir.path().join("real.xlsx");
     standard_workbook(&real, Lang::Zh, &sample_entries(), &sample_updates(), None);
@@ -1155,28 +1173,130 @@ fn unreadable_files_give_plain_errors() {
 }
 
 #[test]
+fn a_forged_count_of_shared_texts_is_refused_before_any_allocation() {
+    let dir = TempDir::new().unwrap();
+    for (declared, too_large) in [("40000000000", true), ("1000000", false)] {
+        let path = dir.path().join(format!("sst-{declared}.xlsx"));
+        standard_workbook(&path, Lang::Zh, &sample_entries(), &[], None);
+        rewrite_part(&path, "xl/sharedStrings.xml", |xml| {
+            let start = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = start + xml[start..].find('"').unwrap();
+            format!("{}{declared}{}", &xml[..start], &xml[end..])
+        });
+        match read_err(&path) {
+            ReadError::TooLarge(m) if too_large => assert!(m.contains(declared), "{m}"),
+            ReadError::Corrupt(m) if !too_large => assert!(m.contains(declared), "{m}"),
+            other => panic!("{declared}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn damaged_sheet_data_is_corrupt_not_a_panic() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("broken.xlsx");
     standard_workbook(&path, Lang::Zh, &sample_entries(), &[], None);
     // Cut the entry sheet's XML in the middle of its data.
-    let bytes = std::fs::read(&path).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().unwrap().to_string();
-        if name == "xl/worksheets/sheet1.xml" {
-            let mut xml = String::new();
-            entry.read_to_string(&mut xml).unwrap();
-            let cut = xml.find("<row r=\"3\"").unwrap() + 20;
-            out.start_file(name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            out.write_all(&xml.as_bytes()[..cut]).unwrap();
-        } else {
-            out.raw_copy_file(entry).unwrap();
-        }
-    }
-    std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+    rewrite_part(&path, "xl/worksheets/sheet1.xml", |xml| {
+        let cut = xml.find("<row r=\"3\"").unwrap() + 20;
+        xml[..cut].to_string()
+    });
     assert!(matches!(read_err(&path), ReadError::Corrupt(_)));
+}
+
+/// An xls whose `Workbook` stream's sector chain runs past the end of the file:
+/// calamine 0.38 panics on it (a slice out of range in its compound-file reader).
+fn xls_with_broken_sector_chain(dir: &Path) -> Option<PathBuf> {
+    let original = dir.join("chain.xlsx");
+    // Enough rows that the stream lives in regular sectors, not the mini stream.
+    let rows: Vec<Vec<String>> = (0..200).flat_map(|_| sample_entries()).collect();
+    standard_workbook(&original, Lang::Zh, &rows, &[], None);
+    let xls = soffice_convert(&original, "xls", dir)?;
+    let mut bytes = std::fs::read(&xls).unwrap();
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let sector_size = 1usize << u16::from_le_bytes([bytes[30], bytes[31]]);
+    // The directory entry named "Workbook" (UTF-16LE), 128-byte aligned.
+    let name: Vec<u8> = "Workbook"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let entry = (0..bytes.len() / 128)
+        .map(|i| i * 128)
+        .find(|&at| bytes[at..].starts_with(&name) && bytes[at + 66] == 2)
+        .expect("an xls has a Workbook stream");
+    let start = u32_at(&bytes, entry + 116) as usize;
+    let size = u32_at(&bytes, entry + 120) as usize;
+    assert!(size >= 4096, "the Workbook stream is in regular sectors");
+    // Its first FAT entry: FAT sector start / (entries per sector), from the
+    // header's DIFAT list.
+    let per_sector = sector_size / 4;
+    let fat_sector = u32_at(&bytes, 76 + 4 * (start / per_sector)) as usize;
+    let fat_entry = (fat_sector + 1) * sector_size + 4 * (start % per_sector);
+    // The highest sector id calamine accepts, which lies past the end of the
+    // data (the header takes the first sector's worth of bytes).
+    let beyond = (bytes.len() / sector_size) as u32;
+    bytes[fat_entry..fat_entry + 4].copy_from_slice(&beyond.to_le_bytes());
+    std::fs::write(&xls, &bytes).unwrap();
+    Some(xls)
+}
+
+#[test]
+fn panics_inside_the_spreadsheet_library_stay_silent() {
+    // The child run: read the damaged file; the parent checks what it printed.
+    if let Some(path) = std::env::var_os("CRMSHEET_TEST_DAMAGED_XLS") {
+        let err = read_err(Path::new(&path));
+        // The contained panic, not an ordinary parse error (calamine is pinned
+        // by Cargo.lock; a fixed calamine would make this file a plain error).
+        assert!(
+            matches!(&err, ReadError::Corrupt(m) if m.contains("failed on malformed data")),
+            "{err:?}"
+        );
+        eprintln!("child error: {err}");
+        assert!(!err.to_string().contains('\n'));
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let Some(xls) = xls_with_broken_sector_chain(dir.path()) else {
+        return;
+    };
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "panics_inside_the_spreadsheet_library_stay_silent",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CRMSHEET_TEST_DAMAGED_XLS", &xls)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(
+        !stderr.contains("panicked"),
+        "a panic message escaped:\n{stderr}"
+    );
+    assert!(stderr.contains("child error: "), "{stderr}");
+}
+
+#[test]
+fn stamp_property_survives_conversion_to_ods_and_xls() {
+    let dir = TempDir::new().unwrap();
+    let original = dir.path().join("property.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("客户信息录入表").unwrap();
+    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    wb.set_properties(&DocProperties::new().set_custom_property("TemplateVersion", "1.1.0"));
+    wb.save(&original).unwrap();
+    for to in ["ods", "xls"] {
+        let out_dir = dir.path().join(to);
+        std::fs::create_dir(&out_dir).unwrap();
+        let Some(copy) = soffice_convert(&original, to, &out_dir) else {
+            return;
+        };
+        assert_eq!(read(&copy).0.stamp, Stamp::Property("1.1.0".into()), "{to}");
+    }
 }
