@@ -1084,6 +1084,9 @@ fn content_decides_the_format_not_the_name() {
     let renamed = dir.path().join("export.csv");
     std::fs::copy(&real, &renamed).unwrap();
     assert_eq!(read(&renamed).0.format, Format::Xlsx);
+    let macro_named = dir.path().join("register.xlsm");
+    std::fs::copy(&real, &macro_named).unwrap();
+    assert_eq!(read(&macro_named).0.format, Format::Xlsm);
     let fake_xls = dir.path().join("export.xls");
     std::fs::write(
         &fake_xls,
@@ -1299,4 +1302,212 @@ fn stamp_property_survives_conversion_to_ods_and_xls() {
         };
         assert_eq!(read(&copy).0.stamp, Stamp::Property("1.1.0".into()), "{to}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// xlsb, written by hand
+// ---------------------------------------------------------------------------
+
+/// A cell of a hand-made xlsb sheet.
+enum XlsbCell {
+    Text(String),
+    Number(f64),
+    /// A number with the built-in date format (style 0 of the styles part).
+    Date(f64),
+    NotAvailable,
+}
+
+/// (0-based row, 0-based column, cell), in row order.
+type XlsbCells = Vec<(u32, u32, XlsbCell)>;
+
+/// One BIFF12 record: type and length as variable-length integers, then data.
+fn xlsb_record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    if typ < 0x80 {
+        out.push(typ as u8);
+    } else {
+        out.push((typ & 0x7F) as u8 | 0x80);
+        out.push((typ >> 7) as u8);
+    }
+    let mut len = data.len();
+    loop {
+        let byte = (len & 0x7F) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(data);
+}
+
+fn xlsb_wide(text: &str) -> Vec<u8> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let mut out = (units.len() as u32).to_le_bytes().to_vec();
+    out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+    out
+}
+
+/// Writes a minimal xlsb (MS-XLSB): workbook, relationships, one cell style
+/// with the built-in date format, and the given sheets of cells, which must be
+/// in row order.
+fn write_xlsb(path: &Path, sheets: &[(&str, XlsbCells)], date1904: bool) {
+    let options = zip::write::SimpleFileOptions::default();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+
+    let mut workbook = Vec::new();
+    xlsb_record(&mut workbook, 0x0099, &u32::from(date1904).to_le_bytes()); // BrtWbProp
+    let mut rels = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (i, (name, _)) in sheets.iter().enumerate() {
+        let mut data = 0u32.to_le_bytes().to_vec(); // visible
+        data.extend((i as u32 + 1).to_le_bytes());
+        data.extend(xlsb_wide(&format!("rId{}", i + 1)));
+        data.extend(xlsb_wide(name));
+        xlsb_record(&mut workbook, 0x009C, &data); // BrtBundleSh
+        rels.push_str(&format!(
+            r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{}.bin"/>"#,
+            i + 1,
+            i + 1
+        ));
+    }
+    rels.push_str("</Relationships>");
+    xlsb_record(&mut workbook, 0x0090, &[]); // BrtEndBundleShs
+    xlsb_record(&mut workbook, 0x009D, &[]); // BrtCalcProp
+    zip.start_file("xl/workbook.bin", options).unwrap();
+    zip.write_all(&workbook).unwrap();
+    zip.start_file("xl/_rels/workbook.bin.rels", options)
+        .unwrap();
+    zip.write_all(rels.as_bytes()).unwrap();
+
+    let mut styles = Vec::new();
+    xlsb_record(&mut styles, 0x0269, &1u32.to_le_bytes()); // BrtBeginCellXFs
+    let mut xf = vec![0u8; 16];
+    xf[2..4].copy_from_slice(&14u16.to_le_bytes()); // built-in format 14: a date
+    xlsb_record(&mut styles, 0x002F, &xf); // BrtXF
+    zip.start_file("xl/styles.bin", options).unwrap();
+    zip.write_all(&styles).unwrap();
+
+    for (i, (_, cells)) in sheets.iter().enumerate() {
+        let mut sheet = Vec::new();
+        let mut dims = Vec::new();
+        for v in [0u32, 1_048_575, 0, 16_383] {
+            dims.extend(v.to_le_bytes());
+        }
+        xlsb_record(&mut sheet, 0x0094, &dims); // BrtWsDim: the whole grid
+        xlsb_record(&mut sheet, 0x0091, &[]); // BrtBeginSheetData
+        let mut last_row = None;
+        for (row, col, cell) in cells {
+            if last_row != Some(*row) {
+                let mut header = row.to_le_bytes().to_vec();
+                header.extend([0u8; 8]);
+                xlsb_record(&mut sheet, 0x0000, &header); // BrtRowHdr
+                last_row = Some(*row);
+            }
+            let mut data = col.to_le_bytes().to_vec();
+            // Style 0, the only one, has a date format; other cells point past
+            // the style table, which readers take as the default format.
+            let style: u32 = if matches!(cell, XlsbCell::Date(_)) {
+                0
+            } else {
+                5
+            };
+            data.extend(&style.to_le_bytes()[..3]);
+            data.push(0);
+            let typ = match cell {
+                XlsbCell::Text(text) => {
+                    data.extend(xlsb_wide(text));
+                    0x0006 // BrtCellSt
+                }
+                XlsbCell::Number(n) | XlsbCell::Date(n) => {
+                    data.extend(n.to_le_bytes());
+                    0x0005 // BrtCellReal
+                }
+                XlsbCell::NotAvailable => {
+                    data.push(0x2A);
+                    0x0003 // BrtCellError
+                }
+            };
+            xlsb_record(&mut sheet, typ, &data);
+        }
+        xlsb_record(&mut sheet, 0x0092, &[]); // BrtEndSheetData
+        zip.start_file(format!("xl/worksheets/sheet{}.bin", i + 1), options)
+            .unwrap();
+        zip.write_all(&sheet).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn xlsb_is_streamed_like_xlsx() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("register.xlsb");
+    let serial = |y, m, d| {
+        (NaiveDate::from_ymd_opt(y, m, d).unwrap() - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
+            .num_days() as f64
+    };
+    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::En)
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (1, c as u32, XlsbCell::Text(h)))
+        .collect();
+    entry.insert(0, (0, 0, XlsbCell::Text("Register".into())));
+    entry.extend([
+        (2, 0, XlsbCell::Date(serial(2026, 11, 30))),
+        (2, 1, XlsbCell::Text("Zhang Wei".into())),
+        (2, 2, XlsbCell::Number(7.0)),
+        (2, 3, XlsbCell::Text("Acme".into())),
+        (2, 4, XlsbCell::NotAvailable),
+        (5, 3, XlsbCell::Text("Beta".into())),
+        (1_048_575, 16_383, XlsbCell::Text("stray".into())),
+    ]);
+    let meta = vec![
+        (0, 0, XlsbCell::Text("version".into())),
+        (0, 1, XlsbCell::Text("1.0.0".into())),
+    ];
+    write_xlsb(&path, &[("Customer Entry", entry), ("_meta", meta)], false);
+
+    let (file, rec) = read(&path);
+    assert_eq!(file.format, Format::Xlsb);
+    assert_eq!(file.stamp, Stamp::Meta("1.0.0".into()));
+    assert_eq!(file.missing_sheets, vec![SheetKind::Update]);
+    assert_eq!(file.sheets[0].header_row, 2);
+    assert_eq!(rec.layout(SheetKind::Entry).lang, Lang::En);
+    assert_eq!(rec.row_numbers(SheetKind::Entry), vec![3, 6]);
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "entry_date"),
+        Some(Value::DateTime(date(2026, 11, 30)))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "customer_id"),
+        Some(Value::Number(7.0))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "customer_name"),
+        text("Acme")
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "industry"),
+        Some(Value::Error("#N/A".into()))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 6, "customer_name"),
+        text("Beta")
+    );
+
+    // The same serial in a 1904 workbook is 1462 days later.
+    let mac = dir.path().join("mac.xlsb");
+    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::Zh)
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (0, c as u32, XlsbCell::Text(h)))
+        .collect();
+    entry.push((1, 0, XlsbCell::Date(serial(2026, 11, 30) - 1462.0)));
+    write_xlsb(&mac, &[("客户信息录入表", entry)], true);
+    let (_, rec) = read(&mac);
+    assert_eq!(
+        rec.value(SheetKind::Entry, 2, "entry_date"),
+        Some(Value::DateTime(date(2026, 11, 30)))
+    );
 }
