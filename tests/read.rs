@@ -1511,3 +1511,33 @@ fn xlsb_is_streamed_like_xlsx() {
         Some(Value::DateTime(date(2026, 11, 30)))
     );
 }
+
+#[test]
+fn an_ole_file_that_is_not_a_workbook_is_not_a_spreadsheet() {
+    // Word and PowerPoint 97 files share the xls container format; without a
+    // Workbook stream, the container is no spreadsheet. Make one by renaming the
+    // Workbook stream of a real xls.
+    let dir = TempDir::new().unwrap();
+    let original = dir.path().join("register.xlsx");
+    standard_workbook(&original, Lang::Zh, &sample_entries(), &[], None);
+    let Some(xls) = soffice_convert(&original, "xls", dir.path()) else {
+        return;
+    };
+    let mut bytes = std::fs::read(&xls).unwrap();
+    let name: Vec<u8> = "Workbook"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let other: Vec<u8> = "Contents"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let at = (0..bytes.len() / 128)
+        .map(|i| i * 128)
+        .find(|&at| bytes[at..].starts_with(&name))
+        .expect("an xls has a Workbook stream");
+    bytes[at..at + other.len()].copy_from_slice(&other);
+    let renamed = dir.path().join("letter.xls");
+    std::fs::write(&renamed, &bytes).unwrap();
+    assert_eq!(read_err(&renamed), ReadError::NotSpreadsheet);
+}

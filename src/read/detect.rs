@@ -72,10 +72,10 @@ pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
         return zip_format(path, &extension);
     }
     if head.starts_with(CFB_MAGIC) {
-        return if cfb_is_encrypted_package(path)? {
-            Err(ReadError::Encrypted)
-        } else {
-            Ok(Format::Xls)
+        return match compound_content(path)? {
+            CompoundContent::Workbook => Ok(Format::Xls),
+            CompoundContent::EncryptedPackage => Err(ReadError::Encrypted),
+            CompoundContent::Other => Err(ReadError::NotSpreadsheet),
         };
     }
     // A CSV export may carry any name ("export.xls"), but a web page saved
@@ -186,43 +186,52 @@ fn check_shared_strings<R: std::io::Read + std::io::Seek>(
     Ok(())
 }
 
-/// Whether an OLE compound file is an encrypted OOXML package rather than an xls
-/// workbook.
+/// What an OLE compound file holds, by the names of its streams.
+enum CompoundContent {
+    /// A `Workbook` (BIFF8) or `Book` (BIFF5) stream: an xls workbook.
+    Workbook,
+    /// `EncryptionInfo` / `EncryptedPackage`: an encrypted OOXML workbook.
+    EncryptedPackage,
+    /// Something else (a Word or PowerPoint 97 file, an Outlook message, …).
+    Other,
+}
+
+/// Tells an xls workbook from an encrypted OOXML package (and from other OLE
+/// files) by the names of its streams.
 ///
 /// Office encrypts an xlsx by wrapping it in a compound file with the streams
 /// `EncryptionInfo` and `EncryptedPackage`. Directory entries are 128-byte
 /// records aligned to 128 bytes (sectors are 512 or 4096 bytes, after a 512-byte
-/// header), each starting with its UTF-16LE name and giving the name's byte length
-/// (with terminator) at offset 64 and the entry type at offset 66. Scanning the
-/// records in order finds them without following the sector chains, so a
+/// header), each starting with its UTF-16LE name, with the name's byte length
+/// (terminator included) at offset 64 and the entry type at offset 66. Scanning
+/// the records in order finds them without following the sector chains, so a
 /// damaged chain cannot send the scan anywhere, and memory stays at one record.
-fn cfb_is_encrypted_package(path: &Path) -> Result<bool, ReadError> {
+fn compound_content(path: &Path) -> Result<CompoundContent, ReadError> {
     const STREAM: u8 = 2;
-    let names: Vec<Vec<u8>> = ["EncryptedPackage", "EncryptionInfo"]
-        .iter()
-        .map(|name| name.encode_utf16().flat_map(u16::to_le_bytes).collect())
-        .collect();
     let mut reader = BufReader::with_capacity(64 * 1024, open(path)?);
     let mut record = [0u8; 128];
     loop {
         match reader.read_exact(&mut record) {
             Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(CompoundContent::Other),
             Err(e) => return Err(io_error(e)),
         }
-        let name_len = u16::from_le_bytes([record[64], record[65]]) as usize;
-        if record[66] != STREAM {
+        let name_len = usize::from(u16::from_le_bytes([record[64], record[65]]));
+        if record[66] != STREAM || name_len < 4 || name_len > 64 || name_len % 2 != 0 {
             continue;
         }
-        for name in &names {
-            // The stored length counts the UTF-16 terminator.
-            if name_len == name.len() + 2
-                && record.starts_with(name)
-                && record[name.len()] == 0
-                && record[name.len() + 1] == 0
-            {
-                return Ok(true);
-            }
+        let units: Vec<u16> = record[..name_len - 2]
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        let name = String::from_utf16_lossy(&units);
+        if name.eq_ignore_ascii_case("EncryptedPackage")
+            || name.eq_ignore_ascii_case("EncryptionInfo")
+        {
+            return Ok(CompoundContent::EncryptedPackage);
+        }
+        if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
+            return Ok(CompoundContent::Workbook);
         }
     }
 }
