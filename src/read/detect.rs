@@ -217,7 +217,7 @@ fn compound_content(path: &Path) -> Result<CompoundContent, ReadError> {
             Err(e) => return Err(io_error(e)),
         }
         let name_len = usize::from(u16::from_le_bytes([record[64], record[65]]));
-        if record[66] != STREAM || name_len < 4 || name_len > 64 || name_len % 2 != 0 {
+        if record[66] != STREAM || !(4..=64).contains(&name_len) || name_len % 2 != 0 {
             continue;
         }
         let units: Vec<u16> = record[..name_len - 2]
