@@ -730,30 +730,38 @@ fn date_cells_numbers_formulas_and_errors() {
     );
 }
 
-/// Rewrites an xlsx so that it uses the 1904 date system, as Excel for Mac
-/// workbooks once did: the same serial numbers then mean dates 1462 days later.
-fn switch_to_1904(path: &Path) {
+/// Rewrites one part (an XML file inside the zip container) of an xlsx.
+fn rewrite_part(path: &Path, part: &str, edit: impl Fn(String) -> String) {
     let bytes = std::fs::read(path).unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let mut patched = false;
+    let mut found = false;
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).unwrap();
         let name = entry.name().unwrap().to_string();
-        if name == "xl/workbook.xml" {
+        if name == part {
             let mut xml = String::new();
             entry.read_to_string(&mut xml).unwrap();
-            let xml = xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1);
-            patched = xml.contains("date1904");
+            let edited = edit(xml.clone());
+            assert_ne!(edited, xml, "the edit of {part} changed nothing");
             out.start_file(name, zip::write::SimpleFileOptions::default())
                 .unwrap();
-            out.write_all(xml.as_bytes()).unwrap();
+            out.write_all(edited.as_bytes()).unwrap();
+            found = true;
         } else {
             out.raw_copy_file(entry).unwrap();
         }
     }
-    assert!(patched, "workbook.xml has no workbookPr element");
+    assert!(found, "no {part} in {}", path.display());
     std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+/// Rewrites an xlsx so that it uses the 1904 date system, as Excel for Mac
+/// workbooks once did: the same serial numbers then mean dates 1462 days later.
+fn switch_to_1904(path: &Path) {
+    rewrite_part(path, "xl/workbook.xml", |xml| {
+        xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+    });
 }
 
 #[test]
@@ -1076,6 +1084,9 @@ fn content_decides_the_format_not_the_name() {
     let renamed = dir.path().join("export.csv");
     std::fs::copy(&real, &renamed).unwrap();
     assert_eq!(read(&renamed).0.format, Format::Xlsx);
+    let macro_named = dir.path().join("register.xlsm");
+    std::fs::copy(&real, &macro_named).unwrap();
+    assert_eq!(read(&macro_named).0.format, Format::Xlsm);
     let fake_xls = dir.path().join("export.xls");
     std::fs::write(
         &fake_xls,
@@ -1124,6 +1135,16 @@ fn unreadable_files_give_plain_errors() {
         .collect();
     std::fs::write(&random, &noise).unwrap();
     assert_eq!(read_err(&random), ReadError::NotSpreadsheet);
+    let random_csv = dir.path().join("random.csv");
+    std::fs::write(&random_csv, &noise).unwrap();
+    assert_eq!(read_err(&random_csv), ReadError::NotSpreadsheet);
+    let html = dir.path().join("export.xls");
+    std::fs::write(
+        &html,
+        "<html><table><tr><td>客户名称</td></tr></table></html>",
+    )
+    .unwrap();
+    assert_eq!(read_err(&html), ReadError::NotSpreadsheet);
 
     let real = dir.path().join("real.xlsx");
     standard_workbook(&real, Lang::Zh, &sample_entries(), &sample_updates(), None);
@@ -1155,28 +1176,368 @@ fn unreadable_files_give_plain_errors() {
 }
 
 #[test]
+fn a_forged_count_of_shared_texts_is_refused_before_any_allocation() {
+    let dir = TempDir::new().unwrap();
+    for (declared, too_large) in [("40000000000", true), ("1000000", false)] {
+        let path = dir.path().join(format!("sst-{declared}.xlsx"));
+        standard_workbook(&path, Lang::Zh, &sample_entries(), &[], None);
+        rewrite_part(&path, "xl/sharedStrings.xml", |xml| {
+            let start = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = start + xml[start..].find('"').unwrap();
+            format!("{}{declared}{}", &xml[..start], &xml[end..])
+        });
+        match read_err(&path) {
+            ReadError::TooLarge(m) if too_large => assert!(m.contains(declared), "{m}"),
+            ReadError::Corrupt(m) if !too_large => assert!(m.contains(declared), "{m}"),
+            other => panic!("{declared}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn damaged_sheet_data_is_corrupt_not_a_panic() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("broken.xlsx");
     standard_workbook(&path, Lang::Zh, &sample_entries(), &[], None);
     // Cut the entry sheet's XML in the middle of its data.
-    let bytes = std::fs::read(&path).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().unwrap().to_string();
-        if name == "xl/worksheets/sheet1.xml" {
-            let mut xml = String::new();
-            entry.read_to_string(&mut xml).unwrap();
-            let cut = xml.find("<row r=\"3\"").unwrap() + 20;
-            out.start_file(name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            out.write_all(&xml.as_bytes()[..cut]).unwrap();
-        } else {
-            out.raw_copy_file(entry).unwrap();
-        }
-    }
-    std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+    rewrite_part(&path, "xl/worksheets/sheet1.xml", |xml| {
+        let cut = xml.find("<row r=\"3\"").unwrap() + 20;
+        xml[..cut].to_string()
+    });
     assert!(matches!(read_err(&path), ReadError::Corrupt(_)));
+}
+
+/// An xls whose `Workbook` stream's sector chain runs past the end of the file:
+/// calamine 0.38 panics on it (a slice out of range in its compound-file reader).
+fn xls_with_broken_sector_chain(dir: &Path) -> Option<PathBuf> {
+    let original = dir.join("chain.xlsx");
+    // Enough rows that the stream lives in regular sectors, not the mini stream.
+    let rows: Vec<Vec<String>> = (0..200).flat_map(|_| sample_entries()).collect();
+    standard_workbook(&original, Lang::Zh, &rows, &[], None);
+    let xls = soffice_convert(&original, "xls", dir)?;
+    let mut bytes = std::fs::read(&xls).unwrap();
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let sector_size = 1usize << u16::from_le_bytes([bytes[30], bytes[31]]);
+    // The directory entry named "Workbook" (UTF-16LE), 128-byte aligned.
+    let name: Vec<u8> = "Workbook"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let entry = (0..bytes.len() / 128)
+        .map(|i| i * 128)
+        .find(|&at| bytes[at..].starts_with(&name) && bytes[at + 66] == 2)
+        .expect("an xls has a Workbook stream");
+    let start = u32_at(&bytes, entry + 116) as usize;
+    let size = u32_at(&bytes, entry + 120) as usize;
+    assert!(size >= 4096, "the Workbook stream is in regular sectors");
+    // Its first FAT entry: FAT sector start / (entries per sector), from the
+    // header's DIFAT list.
+    let per_sector = sector_size / 4;
+    let fat_sector = u32_at(&bytes, 76 + 4 * (start / per_sector)) as usize;
+    let fat_entry = (fat_sector + 1) * sector_size + 4 * (start % per_sector);
+    // The highest sector id calamine accepts, which lies past the end of the
+    // data (the header takes the first sector's worth of bytes).
+    let beyond = (bytes.len() / sector_size) as u32;
+    bytes[fat_entry..fat_entry + 4].copy_from_slice(&beyond.to_le_bytes());
+    std::fs::write(&xls, &bytes).unwrap();
+    Some(xls)
+}
+
+#[test]
+fn panics_inside_the_spreadsheet_library_stay_silent() {
+    // The child run: read the damaged file; the parent checks what it printed.
+    if let Some(path) = std::env::var_os("CRMSHEET_TEST_DAMAGED_XLS") {
+        let err = read_err(Path::new(&path));
+        // The contained panic, not an ordinary parse error (calamine is pinned
+        // by Cargo.lock; a fixed calamine would make this file a plain error).
+        assert!(
+            matches!(&err, ReadError::Corrupt(m) if m.contains("failed on malformed data")),
+            "{err:?}"
+        );
+        eprintln!("child error: {err}");
+        assert!(!err.to_string().contains('\n'));
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let Some(xls) = xls_with_broken_sector_chain(dir.path()) else {
+        return;
+    };
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "panics_inside_the_spreadsheet_library_stay_silent",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CRMSHEET_TEST_DAMAGED_XLS", &xls)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(
+        !stderr.contains("panicked"),
+        "a panic message escaped:\n{stderr}"
+    );
+    assert!(stderr.contains("child error: "), "{stderr}");
+}
+
+#[test]
+fn stamp_property_survives_conversion_to_ods_and_xls() {
+    let dir = TempDir::new().unwrap();
+    let original = dir.path().join("property.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("客户信息录入表").unwrap();
+    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    wb.set_properties(&DocProperties::new().set_custom_property("TemplateVersion", "1.1.0"));
+    wb.save(&original).unwrap();
+    for to in ["ods", "xls"] {
+        let out_dir = dir.path().join(to);
+        std::fs::create_dir(&out_dir).unwrap();
+        let Some(copy) = soffice_convert(&original, to, &out_dir) else {
+            return;
+        };
+        assert_eq!(read(&copy).0.stamp, Stamp::Property("1.1.0".into()), "{to}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// xlsb, written by hand
+// ---------------------------------------------------------------------------
+
+/// A cell of a hand-made xlsb sheet.
+enum XlsbCell {
+    Text(String),
+    Number(f64),
+    /// A number with the built-in date format (style 0 of the styles part).
+    Date(f64),
+    NotAvailable,
+}
+
+/// (0-based row, 0-based column, cell), in row order.
+type XlsbCells = Vec<(u32, u32, XlsbCell)>;
+
+/// One BIFF12 record: type and length as variable-length integers, then data.
+fn xlsb_record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    if typ < 0x80 {
+        out.push(typ as u8);
+    } else {
+        out.push((typ & 0x7F) as u8 | 0x80);
+        out.push((typ >> 7) as u8);
+    }
+    let mut len = data.len();
+    loop {
+        let byte = (len & 0x7F) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(data);
+}
+
+fn xlsb_wide(text: &str) -> Vec<u8> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let mut out = (units.len() as u32).to_le_bytes().to_vec();
+    out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+    out
+}
+
+/// Writes a minimal xlsb (MS-XLSB): workbook, relationships, one cell style
+/// with the built-in date format, and the given sheets of cells, which must be
+/// in row order.
+fn write_xlsb(path: &Path, sheets: &[(&str, XlsbCells)], date1904: bool) {
+    let options = zip::write::SimpleFileOptions::default();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+
+    let mut workbook = Vec::new();
+    xlsb_record(&mut workbook, 0x0099, &u32::from(date1904).to_le_bytes()); // BrtWbProp
+    let mut rels = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (i, (name, _)) in sheets.iter().enumerate() {
+        let mut data = 0u32.to_le_bytes().to_vec(); // visible
+        data.extend((i as u32 + 1).to_le_bytes());
+        data.extend(xlsb_wide(&format!("rId{}", i + 1)));
+        data.extend(xlsb_wide(name));
+        xlsb_record(&mut workbook, 0x009C, &data); // BrtBundleSh
+        rels.push_str(&format!(
+            r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{}.bin"/>"#,
+            i + 1,
+            i + 1
+        ));
+    }
+    rels.push_str("</Relationships>");
+    xlsb_record(&mut workbook, 0x0090, &[]); // BrtEndBundleShs
+    xlsb_record(&mut workbook, 0x009D, &[]); // BrtCalcProp
+    zip.start_file("xl/workbook.bin", options).unwrap();
+    zip.write_all(&workbook).unwrap();
+    zip.start_file("xl/_rels/workbook.bin.rels", options)
+        .unwrap();
+    zip.write_all(rels.as_bytes()).unwrap();
+
+    let mut styles = Vec::new();
+    xlsb_record(&mut styles, 0x0269, &1u32.to_le_bytes()); // BrtBeginCellXFs
+    let mut xf = vec![0u8; 16];
+    xf[2..4].copy_from_slice(&14u16.to_le_bytes()); // built-in format 14: a date
+    xlsb_record(&mut styles, 0x002F, &xf); // BrtXF
+    zip.start_file("xl/styles.bin", options).unwrap();
+    zip.write_all(&styles).unwrap();
+
+    for (i, (_, cells)) in sheets.iter().enumerate() {
+        let mut sheet = Vec::new();
+        let mut dims = Vec::new();
+        for v in [0u32, 1_048_575, 0, 16_383] {
+            dims.extend(v.to_le_bytes());
+        }
+        xlsb_record(&mut sheet, 0x0094, &dims); // BrtWsDim: the whole grid
+        xlsb_record(&mut sheet, 0x0091, &[]); // BrtBeginSheetData
+        let mut last_row = None;
+        for (row, col, cell) in cells {
+            if last_row != Some(*row) {
+                let mut header = row.to_le_bytes().to_vec();
+                header.extend([0u8; 8]);
+                xlsb_record(&mut sheet, 0x0000, &header); // BrtRowHdr
+                last_row = Some(*row);
+            }
+            let mut data = col.to_le_bytes().to_vec();
+            // Style 0, the only one, has a date format; other cells point past
+            // the style table, which readers take as the default format.
+            let style: u32 = if matches!(cell, XlsbCell::Date(_)) {
+                0
+            } else {
+                5
+            };
+            data.extend(&style.to_le_bytes()[..3]);
+            data.push(0);
+            let typ = match cell {
+                XlsbCell::Text(text) => {
+                    data.extend(xlsb_wide(text));
+                    0x0006 // BrtCellSt
+                }
+                XlsbCell::Number(n) | XlsbCell::Date(n) => {
+                    data.extend(n.to_le_bytes());
+                    0x0005 // BrtCellReal
+                }
+                XlsbCell::NotAvailable => {
+                    data.push(0x2A);
+                    0x0003 // BrtCellError
+                }
+            };
+            xlsb_record(&mut sheet, typ, &data);
+        }
+        xlsb_record(&mut sheet, 0x0092, &[]); // BrtEndSheetData
+        zip.start_file(format!("xl/worksheets/sheet{}.bin", i + 1), options)
+            .unwrap();
+        zip.write_all(&sheet).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn xlsb_is_streamed_like_xlsx() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("register.xlsb");
+    let serial = |y, m, d| {
+        (NaiveDate::from_ymd_opt(y, m, d).unwrap() - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
+            .num_days() as f64
+    };
+    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::En)
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (1, c as u32, XlsbCell::Text(h)))
+        .collect();
+    entry.insert(0, (0, 0, XlsbCell::Text("Register".into())));
+    entry.extend([
+        (2, 0, XlsbCell::Date(serial(2026, 11, 30))),
+        (2, 1, XlsbCell::Text("Zhang Wei".into())),
+        (2, 2, XlsbCell::Number(7.0)),
+        (2, 3, XlsbCell::Text("Acme".into())),
+        (2, 4, XlsbCell::NotAvailable),
+        (5, 3, XlsbCell::Text("Beta".into())),
+        (1_048_575, 16_383, XlsbCell::Text("stray".into())),
+    ]);
+    let meta = vec![
+        (0, 0, XlsbCell::Text("version".into())),
+        (0, 1, XlsbCell::Text("1.0.0".into())),
+    ];
+    write_xlsb(&path, &[("Customer Entry", entry), ("_meta", meta)], false);
+
+    let (file, rec) = read(&path);
+    assert_eq!(file.format, Format::Xlsb);
+    assert_eq!(file.stamp, Stamp::Meta("1.0.0".into()));
+    assert_eq!(file.missing_sheets, vec![SheetKind::Update]);
+    assert_eq!(file.sheets[0].header_row, 2);
+    assert_eq!(rec.layout(SheetKind::Entry).lang, Lang::En);
+    assert_eq!(rec.row_numbers(SheetKind::Entry), vec![3, 6]);
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "entry_date"),
+        Some(Value::DateTime(date(2026, 11, 30)))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "customer_id"),
+        Some(Value::Number(7.0))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "customer_name"),
+        text("Acme")
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 3, "industry"),
+        Some(Value::Error("#N/A".into()))
+    );
+    assert_eq!(
+        rec.value(SheetKind::Entry, 6, "customer_name"),
+        text("Beta")
+    );
+
+    // The same serial in a 1904 workbook is 1462 days later.
+    let mac = dir.path().join("mac.xlsb");
+    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::Zh)
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (0, c as u32, XlsbCell::Text(h)))
+        .collect();
+    entry.push((1, 0, XlsbCell::Date(serial(2026, 11, 30) - 1462.0)));
+    write_xlsb(&mac, &[("客户信息录入表", entry)], true);
+    let (_, rec) = read(&mac);
+    assert_eq!(
+        rec.value(SheetKind::Entry, 2, "entry_date"),
+        Some(Value::DateTime(date(2026, 11, 30)))
+    );
+}
+
+#[test]
+fn an_ole_file_that_is_not_a_workbook_is_not_a_spreadsheet() {
+    // Word and PowerPoint 97 files share the xls container format; without a
+    // Workbook stream, the container is no spreadsheet. Make one by renaming the
+    // Workbook stream of a real xls.
+    let dir = TempDir::new().unwrap();
+    let original = dir.path().join("register.xlsx");
+    standard_workbook(&original, Lang::Zh, &sample_entries(), &[], None);
+    let Some(xls) = soffice_convert(&original, "xls", dir.path()) else {
+        return;
+    };
+    let mut bytes = std::fs::read(&xls).unwrap();
+    let name: Vec<u8> = "Workbook"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let other: Vec<u8> = "Contents"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let at = (0..bytes.len() / 128)
+        .map(|i| i * 128)
+        .find(|&at| bytes[at..].starts_with(&name))
+        .expect("an xls has a Workbook stream");
+    bytes[at..at + other.len()].copy_from_slice(&other);
+    let renamed = dir.path().join("letter.xls");
+    std::fs::write(&renamed, &bytes).unwrap();
+    assert_eq!(read_err(&renamed), ReadError::NotSpreadsheet);
 }

@@ -10,6 +10,7 @@
 //! before the csv reader sees it.)
 
 use super::detect::{io_error, open};
+use super::guard::one_line;
 use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
 use super::rows::{LazyValue, SheetAssembler};
 use super::{FileRead, Format, ReadError, RowSink, Stamp, Value};
@@ -132,9 +133,10 @@ fn recognise(template: &Template, prefix: Vec<RawRow>) -> Option<SheetAssembler<
 }
 
 fn csv_error(error: ::csv::Error) -> ReadError {
+    let message = one_line(&error.to_string());
     match error.into_kind() {
         ::csv::ErrorKind::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!("the CSV data cannot be parsed ({other:?})")),
+        _ => ReadError::Corrupt(format!("the CSV data cannot be parsed ({message})")),
     }
 }
 

@@ -16,6 +16,11 @@ const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
+/// Most distinct texts an xlsx may declare. calamine reserves room for the
+/// declared number before reading any, so a forged count could exhaust memory;
+/// a full customer register (1,048,575 rows × 15 columns) stays well below.
+const MAX_SHARED_STRINGS: u64 = 50_000_000;
+
 /// How much of a file the text check looks at.
 const TEXT_SNIFF_BYTES: usize = 8192;
 
@@ -67,14 +72,17 @@ pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
         return zip_format(path, &extension);
     }
     if head.starts_with(CFB_MAGIC) {
-        return if cfb_is_encrypted_package(path)? {
-            Err(ReadError::Encrypted)
-        } else {
-            Ok(Format::Xls)
+        return match compound_content(path)? {
+            CompoundContent::Workbook => Ok(Format::Xls),
+            CompoundContent::EncryptedPackage => Err(ReadError::Encrypted),
+            CompoundContent::Other => Err(ReadError::NotSpreadsheet),
         };
     }
+    // A CSV export may carry any name ("export.xls"), but a web page saved
+    // under a spreadsheet name is not one; whatever the name, binary data is
+    // not a CSV.
     let named_as_text = matches!(extension.as_str(), "csv" | "txt" | "tsv");
-    if named_as_text || (looks_like_text(&head) && !looks_like_markup(&head)) {
+    if looks_like_text(&head) && (named_as_text || !looks_like_markup(&head)) {
         return Ok(Format::Csv);
     }
     Err(ReadError::NotSpreadsheet)
@@ -111,6 +119,7 @@ fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
         return Ok(Format::Xlsb);
     }
     if has_workbook_xml {
+        check_shared_strings(&mut archive)?;
         return Ok(if has_macros || extension == "xlsm" {
             Format::Xlsm
         } else {
@@ -130,43 +139,99 @@ fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
     Err(ReadError::NotSpreadsheet)
 }
 
-/// Whether an OLE compound file is an encrypted OOXML package rather than an xls
-/// workbook.
+/// Refuses a shared-string table that declares more texts than it can hold or
+/// than is safe to make room for (see [`MAX_SHARED_STRINGS`]).
+fn check_shared_strings<R: std::io::Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), ReadError> {
+    let Some(name) = archive
+        .file_names()
+        .flatten()
+        .find(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+        .map(|name| name.into_owned())
+    else {
+        return Ok(());
+    };
+    let Some(index) = archive.index_for_name(&name) else {
+        return Ok(());
+    };
+    let Ok(part) = archive.by_index(index) else {
+        return Ok(());
+    };
+    let part_size = part.size();
+    let mut head = Vec::new();
+    // The count is in the opening tag, near the start.
+    if part.take(4096).read_to_end(&mut head).is_err() {
+        return Ok(());
+    }
+    let head = String::from_utf8_lossy(&head);
+    let Some(declared) = head
+        .split_once("uniqueCount=\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+        .and_then(|n| n.trim().parse::<u64>().ok())
+    else {
+        return Ok(());
+    };
+    if declared > MAX_SHARED_STRINGS {
+        return Err(ReadError::TooLarge(format!(
+            "it declares {declared} different texts (at most {MAX_SHARED_STRINGS} are read)"
+        )));
+    }
+    // Even an empty text takes `<si/>`, five bytes.
+    if declared > part_size / 5 + 16 {
+        return Err(ReadError::Corrupt(format!(
+            "its table of texts declares {declared} entries but is only {part_size} bytes long"
+        )));
+    }
+    Ok(())
+}
+
+/// What an OLE compound file holds, by the names of its streams.
+enum CompoundContent {
+    /// A `Workbook` (BIFF8) or `Book` (BIFF5) stream: an xls workbook.
+    Workbook,
+    /// `EncryptionInfo` / `EncryptedPackage`: an encrypted OOXML workbook.
+    EncryptedPackage,
+    /// Something else (a Word or PowerPoint 97 file, an Outlook message, …).
+    Other,
+}
+
+/// Tells an xls workbook from an encrypted OOXML package (and from other OLE
+/// files) by the names of its streams.
 ///
 /// Office encrypts an xlsx by wrapping it in a compound file with the streams
 /// `EncryptionInfo` and `EncryptedPackage`. Directory entries are 128-byte
 /// records aligned to 128 bytes (sectors are 512 or 4096 bytes, after a 512-byte
-/// header), each starting with its UTF-16LE name and giving the name's byte length
-/// (with terminator) at offset 64 and the entry type at offset 66. Scanning the
-/// records in order finds them without following the sector chains, so a
+/// header), each starting with its UTF-16LE name, with the name's byte length
+/// (terminator included) at offset 64 and the entry type at offset 66. Scanning
+/// the records in order finds them without following the sector chains, so a
 /// damaged chain cannot send the scan anywhere, and memory stays at one record.
-fn cfb_is_encrypted_package(path: &Path) -> Result<bool, ReadError> {
+fn compound_content(path: &Path) -> Result<CompoundContent, ReadError> {
     const STREAM: u8 = 2;
-    let names: Vec<Vec<u8>> = ["EncryptedPackage", "EncryptionInfo"]
-        .iter()
-        .map(|name| name.encode_utf16().flat_map(u16::to_le_bytes).collect())
-        .collect();
     let mut reader = BufReader::with_capacity(64 * 1024, open(path)?);
     let mut record = [0u8; 128];
     loop {
         match reader.read_exact(&mut record) {
             Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(CompoundContent::Other),
             Err(e) => return Err(io_error(e)),
         }
-        let name_len = u16::from_le_bytes([record[64], record[65]]) as usize;
-        if record[66] != STREAM {
+        let name_len = usize::from(u16::from_le_bytes([record[64], record[65]]));
+        if record[66] != STREAM || !(4..=64).contains(&name_len) || name_len % 2 != 0 {
             continue;
         }
-        for name in &names {
-            // The stored length counts the UTF-16 terminator.
-            if name_len == name.len() + 2
-                && record.starts_with(name)
-                && record[name.len()] == 0
-                && record[name.len() + 1] == 0
-            {
-                return Ok(true);
-            }
+        let units: Vec<u16> = record[..name_len - 2]
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        let name = String::from_utf16_lossy(&units);
+        if name.eq_ignore_ascii_case("EncryptedPackage")
+            || name.eq_ignore_ascii_case("EncryptionInfo")
+        {
+            return Ok(CompoundContent::EncryptedPackage);
+        }
+        if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
+            return Ok(CompoundContent::Workbook);
         }
     }
 }

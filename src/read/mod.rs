@@ -7,6 +7,26 @@
 //!
 //! This file holds the types the rest of crmsheet relies on; the format readers
 //! live in the submodules.
+//!
+//! Decisions where the SPEC is silent:
+//! - "The first ten rows" are the first ten rows holding anything; blank rows
+//!   above a header do not count.
+//! - A sheet named as a data sheet (either language) is always read. When none
+//!   of its first ten rows names half of its fields, the row naming the most
+//!   fields is its header (so a partly damaged header still maps what it can,
+//!   and its other cells are unknown columns); when no row names any field, the
+//!   header is row 1 with every column missing and no data rows are passed on.
+//! - A sheet is taken by its headers only for the kind it matches best (the two
+//!   sheets share 11 headers), so a copy of the entry sheet never passes for a
+//!   missing update sheet.
+//! - `_meta` present but without a `version` row: the stamp is `Missing` (the
+//!   property counts only where `_meta` is absent).
+//! - Any file whose content is plain text is read as CSV, whatever its name,
+//!   except an HTML page under a spreadsheet name. UTF-16 with a byte-order mark
+//!   (Excel's "Unicode text", tab-separated) is read too; the delimiter is a
+//!   comma unless the first line has more tabs or semicolons.
+//! - An empty (0-byte) file is `Corrupt("the file is empty (0 bytes)")`, also
+//!   for `.csv`: an empty export is a failed save, not a file without sheets.
 
 mod calamine_range;
 mod csv;

@@ -45,6 +45,8 @@ pub(crate) fn read_workbook(
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
     let names = book.sheet_names();
+    // The stamp first: a damaged `_meta` fails the file before any row is sent.
+    let stamp = stamp::workbook_stamp(book, &names, template)?;
     let chosen = choose_sheets(book, &names, template);
     let mut sheets = Vec::new();
     let mut missing_sheets = Vec::new();
@@ -65,7 +67,6 @@ pub(crate) fn read_workbook(
         })?;
         sheets.push(assembler.finish(sink));
     }
-    let stamp = stamp::workbook_stamp(book, &names, template)?;
     Ok(FileRead {
         format,
         stamp,
