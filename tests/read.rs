@@ -1186,9 +1186,19 @@ fn a_forged_count_of_shared_texts_is_refused_before_any_allocation() {
             let end = start + xml[start..].find('"').unwrap();
             format!("{}{declared}{}", &xml[..start], &xml[end..])
         });
+        // The count as a person reads it: 40,000,000,000.
+        let shown: String = declared
+            .chars()
+            .rev()
+            .enumerate()
+            .flat_map(|(i, c)| (i > 0 && i % 3 == 0).then_some(',').into_iter().chain([c]))
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
         match read_err(&path) {
-            ReadError::TooLarge(m) if too_large => assert!(m.contains(declared), "{m}"),
-            ReadError::Corrupt(m) if !too_large => assert!(m.contains(declared), "{m}"),
+            ReadError::TooLarge(m) if too_large => assert!(m.contains(&shown), "{m}"),
+            ReadError::Corrupt(m) if !too_large => assert!(m.contains(&shown), "{m}"),
             other => panic!("{declared}: {other:?}"),
         }
     }
@@ -1208,7 +1218,8 @@ fn damaged_sheet_data_is_corrupt_not_a_panic() {
 }
 
 /// An xls whose `Workbook` stream's sector chain runs past the end of the file:
-/// calamine 0.38 panics on it (a slice out of range in its compound-file reader).
+/// calamine 0.38 panics on it (a slice out of range in its compound-file reader),
+/// so crmsheet's own check of the file refuses it first.
 fn xls_with_broken_sector_chain(dir: &Path) -> Option<PathBuf> {
     let original = dir.join("chain.xlsx");
     // Enough rows that the stream lives in regular sectors, not the mini stream.
@@ -1244,6 +1255,75 @@ fn xls_with_broken_sector_chain(dir: &Path) -> Option<PathBuf> {
 }
 
 #[test]
+fn a_sector_chain_past_the_end_is_damage_found_before_calamine() {
+    let dir = TempDir::new().unwrap();
+    let Some(xls) = xls_with_broken_sector_chain(dir.path()) else {
+        return;
+    };
+    match read_err(&xls) {
+        ReadError::Corrupt(m) => assert!(m.contains("sector chain"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An xls whose first BoundSheet record (a sheet's name and position) is cut to
+/// 4 bytes: calamine 0.38 indexes its 5th byte and panics, past crmsheet's own
+/// checks, which only need the position.
+fn xls_with_truncated_sheet_record(dir: &Path) -> Option<PathBuf> {
+    let original = dir.join("boundsheet.xlsx");
+    // Enough rows that the stream lives in regular sectors, not the mini stream.
+    let rows: Vec<Vec<String>> = (0..200).flat_map(|_| sample_entries()).collect();
+    standard_workbook(&original, Lang::Zh, &rows, &[], None);
+    let xls = soffice_convert(&original, "xls", dir)?;
+    let mut bytes = std::fs::read(&xls).unwrap();
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let sector_size = 1usize << u16::from_le_bytes([bytes[30], bytes[31]]);
+    let name: Vec<u8> = "Workbook"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let entry = (0..bytes.len() / 128)
+        .map(|i| i * 128)
+        .find(|&at| bytes[at..].starts_with(&name) && bytes[at + 66] == 2)
+        .expect("an xls has a Workbook stream");
+    let start = u32_at(&bytes, entry + 116) as usize;
+    let size = u32_at(&bytes, entry + 120) as usize;
+    assert!(size >= 4096, "the Workbook stream is in regular sectors");
+    // File offsets of the stream's bytes, following its chain through the FAT
+    // (whose sectors the header lists).
+    let fat_entry = |id: usize| {
+        let per_sector = sector_size / 4;
+        let fat_sector = u32_at(&bytes, 76 + 4 * (id / per_sector)) as usize;
+        u32_at(
+            &bytes,
+            (fat_sector + 1) * sector_size + 4 * (id % per_sector),
+        ) as usize
+    };
+    let mut offsets = Vec::with_capacity(size);
+    let mut id = start;
+    while offsets.len() < size {
+        let base = (id + 1) * sector_size;
+        offsets.extend(base..base + sector_size);
+        id = fat_entry(id);
+    }
+    let at = |i: usize| bytes[offsets[i]];
+    // Walk the records to the first BoundSheet (0x0085) and set its length to 4.
+    let mut pos = 0;
+    loop {
+        let typ = u16::from_le_bytes([at(pos), at(pos + 1)]);
+        let len = u16::from_le_bytes([at(pos + 2), at(pos + 3)]) as usize;
+        if typ == 0x0085 {
+            bytes[offsets[pos + 2]] = 4;
+            bytes[offsets[pos + 3]] = 0;
+            break;
+        }
+        pos += 4 + len;
+    }
+    std::fs::write(&xls, &bytes).unwrap();
+    Some(xls)
+}
+
+#[test]
 fn panics_inside_the_spreadsheet_library_stay_silent() {
     // The child run: read the damaged file; the parent checks what it printed.
     if let Some(path) = std::env::var_os("CRMSHEET_TEST_DAMAGED_XLS") {
@@ -1251,7 +1331,7 @@ fn panics_inside_the_spreadsheet_library_stay_silent() {
         // The contained panic, not an ordinary parse error (calamine is pinned
         // by Cargo.lock; a fixed calamine would make this file a plain error).
         assert!(
-            matches!(&err, ReadError::Corrupt(m) if m.contains("failed on malformed data")),
+            matches!(&err, ReadError::Corrupt(m) if m.contains("library stopped on malformed data")),
             "{err:?}"
         );
         eprintln!("child error: {err}");
@@ -1259,7 +1339,7 @@ fn panics_inside_the_spreadsheet_library_stay_silent() {
         return;
     }
     let dir = TempDir::new().unwrap();
-    let Some(xls) = xls_with_broken_sector_chain(dir.path()) else {
+    let Some(xls) = xls_with_truncated_sheet_record(dir.path()) else {
         return;
     };
     let output = std::process::Command::new(std::env::current_exe().unwrap())

@@ -1,15 +1,16 @@
-//! xls and ods, through calamine's whole-sheet `Range`.
+//! xls, through calamine's whole-sheet `Range`.
 //!
-//! calamine has no cell-by-cell reader for these formats, so each sheet is built
-//! whole once; its cells then go through the same row assembly as the streamed
-//! formats.
+//! calamine has no cell-by-cell reader for xls, and builds every sheet whole
+//! when the file is opened; [`super::xls_check`] has checked the file's declared
+//! sizes before that. The cells then go through the same row assembly as the
+//! streamed formats. (ods has its own streaming reader, [`super::ods`].)
 
 use super::detect::{io_error, open};
 use super::guard::one_line;
 use super::rows::LazyValue;
 use super::workbook::{CellVisitor, Workbook};
-use super::{Format, ReadError};
-use calamine::{Ods, OdsError, Reader, SheetType, Xls, XlsError};
+use super::{CellRange, ReadError};
+use calamine::{Reader, SheetType, Xls, XlsError};
 use std::fs::File;
 use std::io::BufReader;
 use std::ops::ControlFlow;
@@ -17,22 +18,22 @@ use std::path::Path;
 
 type Input = BufReader<File>;
 
-/// An open xls or ods workbook.
-pub(crate) enum RangeBook {
-    Xls(Box<Xls<Input>>),
-    Ods(Box<Ods<Input>>),
+/// An open xls workbook.
+pub(crate) struct RangeBook {
+    book: Box<Xls<Input>>,
 }
 
 impl RangeBook {
-    /// Opens the workbook at `path` (already detected as `format`).
+    /// Opens the xls workbook at `path`, once its declared sizes pass
+    /// [`super::xls_check::check`].
     ///
     /// # Errors
-    /// `Encrypted` (a password-protected file), or `Corrupt`.
-    pub(crate) fn open(path: &Path, format: Format) -> Result<RangeBook, ReadError> {
+    /// `TooLarge`, `Encrypted` (a password-protected file), or `Corrupt`.
+    pub(crate) fn open(path: &Path) -> Result<RangeBook, ReadError> {
+        super::xls_check::check(path)?;
         let input = BufReader::new(open(path)?);
-        Ok(match format {
-            Format::Ods => RangeBook::Ods(Box::new(Ods::new(input).map_err(ods_error)?)),
-            _ => RangeBook::Xls(Box::new(Xls::new(input).map_err(xls_error)?)),
+        Ok(RangeBook {
+            book: Box::new(Xls::new(input).map_err(xls_error)?),
         })
     }
 }
@@ -48,24 +49,10 @@ fn xls_error(error: XlsError) -> ReadError {
     }
 }
 
-fn ods_error(error: OdsError) -> ReadError {
-    match error {
-        OdsError::Password => ReadError::Encrypted,
-        OdsError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!(
-            "the workbook's data cannot be parsed ({})",
-            one_line(&other.to_string())
-        )),
-    }
-}
-
 impl Workbook for RangeBook {
     fn sheet_names(&self) -> Vec<String> {
-        let sheets = match self {
-            RangeBook::Xls(wb) => wb.sheets_metadata(),
-            RangeBook::Ods(wb) => wb.sheets_metadata(),
-        };
-        sheets
+        self.book
+            .sheets_metadata()
             .iter()
             .filter(|s| s.typ == SheetType::WorkSheet)
             .map(|s| s.name.clone())
@@ -73,10 +60,7 @@ impl Workbook for RangeBook {
     }
 
     fn for_each_cell(&mut self, sheet: &str, visit: &mut CellVisitor<'_>) -> Result<(), ReadError> {
-        let range = match self {
-            RangeBook::Xls(wb) => wb.worksheet_range(sheet).map_err(xls_error)?,
-            RangeBook::Ods(wb) => wb.worksheet_range(sheet).map_err(ods_error)?,
-        };
+        let range = self.book.worksheet_range(sheet).map_err(xls_error)?;
         let Some((top, left)) = range.start() else {
             return Ok(());
         };
@@ -91,10 +75,25 @@ impl Workbook for RangeBook {
     }
 
     fn custom_property(&mut self, name: &str) -> Option<String> {
-        let properties = match self {
-            RangeBook::Xls(wb) => wb.workbook_properties().ok()?,
-            RangeBook::Ods(wb) => wb.workbook_properties().ok()?,
-        };
+        let properties = self.book.workbook_properties().ok()?;
         properties.custom_properties.get(name).cloned()
+    }
+
+    fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+        let ranges = self
+            .book
+            .merge_cells_by_sheet_name(sheet)
+            .map_err(xls_error)?;
+        Ok(ranges.iter().map(cell_range).collect())
+    }
+}
+
+/// A calamine range (0-based rows) as a [`CellRange`] (1-based rows).
+pub(crate) fn cell_range(dimensions: &calamine::Dimensions) -> CellRange {
+    CellRange {
+        first_row: dimensions.start.0.saturating_add(1),
+        first_col: dimensions.start.1,
+        last_row: dimensions.end.0.saturating_add(1),
+        last_col: dimensions.end.1,
     }
 }

@@ -5,7 +5,7 @@
 //! container (xlsx, xlsm, xlsb, ods, told apart by the parts inside), an OLE
 //! compound file (xls, or an encrypted OOXML workbook), or plain text (CSV).
 
-use super::{Format, ReadError};
+use super::{limits, Format, ReadError};
 use std::fs::File;
 use std::io::{BufReader, ErrorKind, Read};
 use std::path::Path;
@@ -15,11 +15,6 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
-
-/// Most distinct texts an xlsx may declare. calamine reserves room for the
-/// declared number before reading any, so a forged count could exhaust memory;
-/// a full customer register (1,048,575 rows × 15 columns) stays well below.
-const MAX_SHARED_STRINGS: u64 = 50_000_000;
 
 /// How much of a file the text check looks at.
 const TEXT_SNIFF_BYTES: usize = 8192;
@@ -116,10 +111,12 @@ fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
         }
     }
     if has_workbook_bin {
+        limits::check_zip(&mut archive)?;
         return Ok(Format::Xlsb);
     }
     if has_workbook_xml {
-        check_shared_strings(&mut archive)?;
+        limits::check_zip(&mut archive)?;
+        limits::check_shared_strings(&mut archive)?;
         return Ok(if has_macros || extension == "xlsm" {
             Format::Xlsm
         } else {
@@ -133,57 +130,11 @@ fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
             let _ = entry.take(200).read_to_string(&mut mimetype);
         }
         if mimetype.trim() == ODS_MIMETYPE {
+            limits::check_zip(&mut archive)?;
             return Ok(Format::Ods);
         }
     }
     Err(ReadError::NotSpreadsheet)
-}
-
-/// Refuses a shared-string table that declares more texts than it can hold or
-/// than is safe to make room for (see [`MAX_SHARED_STRINGS`]).
-fn check_shared_strings<R: std::io::Read + std::io::Seek>(
-    archive: &mut zip::ZipArchive<R>,
-) -> Result<(), ReadError> {
-    let Some(name) = archive
-        .file_names()
-        .flatten()
-        .find(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"))
-        .map(|name| name.into_owned())
-    else {
-        return Ok(());
-    };
-    let Some(index) = archive.index_for_name(&name) else {
-        return Ok(());
-    };
-    let Ok(part) = archive.by_index(index) else {
-        return Ok(());
-    };
-    let part_size = part.size();
-    let mut head = Vec::new();
-    // The count is in the opening tag, near the start.
-    if part.take(4096).read_to_end(&mut head).is_err() {
-        return Ok(());
-    }
-    let head = String::from_utf8_lossy(&head);
-    let Some(declared) = head
-        .split_once("uniqueCount=\"")
-        .and_then(|(_, rest)| rest.split('"').next())
-        .and_then(|n| n.trim().parse::<u64>().ok())
-    else {
-        return Ok(());
-    };
-    if declared > MAX_SHARED_STRINGS {
-        return Err(ReadError::TooLarge(format!(
-            "it declares {declared} different texts (at most {MAX_SHARED_STRINGS} are read)"
-        )));
-    }
-    // Even an empty text takes `<si/>`, five bytes.
-    if declared > part_size / 5 + 16 {
-        return Err(ReadError::Corrupt(format!(
-            "its table of texts declares {declared} entries but is only {part_size} bytes long"
-        )));
-    }
-    Ok(())
 }
 
 /// What an OLE compound file holds, by the names of its streams.

@@ -5,14 +5,20 @@
 //! reach the user's terminal. The process-wide panic hook therefore stays silent
 //! while the panicking thread is inside [`contain_panics`], and behaves as before
 //! everywhere else (a bug in crmsheet itself still prints its message).
+//!
+//! A panic inside a guarded region is still told apart by where it happened:
+//! in a library (a malformed file) or in crmsheet's own code (a bug to report).
+//! The fuzz target relies on that to find crmsheet's own bugs.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
 thread_local! {
     /// How many guarded regions this thread is inside (they may nest).
     static GUARD_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// `file:line` of the last panic caught in a guarded region on this thread.
+    static LAST_LOCATION: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
 }
 
 static INSTALL_HOOK: Once = Once::new();
@@ -24,7 +30,10 @@ fn install_quiet_hook() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let guarded = GUARD_DEPTH.with(|depth| depth.get() > 0);
-            if !guarded {
+            if guarded {
+                let location = info.location().map(|l| (l.file().to_string(), l.line()));
+                LAST_LOCATION.with(|last| *last.borrow_mut() = location);
+            } else {
                 previous(info);
             }
         }));
@@ -63,6 +72,7 @@ impl Drop for DepthGuard {
 /// ```
 pub fn contain_panics<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     install_quiet_hook();
+    LAST_LOCATION.with(|last| last.borrow_mut().take());
     let result = {
         let _depth = DepthGuard::enter();
         panic::catch_unwind(AssertUnwindSafe(work))
@@ -76,6 +86,28 @@ pub fn contain_panics<T>(work: impl FnOnce() -> T) -> Result<T, String> {
             "unexpected internal failure".to_string()
         };
         one_line(&message)
+    })
+}
+
+/// Where the last panic caught by [`contain_panics`] on this thread happened,
+/// as `src/…:line`, when it was in crmsheet's own code rather than in a library
+/// or the standard library.
+pub(crate) fn own_panic_location() -> Option<String> {
+    // This file's path as the compiler saw it ends in `src/read/guard.rs`; what
+    // comes before is the crate's root, relative or absolute depending on how
+    // the crate was built. Library sources live elsewhere (the cargo registry,
+    // the toolchain), so a location under this root is crmsheet's own.
+    let root = file!()
+        .replace('\\', "/")
+        .strip_suffix("src/read/guard.rs")?
+        .to_string();
+    LAST_LOCATION.with(|last| {
+        let (file, line) = last.borrow().clone()?;
+        let file = file.replace('\\', "/");
+        let inside = file.strip_prefix(&root)?;
+        inside
+            .starts_with("src/")
+            .then(|| format!("{inside}:{line}"))
     })
 }
 

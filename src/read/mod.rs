@@ -33,9 +33,12 @@ mod csv;
 mod detect;
 mod guard;
 mod layout;
+mod limits;
+mod ods;
 mod rows;
 mod stamp;
 mod workbook;
+mod xls_check;
 mod xlsx;
 
 pub use guard::contain_panics;
@@ -81,13 +84,23 @@ pub fn read_file(
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
-    match contain_panics(|| read_unguarded(path, template, sink)) {
+    let result = match contain_panics(|| read_unguarded(path, template, sink)) {
         Ok(result) => result,
-        Err(message) => Err(ReadError::Corrupt(format!(
-            "the spreadsheet library failed on malformed data ({message})"
-        ))),
-    }
+        Err(message) => Err(match guard::own_panic_location() {
+            Some(location) => ReadError::Corrupt(format!(
+                "{INTERNAL_ERROR} at {location} ({message}); please report it with the file"
+            )),
+            None => ReadError::Corrupt(format!(
+                "the spreadsheet library stopped on malformed data in it ({message})"
+            )),
+        }),
+    };
+    result.map_err(ReadError::masked)
 }
+
+/// How the message of a contained panic in crmsheet's own code begins (the
+/// fuzz target looks for it).
+pub const INTERNAL_ERROR: &str = "crmsheet failed on data it did not expect: an internal error";
 
 fn read_unguarded(
     path: &Path,
@@ -100,8 +113,12 @@ fn read_unguarded(
             let mut book = xlsx::StreamingBook::open(path, format)?;
             workbook::read_workbook(&mut book, format, template, sink)
         }
-        Format::Xls | Format::Ods => {
-            let mut book = calamine_range::RangeBook::open(path, format)?;
+        Format::Ods => {
+            let mut book = ods::OdsBook::open(path)?;
+            workbook::read_workbook(&mut book, format, template, sink)
+        }
+        Format::Xls => {
+            let mut book = calamine_range::RangeBook::open(path)?;
             workbook::read_workbook(&mut book, format, template, sink)
         }
         Format::Csv => csv::read_csv(path, template, sink),
@@ -164,6 +181,100 @@ pub trait RowSink {
     fn sheet(&mut self, layout: &SheetLayout);
     /// A data row with at least one non-empty schema cell (blank rows are skipped).
     fn row(&mut self, layout: &SheetLayout, row: Row);
+    /// Asked after the last row of a sheet: whether to pass on its merged cells.
+    /// Finding them may take another pass over the sheet (in xlsx they are
+    /// listed after the rows), so only a sink that needs them says yes, for
+    /// example because a required cell was empty.
+    fn wants_merged_cells(&self, _layout: &SheetLayout) -> bool {
+        false
+    }
+    /// The merged cells of a sheet that cover its schema columns, after its
+    /// rows, when [`Self::wants_merged_cells`] said yes and there are any.
+    fn merged_cells(&mut self, _layout: &SheetLayout, _merged: &MergedCells) {}
+}
+
+/// A rectangle of merged cells; a spreadsheet keeps its value only in the
+/// first (top-left) cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellRange {
+    /// 1-based rows, 0-based columns, inclusive.
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
+}
+
+impl CellRange {
+    pub fn contains(&self, row: u32, col: u32) -> bool {
+        (self.first_row..=self.last_row).contains(&row)
+            && (self.first_col..=self.last_col).contains(&col)
+    }
+
+    /// The cell that holds the range's value, such as `D5`.
+    pub fn first_cell(&self) -> String {
+        a1(self.first_row, self.first_col)
+    }
+
+    /// `D5:D7`.
+    ///
+    /// ```
+    /// let range = crmsheet::read::CellRange { first_row: 5, first_col: 3, last_row: 7, last_col: 3 };
+    /// assert_eq!(range.a1(), "D5:D7");
+    /// assert!(range.contains(6, 3) && !range.contains(8, 3));
+    /// ```
+    pub fn a1(&self) -> String {
+        format!("{}:{}", self.first_cell(), a1(self.last_row, self.last_col))
+    }
+}
+
+/// The merged ranges of a data sheet that cover its schema columns, arranged to
+/// find the range a cell lies in quickly.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MergedCells {
+    /// Per schema column: the ranges covering it, by first row.
+    by_column: Vec<(u32, Vec<CellRange>)>,
+}
+
+impl MergedCells {
+    /// Keeps the ranges of `ranges` that cover a column of `columns` (a
+    /// layout's field columns).
+    pub fn new(ranges: &[CellRange], columns: &[Option<u32>]) -> MergedCells {
+        let mut wanted: Vec<u32> = columns.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let by_column = wanted
+            .into_iter()
+            .map(|col| {
+                let mut covering: Vec<CellRange> = ranges
+                    .iter()
+                    .filter(|r| (r.first_col..=r.last_col).contains(&col))
+                    .copied()
+                    .collect();
+                covering.sort_by_key(|r| (r.first_row, r.last_row));
+                (col, covering)
+            })
+            .filter(|(_, covering)| !covering.is_empty())
+            .collect();
+        MergedCells { by_column }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_column.is_empty()
+    }
+
+    /// The merged range that `row` (1-based) and `col` (0-based) lie in, if any.
+    /// (Ranges do not overlap in a sound file; where they do, one is found.)
+    pub fn covering(&self, row: u32, col: u32) -> Option<&CellRange> {
+        let (_, ranges) = self.by_column.iter().find(|(c, _)| *c == col)?;
+        let after = ranges.partition_point(|r| r.first_row <= row);
+        // The nearest range starting above is the one in a sound file; a few
+        // more are looked at for nested ranges, never all of a hostile list.
+        ranges[..after]
+            .iter()
+            .rev()
+            .take(16)
+            .find(|r| r.contains(row, col))
+    }
 }
 
 /// The file formats crmsheet reads, as detected from the content: a zip
@@ -242,6 +353,23 @@ pub enum ReadError {
     Corrupt(String),
     #[error("the file is too large to check safely: {0}")]
     TooLarge(String),
+}
+
+impl ReadError {
+    /// The error with any private detail in its words masked: a library's
+    /// message may quote the cell text it choked on.
+    fn masked(self) -> ReadError {
+        let mask = |text: String| match crate::rules::privacy::mask(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(masked) => masked,
+        };
+        match self {
+            ReadError::Io(text) => ReadError::Io(mask(text)),
+            ReadError::Corrupt(text) => ReadError::Corrupt(mask(text)),
+            ReadError::TooLarge(text) => ReadError::TooLarge(mask(text)),
+            other => other,
+        }
+    }
 }
 
 /// `A1` address of a 1-based row and 0-based column.

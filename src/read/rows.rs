@@ -285,21 +285,33 @@ impl<'t> SheetAssembler<'t> {
     }
 
     /// Sends what is left and returns the sheet's summary.
-    pub(crate) fn finish(mut self, sink: &mut dyn RowSink) -> SheetSummary {
+    pub(crate) fn finish(self, sink: &mut dyn RowSink) -> SheetSummary {
+        self.finish_with_layout(sink).0
+    }
+
+    /// Like [`Self::finish`], also handing back the layout the rows were sent
+    /// with.
+    pub(crate) fn finish_with_layout(
+        mut self,
+        sink: &mut dyn RowSink,
+    ) -> (SheetSummary, Option<SheetLayout>) {
         self.end_row(sink);
         if matches!(self.phase, Phase::Searching(_)) {
             self.decide(sink);
         }
-        let (name, header_row) = match &self.phase {
-            Phase::Streaming { layout, .. } => (layout.name.clone(), layout.header_row),
-            Phase::Searching(_) => (self.name.clone().unwrap_or_default(), 1),
+        let (name, header_row, layout) = match self.phase {
+            Phase::Streaming { layout, .. } => {
+                (layout.name.clone(), layout.header_row, Some(layout))
+            }
+            Phase::Searching(_) => (self.name.clone().unwrap_or_default(), 1, None),
         };
-        SheetSummary {
+        let summary = SheetSummary {
             kind: self.def.kind,
             name,
             header_row,
             rows: self.rows_sent,
-        }
+        };
+        (summary, layout)
     }
 }
 

@@ -2,9 +2,11 @@
 //! name, else by header) and reading them through one [`SheetAssembler`] each.
 //! The formats differ only in how they hand out cells ([`Workbook`]).
 
+use super::guard::contain_panics;
 use super::layout::{self, RawRow};
+use super::limits::{human_count, MAX_SHEETS};
 use super::rows::{LazyValue, PrefixCollector, SheetAssembler};
-use super::{stamp, FileRead, Format, ReadError, RowSink};
+use super::{stamp, CellRange, FileRead, Format, MergedCells, ReadError, RowSink, SheetLayout};
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_header;
 use std::ops::ControlFlow;
@@ -26,6 +28,15 @@ pub(crate) trait Workbook {
 
     /// A custom document property, as text, when the file has it.
     fn custom_property(&mut self, name: &str) -> Option<String>;
+
+    /// The merged ranges of `sheet` (none where the format or library does not
+    /// say).
+    ///
+    /// # Errors
+    /// The sheet's data is damaged.
+    fn merged_cells(&mut self, _sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+        Ok(Vec::new())
+    }
 }
 
 /// A data sheet chosen for reading.
@@ -45,6 +56,13 @@ pub(crate) fn read_workbook(
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
     let names = book.sheet_names();
+    if names.len() > MAX_SHEETS {
+        return Err(ReadError::TooLarge(format!(
+            "it has {} sheets (at most {} are read)",
+            human_count(names.len() as u64),
+            human_count(MAX_SHEETS as u64)
+        )));
+    }
     // The stamp first: a damaged `_meta` fails the file before any row is sent.
     let stamp = stamp::workbook_stamp(book, &names, template)?;
     let chosen = choose_sheets(book, &names, template);
@@ -65,7 +83,11 @@ pub(crate) fn read_workbook(
             }
             ControlFlow::Continue(())
         })?;
-        sheets.push(assembler.finish(sink));
+        let (summary, layout) = assembler.finish_with_layout(sink);
+        if let Some(layout) = layout {
+            pass_merged_cells(book, &choice.name, &layout, sink);
+        }
+        sheets.push(summary);
     }
     Ok(FileRead {
         format,
@@ -73,6 +95,27 @@ pub(crate) fn read_workbook(
         sheets,
         missing_sheets,
     })
+}
+
+/// Hands the sheet's merged cells to the sink when it wants them. They only
+/// explain other findings, so a sheet whose merged cells cannot be read (or
+/// whose library panics on them) is read all the same.
+fn pass_merged_cells(
+    book: &mut dyn Workbook,
+    sheet: &str,
+    layout: &SheetLayout,
+    sink: &mut dyn RowSink,
+) {
+    if !sink.wants_merged_cells(layout) {
+        return;
+    }
+    let Ok(Ok(ranges)) = contain_panics(|| book.merged_cells(sheet)) else {
+        return;
+    };
+    let merged = MergedCells::new(&ranges, &layout.columns);
+    if !merged.is_empty() {
+        sink.merged_cells(layout, &merged);
+    }
 }
 
 /// The first ten non-empty rows of a sheet.

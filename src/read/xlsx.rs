@@ -4,11 +4,12 @@
 //! is never held whole: neither its 1,048,575 data rows nor the empty space a
 //! stray value in `XFD1048576` would make a `Range` allocate.
 
+use super::calamine_range::cell_range;
 use super::detect::{io_error, open};
 use super::guard::one_line;
 use super::rows::LazyValue;
 use super::workbook::{CellVisitor, Workbook};
-use super::{Format, ReadError};
+use super::{CellRange, Format, ReadError};
 use calamine::{Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
 use std::fs::File;
 use std::io::BufReader;
@@ -102,5 +103,16 @@ impl Workbook for StreamingBook {
             StreamingBook::Xlsb(wb) => wb.workbook_properties().ok()?,
         };
         properties.custom_properties.get(name).cloned()
+    }
+
+    fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+        match self {
+            StreamingBook::Xlsx(wb) => {
+                let ranges = wb.merge_cells_by_sheet_name(sheet).map_err(xlsx_error)?;
+                Ok(ranges.iter().map(cell_range).collect())
+            }
+            // calamine does not read the merged cells of an xlsb.
+            StreamingBook::Xlsb(_) => Ok(Vec::new()),
+        }
     }
 }

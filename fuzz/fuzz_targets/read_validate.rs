@@ -1,0 +1,54 @@
+//! Fuzz target over the whole read-and-validate path: the input bytes are
+//! written to a file, read by `crmsheet::read::read_file` through the validation
+//! engine, and the report is rendered in every format.
+//!
+//! The format is decided by the content, as in crmsheet; the file name's
+//! extension (chosen by the input length, so every input is tried under each
+//! name over a run) only matters where crmsheet looks at names (`.csv` lets a
+//! markup page be read as text). A panic in a library is contained and becomes
+//! a `file-unreadable` finding, as for a user; a panic in crmsheet's own code is
+//! re-raised, so libFuzzer records it as a crash.
+#![no_main]
+
+use crmsheet::lang::Lang;
+use crmsheet::read::INTERNAL_ERROR;
+use crmsheet::report;
+use crmsheet::rules::value::parse_as_of;
+use crmsheet::rules::{Options, Validation};
+use crmsheet::template::Template;
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+const EXTENSIONS: [&str; 4] = ["xlsx", "ods", "xls", "csv"];
+
+struct Setup {
+    template: Template,
+    dir: tempfile::TempDir,
+}
+
+static SETUP: LazyLock<Setup> = LazyLock::new(|| Setup {
+    template: Template::builtin(),
+    dir: tempfile::tempdir().expect("temporary folder"),
+});
+
+fuzz_target!(|data: &[u8]| {
+    let setup = &*SETUP;
+    let extension = EXTENSIONS[data.len() % EXTENSIONS.len()];
+    let path = setup.dir.path().join(format!("input.{extension}"));
+    std::fs::write(&path, data).expect("write the input");
+    let options = Options {
+        as_of: parse_as_of("2026-11-30").expect("as-of date"),
+        lang: Lang::Zh,
+    };
+    let mut run = Validation::new(&setup.template, options);
+    if let Err(error) = run.check_file(&path) {
+        let message = error.to_string();
+        assert!(!message.contains(INTERNAL_ERROR), "{message}");
+    }
+    let report = run.finish();
+    let mut out = std::io::sink();
+    report::text::write(&mut out, &report, false).expect("text report");
+    report::json::write(&mut out, &report).expect("json report");
+    report::csv::write(&mut out, &report).expect("csv report");
+    let _ = std::fs::remove_file(&path);
+});

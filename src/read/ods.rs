@@ -1,0 +1,614 @@
+//! ods, streamed from its `content.xml`.
+//!
+//! calamine builds every sheet of an ods whole when the file is opened, and
+//! expands repeated rows and columns (`table:number-rows-repeated`,
+//! `table:number-columns-repeated`) as it goes: a file of a few kilobytes can
+//! claim a sheet of 1,048,576 × 16,384 cells, or one long text repeated on every
+//! one of them. This reader streams the cells of one sheet at a time instead, in
+//! row order like the xlsx reader. Repeats of empty cells and rows (how
+//! LibreOffice writes the unused rest of a sheet) cost nothing; each repeat of a
+//! filled cell counts against [`MAX_EXPANDED_CELLS`], and the sheet is refused,
+//! saying so, once that is spent.
+//!
+//! Merged cells (`table:number-rows-spanned`, `table:number-columns-spanned`)
+//! are collected on the way, for the rule that says a row lost its value to a
+//! merge.
+
+use super::detect::{io_error, open};
+use super::guard::one_line;
+use super::limits::{human_count, MIB};
+use super::rows::LazyValue;
+use super::workbook::{CellVisitor, Workbook};
+use super::{CellRange, ReadError};
+use calamine::Data;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+type Archive = zip::ZipArchive<BufReader<File>>;
+type XmlReader<'a> = quick_xml::Reader<BufReader<zip::read::ZipFile<'a, BufReader<File>>>>;
+
+/// Rows of a sheet in LibreOffice (and Excel): cells below are ignored.
+const MAX_ROWS: u64 = 1_048_576;
+/// Columns of a sheet in LibreOffice (and Excel): cells to the right are ignored.
+const MAX_COLUMNS: u64 = 16_384;
+
+/// Most filled cells one sheet may expand to, repeats included: more than three
+/// times a full register (1,048,575 rows × 15 columns), and still read in
+/// seconds.
+pub(crate) const MAX_EXPANDED_CELLS: u64 = 50_000_000;
+
+/// Most text kept from one cell; the rest is dropped. Excel's own limit is
+/// 32,767 characters (under 128 KiB).
+const MAX_CELL_TEXT_BYTES: usize = MIB as usize;
+
+/// Most merged ranges kept per sheet; a register has none or a few.
+const MAX_MERGED_RANGES: usize = 100_000;
+
+/// An open ods workbook.
+pub(crate) struct OdsBook {
+    archive: Archive,
+    sheets: Vec<String>,
+    /// Merged ranges per sheet, from the last complete pass over it.
+    merged: HashMap<String, Vec<CellRange>>,
+}
+
+fn xml_error(error: quick_xml::Error) -> ReadError {
+    match error {
+        quick_xml::Error::Io(e) => match std::sync::Arc::try_unwrap(e) {
+            Ok(e) if e.kind() == std::io::ErrorKind::InvalidData => ReadError::Corrupt(format!(
+                "the sheet data is damaged ({})",
+                one_line(&e.to_string())
+            )),
+            Ok(e) => io_error(e),
+            Err(e) => ReadError::Corrupt(one_line(&e.to_string())),
+        },
+        other => ReadError::Corrupt(format!(
+            "the sheet data cannot be parsed ({})",
+            one_line(&other.to_string())
+        )),
+    }
+}
+
+fn zip_error(error: zip::result::ZipError) -> ReadError {
+    match error {
+        zip::result::ZipError::Io(e) => io_error(e),
+        other => ReadError::Corrupt(format!(
+            "its zip container is damaged ({})",
+            one_line(&other.to_string())
+        )),
+    }
+}
+
+fn xml_reader<'a>(archive: &'a mut Archive, part: &str) -> Result<XmlReader<'a>, ReadError> {
+    let entry = archive.by_name(part).map_err(|e| match e {
+        zip::result::ZipError::FileNotFound => {
+            ReadError::Corrupt(format!("the part {part} is missing"))
+        }
+        other => zip_error(other),
+    })?;
+    Ok(quick_xml::Reader::from_reader(BufReader::new(entry)))
+}
+
+/// The value of attribute `name`, unescaped.
+fn attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    let attr = e.try_get_attribute(name).ok()??;
+    attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+        .ok()
+        .map(|v| v.into_owned())
+}
+
+/// A repeat or span count: at least 1, and 1 when unreadable.
+fn count(e: &BytesStart<'_>, name: &str) -> u64 {
+    attribute(e, name)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+impl OdsBook {
+    /// Opens the ods at `path`: refuses an encrypted one and lists its sheets.
+    ///
+    /// # Errors
+    /// `Encrypted`, or `Corrupt` when the container or its content cannot be read.
+    pub(crate) fn open(path: &Path) -> Result<OdsBook, ReadError> {
+        let archive = zip::ZipArchive::new(BufReader::new(open(path)?)).map_err(zip_error)?;
+        let mut book = OdsBook {
+            archive,
+            sheets: Vec::new(),
+            merged: HashMap::new(),
+        };
+        if book.is_encrypted()? {
+            return Err(ReadError::Encrypted);
+        }
+        book.sheets = book.list_sheets()?;
+        Ok(book)
+    }
+
+    /// Whether the manifest declares encrypted parts (a password-protected file).
+    fn is_encrypted(&mut self) -> Result<bool, ReadError> {
+        let mut xml = match xml_reader(&mut self.archive, "META-INF/manifest.xml") {
+            Ok(xml) => xml,
+            // Without a manifest nothing is declared encrypted; content.xml
+            // then decides whether the file reads.
+            Err(_) => return Ok(false),
+        };
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e) | Event::Empty(e))
+                    if e.local_name().as_ref() == "encryption-data" =>
+                {
+                    return Ok(true)
+                }
+                Ok(Event::Eof) => return Ok(false),
+                Err(e) => return Err(xml_error(e)),
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// The names of the tables in `content.xml`, in order, without reading them.
+    fn list_sheets(&mut self) -> Result<Vec<String>, ReadError> {
+        let mut xml = xml_reader(&mut self.archive, "content.xml")?;
+        let mut names = Vec::new();
+        let mut buf = Vec::new();
+        let mut skip = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(xml_error)? {
+                Event::Start(e) if e.name().as_ref() == "table:table" => {
+                    names.push(attribute(&e, "table:name").unwrap_or_default());
+                    let end = e.to_end().into_owned();
+                    skip.clear();
+                    xml.read_to_end_into(end.name(), &mut skip)
+                        .map_err(xml_error)?;
+                }
+                Event::Empty(e) if e.name().as_ref() == "table:table" => {
+                    names.push(attribute(&e, "table:name").unwrap_or_default());
+                }
+                Event::Eof => return Ok(names),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A non-empty cell of a row kept for its repeats: `count` cells from `col`.
+struct Run {
+    col: u64,
+    count: u64,
+    value: Data,
+}
+
+/// Where the streaming of a sheet stands.
+struct Cursor<'v, 'f> {
+    visit: &'v mut CellVisitor<'f>,
+    sheet: String,
+    /// 0-based index of the row being read.
+    row: u64,
+    /// Filled cells visited so far, repeats included.
+    expanded: u64,
+    merged: Vec<CellRange>,
+    stopped: bool,
+}
+
+impl Cursor<'_, '_> {
+    /// Visits `count` cells holding `value` from column `col` of row `row`.
+    fn visit_run(&mut self, row: u64, col: u64, count: u64, value: &Data) -> Result<(), ReadError> {
+        if row >= MAX_ROWS {
+            return Ok(());
+        }
+        let end = col.saturating_add(count).min(MAX_COLUMNS);
+        for c in col..end {
+            self.expanded += 1;
+            if self.expanded > MAX_EXPANDED_CELLS {
+                return Err(ReadError::TooLarge(format!(
+                    "the sheet '{}' repeats its filled cells to more than {} cells \
+                     (at most {} are read)",
+                    self.sheet,
+                    human_count(MAX_EXPANDED_CELLS),
+                    human_count(MAX_EXPANDED_CELLS)
+                )));
+            }
+            // Both fit: row < MAX_ROWS, c < MAX_COLUMNS.
+            let flow = (self.visit)(row as u32 + 1, c as u32, LazyValue::Owned(value));
+            if flow == ControlFlow::Break(()) {
+                self.stopped = true;
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a cell element says about its value.
+fn cell_value(e: &BytesStart<'_>) -> CellKind {
+    let value_type = attribute(e, "office:value-type");
+    if attribute(e, "calcext:value-type").as_deref() == Some("error") {
+        return CellKind::FromText(TextKind::Error);
+    }
+    match value_type.as_deref() {
+        Some("float" | "percentage" | "currency") => {
+            match attribute(e, "office:value").and_then(|v| v.trim().parse::<f64>().ok()) {
+                Some(n) => CellKind::Value(Data::Float(n)),
+                None => CellKind::FromText(TextKind::String),
+            }
+        }
+        Some("date") => match attribute(e, "office:date-value") {
+            Some(v) => CellKind::Value(Data::DateTimeIso(v)),
+            None => CellKind::FromText(TextKind::String),
+        },
+        Some("time") => match attribute(e, "office:time-value") {
+            Some(v) => CellKind::Value(Data::DurationIso(v)),
+            None => CellKind::FromText(TextKind::String),
+        },
+        Some("boolean") => {
+            let v = attribute(e, "office:boolean-value").unwrap_or_default();
+            CellKind::Value(Data::Bool(matches!(v.trim(), "true" | "TRUE" | "1")))
+        }
+        Some("string") => match attribute(e, "office:string-value") {
+            Some(v) if !v.is_empty() => CellKind::Value(Data::String(v)),
+            _ => CellKind::FromText(TextKind::String),
+        },
+        // A cell without a value type holds nothing, whatever text it shows.
+        _ => CellKind::Value(Data::Empty),
+    }
+}
+
+enum CellKind {
+    Value(Data),
+    FromText(TextKind),
+}
+
+#[derive(Clone, Copy)]
+enum TextKind {
+    String,
+    Error,
+}
+
+/// Reads the content of a cell element up to its end: the text of its
+/// paragraphs (`text:p`, joined by line breaks), without annotations.
+fn cell_text(xml: &mut XmlReader<'_>, buf: &mut Vec<u8>) -> Result<String, ReadError> {
+    let mut text = String::new();
+    let mut paragraphs = 0usize;
+    let mut depth = 0usize;
+    let mut skip = Vec::new();
+    let push = |text: &mut String, s: &str| {
+        if text.len() + s.len() <= MAX_CELL_TEXT_BYTES {
+            text.push_str(s);
+        }
+    };
+    loop {
+        buf.clear();
+        match xml.read_event_into(buf).map_err(xml_error)? {
+            Event::Start(e) => {
+                let name = e.name();
+                match name.as_ref() {
+                    "office:annotation" | "draw:frame" | "draw:custom-shape" => {
+                        let end = e.to_end().into_owned();
+                        skip.clear();
+                        xml.read_to_end_into(end.name(), &mut skip)
+                            .map_err(xml_error)?;
+                        continue;
+                    }
+                    "text:p" | "text:h" => {
+                        if paragraphs > 0 {
+                            push(&mut text, "\n");
+                        }
+                        paragraphs += 1;
+                    }
+                    _ => {}
+                }
+                depth += 1;
+            }
+            Event::Empty(e) => match e.name().as_ref() {
+                "text:s" => {
+                    // The count is the file's claim: never more than fits.
+                    let room = MAX_CELL_TEXT_BYTES.saturating_sub(text.len()) as u64;
+                    push(
+                        &mut text,
+                        &" ".repeat(count(&e, "text:c").min(room) as usize),
+                    );
+                }
+                "text:tab" => push(&mut text, "\t"),
+                "text:line-break" => push(&mut text, "\n"),
+                "text:p" | "text:h" => {
+                    if paragraphs > 0 {
+                        push(&mut text, "\n");
+                    }
+                    paragraphs += 1;
+                }
+                _ => {}
+            },
+            Event::Text(t) => push(&mut text, &t.xml10_content()),
+            Event::CData(t) => push(&mut text, &t.xml10_content()),
+            Event::GeneralRef(r) => {
+                if let Some(resolved) = quick_xml::escape::resolve_xml_entity(&r) {
+                    push(&mut text, resolved);
+                } else if let Ok(Some(c)) = r.resolve_char_ref() {
+                    push(&mut text, c.encode_utf8(&mut [0; 4]));
+                }
+            }
+            Event::End(_) => {
+                if depth == 0 {
+                    return Ok(text);
+                }
+                depth -= 1;
+            }
+            Event::Eof => {
+                return Err(ReadError::Corrupt(
+                    "the sheet data ends inside a cell".to_string(),
+                ))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads one cell element (`table:table-cell` or `table:covered-table-cell`):
+/// its value, how many columns it repeats over, and the range it spans.
+fn read_cell(
+    xml: &mut XmlReader<'_>,
+    e: &BytesStart<'_>,
+    has_content: bool,
+    buf: &mut Vec<u8>,
+) -> Result<(Data, u64, (u64, u64)), ReadError> {
+    let repeats = count(e, "table:number-columns-repeated");
+    let spans = if e.name().as_ref() == "table:table-cell" {
+        (
+            count(e, "table:number-rows-spanned"),
+            count(e, "table:number-columns-spanned"),
+        )
+    } else {
+        (1, 1)
+    };
+    let kind = cell_value(e);
+    let value = match (kind, has_content) {
+        (CellKind::Value(v), true) => {
+            let mut skip = Vec::new();
+            let end = e.to_end().into_owned();
+            xml.read_to_end_into(end.name(), &mut skip)
+                .map_err(xml_error)?;
+            v
+        }
+        (CellKind::Value(v), false) => v,
+        (CellKind::FromText(TextKind::String), true) => Data::String(cell_text(xml, buf)?),
+        // The cell's text (`#N/A`, `Err:502`) is the error.
+        (CellKind::FromText(TextKind::Error), true) => {
+            Data::Error(error_type(&cell_text(xml, buf)?))
+        }
+        (CellKind::FromText(_), false) => Data::Empty,
+    };
+    Ok((value, repeats, spans))
+}
+
+/// The error type of an error cell's text; an error text calamine has no type
+/// for (LibreOffice's `Err:502`) counts as `#VALUE!`.
+fn error_type(text: &str) -> calamine::CellErrorType {
+    use calamine::CellErrorType as E;
+    match text.trim() {
+        "#DIV/0!" => E::Div0,
+        "#N/A" => E::NA,
+        "#NAME?" => E::Name,
+        "#NULL!" => E::Null,
+        "#NUM!" => E::Num,
+        "#REF!" => E::Ref,
+        _ => E::Value,
+    }
+}
+
+impl OdsBook {
+    /// Streams the cells of `sheet` to the cursor's visitor.
+    fn stream_sheet(&mut self, cursor: &mut Cursor<'_, '_>) -> Result<(), ReadError> {
+        let mut xml = xml_reader(&mut self.archive, "content.xml")?;
+        let mut buf = Vec::new();
+        let mut skip = Vec::new();
+        // Find the table.
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(xml_error)? {
+                Event::Start(e) if e.name().as_ref() == "table:table" => {
+                    if attribute(&e, "table:name").as_deref() == Some(cursor.sheet.as_str()) {
+                        break;
+                    }
+                    let end = e.to_end().into_owned();
+                    skip.clear();
+                    xml.read_to_end_into(end.name(), &mut skip)
+                        .map_err(xml_error)?;
+                }
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+        }
+        let mut cell_buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(xml_error)? {
+                Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+                    let repeats = count(&e, "table:number-rows-repeated");
+                    let runs = read_row(&mut xml, cursor, repeats, &mut cell_buf)?;
+                    if cursor.stopped {
+                        return Ok(());
+                    }
+                    // A repeated row holding values: the same cells on each
+                    // of its rows (the first was visited while reading it).
+                    if let Some(runs) = runs {
+                        let last = cursor.row.saturating_add(repeats).min(MAX_ROWS);
+                        for row in cursor.row + 1..last {
+                            for run in &runs {
+                                cursor.visit_run(row, run.col, run.count, &run.value)?;
+                                if cursor.stopped {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                    cursor.row = cursor.row.saturating_add(repeats);
+                }
+                Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+                    let repeats = count(&e, "table:number-rows-repeated");
+                    cursor.row = cursor.row.saturating_add(repeats);
+                }
+                // Containers of rows: their rows are read as they come.
+                Event::Start(e)
+                    if matches!(
+                        e.name().as_ref(),
+                        "table:table-row-group" | "table:table-header-rows" | "table:table-rows"
+                    ) => {}
+                Event::End(e) if e.name().as_ref() == "table:table" => return Ok(()),
+                Event::End(_) | Event::Empty(_) => {}
+                // Column definitions, shapes, forms, …: nothing to read.
+                Event::Start(e) => {
+                    let end = e.to_end().into_owned();
+                    skip.clear();
+                    xml.read_to_end_into(end.name(), &mut skip)
+                        .map_err(xml_error)?;
+                }
+                Event::Eof => {
+                    return Err(ReadError::Corrupt(format!(
+                        "the sheet '{}' ends before its last row",
+                        cursor.sheet
+                    )))
+                }
+                _ => {}
+            }
+            if cursor.row >= MAX_ROWS {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads one `table:table-row`, visiting its filled cells for its first row.
+/// When the row repeats, returns its filled cells so the caller can visit them
+/// on the other rows (`None` when there is nothing to repeat).
+fn read_row(
+    xml: &mut XmlReader<'_>,
+    cursor: &mut Cursor<'_, '_>,
+    repeats: u64,
+    buf: &mut Vec<u8>,
+) -> Result<Option<Vec<Run>>, ReadError> {
+    let row = cursor.row;
+    let mut col: u64 = 0;
+    let mut runs: Vec<Run> = Vec::new();
+    let mut event_buf = Vec::new();
+    let mut skip = Vec::new();
+    loop {
+        event_buf.clear();
+        let (element, has_content) = match xml.read_event_into(&mut event_buf).map_err(xml_error)? {
+            Event::Start(e) => (e.into_owned(), true),
+            Event::Empty(e) => (e.into_owned(), false),
+            Event::End(e) if e.name().as_ref() == "table:table-row" => break,
+            Event::End(_) => continue,
+            Event::Eof => {
+                return Err(ReadError::Corrupt(format!(
+                    "the sheet '{}' ends inside row {}",
+                    cursor.sheet,
+                    row + 1
+                )))
+            }
+            _ => continue,
+        };
+        let name = element.name();
+        if !matches!(
+            name.as_ref(),
+            "table:table-cell" | "table:covered-table-cell"
+        ) {
+            if has_content {
+                let end = element.to_end().into_owned();
+                skip.clear();
+                xml.read_to_end_into(end.name(), &mut skip)
+                    .map_err(xml_error)?;
+            }
+            continue;
+        }
+        let (value, count, (row_span, col_span)) = read_cell(xml, &element, has_content, buf)?;
+        if (row_span > 1 || col_span > 1)
+            && cursor.merged.len() < MAX_MERGED_RANGES
+            && row < MAX_ROWS
+            && col < MAX_COLUMNS
+        {
+            let last_row = row.saturating_add(row_span).min(MAX_ROWS);
+            let last_col = col.saturating_add(col_span - 1).min(MAX_COLUMNS - 1);
+            cursor.merged.push(CellRange {
+                first_row: row as u32 + 1,
+                first_col: col as u32,
+                last_row: last_row as u32,
+                last_col: last_col as u32,
+            });
+        }
+        if value != Data::Empty && !cursor.stopped && col < MAX_COLUMNS {
+            cursor.visit_run(row, col, count, &value)?;
+            if repeats > 1 && row + 1 < MAX_ROWS {
+                runs.push(Run { col, count, value });
+            }
+        }
+        col = col.saturating_add(count);
+    }
+    Ok((!runs.is_empty()).then_some(runs))
+}
+
+impl Workbook for OdsBook {
+    fn sheet_names(&self) -> Vec<String> {
+        self.sheets.clone()
+    }
+
+    fn for_each_cell(&mut self, sheet: &str, visit: &mut CellVisitor<'_>) -> Result<(), ReadError> {
+        let mut cursor = Cursor {
+            visit,
+            sheet: sheet.to_string(),
+            row: 0,
+            expanded: 0,
+            merged: Vec::new(),
+            stopped: false,
+        };
+        self.stream_sheet(&mut cursor)?;
+        if !cursor.stopped {
+            self.merged.insert(sheet.to_string(), cursor.merged);
+        }
+        Ok(())
+    }
+
+    fn custom_property(&mut self, name: &str) -> Option<String> {
+        let mut xml = xml_reader(&mut self.archive, "meta.xml").ok()?;
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).ok()? {
+                Event::Start(e)
+                    if e.name().as_ref() == "meta:user-defined"
+                        && attribute(&e, "meta:name").as_deref() == Some(name) =>
+                {
+                    let mut text_buf = Vec::new();
+                    let text = cell_text(&mut xml, &mut text_buf).ok()?;
+                    return Some(text);
+                }
+                Event::Eof => return None,
+                _ => {}
+            }
+        }
+    }
+
+    fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+        if !self.merged.contains_key(sheet) {
+            self.for_each_cell(sheet, &mut |_, _, _| ControlFlow::Continue(()))?;
+        }
+        Ok(self.merged.get(sheet).cloned().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_texts_map_to_error_types() {
+        assert_eq!(error_type("#N/A").to_string(), "#N/A");
+        assert_eq!(error_type("Err:502").to_string(), "#VALUE!");
+    }
+}
