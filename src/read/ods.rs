@@ -204,23 +204,31 @@ impl Cursor<'_, '_> {
             return Ok(());
         }
         let end = col.saturating_add(count).min(MAX_COLUMNS);
+        self.spend(end.saturating_sub(col))?;
         for c in col..end {
-            self.expanded += 1;
-            if self.expanded > MAX_EXPANDED_CELLS {
-                return Err(ReadError::TooLarge(format!(
-                    "the sheet '{}' repeats its filled cells to more than {} cells \
-                     (at most {} are read)",
-                    self.sheet,
-                    human_count(MAX_EXPANDED_CELLS),
-                    human_count(MAX_EXPANDED_CELLS)
-                )));
-            }
             // Both fit: row < MAX_ROWS, c < MAX_COLUMNS.
             let flow = (self.visit)(row as u32 + 1, c as u32, LazyValue::Owned(value));
             if flow == ControlFlow::Break(()) {
                 self.stopped = true;
                 return Ok(());
             }
+        }
+        Ok(())
+    }
+}
+
+impl Cursor<'_, '_> {
+    /// Counts `cells` more filled cells against [`MAX_EXPANDED_CELLS`], before
+    /// visiting them, so a sheet over the budget fails at once.
+    fn spend(&mut self, cells: u64) -> Result<(), ReadError> {
+        self.expanded = self.expanded.saturating_add(cells);
+        if self.expanded > MAX_EXPANDED_CELLS {
+            return Err(ReadError::TooLarge(format!(
+                "the sheet '{}' repeats its filled cells to more than {} cells (at most {} are read)",
+                self.sheet,
+                human_count(MAX_EXPANDED_CELLS),
+                human_count(MAX_EXPANDED_CELLS)
+            )));
         }
         Ok(())
     }
@@ -439,6 +447,16 @@ impl OdsBook {
                     // of its rows (the first was visited while reading it).
                     if let Some(runs) = runs {
                         let last = cursor.row.saturating_add(repeats).min(MAX_ROWS);
+                        let per_row: u64 = runs
+                            .iter()
+                            .map(|r| r.count.min(MAX_COLUMNS.saturating_sub(r.col)))
+                            .sum();
+                        let rows = last.saturating_sub(cursor.row + 1);
+                        // Checked whole first: a row repeated a million times
+                        // fails at once rather than after the budget is spent.
+                        let before = cursor.expanded;
+                        cursor.spend(per_row.saturating_mul(rows))?;
+                        cursor.expanded = before;
                         for row in cursor.row + 1..last {
                             for run in &runs {
                                 cursor.visit_run(row, run.col, run.count, &run.value)?;

@@ -12,8 +12,8 @@ use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
 use crate::lang::Lang;
 use crate::read::{
-    a1, FieldCell, FileRead, Format, ReadError, Row, RowSink, SheetLayout, SheetSummary, Stamp,
-    Value,
+    a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
+    SheetSummary, Stamp, Value,
 };
 use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name, normalize_value};
@@ -504,7 +504,13 @@ impl<'t> Validation<'t> {
             } else {
                 continue;
             };
-            out.push(fields::missing_required(&place(i), because, lang));
+            out.push(match cell_of(i).map(|c| &c.value) {
+                // A formula that failed shows an error instead of a value.
+                Some(Value::Error(error)) => {
+                    fields::required_formula_error(&place(i), because, error, lang)
+                }
+                _ => fields::missing_required(&place(i), because, lang),
+            });
         }
 
         // Text: private details, formula prefixes.
@@ -888,6 +894,11 @@ fn type_cell<'r>(
     lang: Lang,
     out: &mut Vec<Finding>,
 ) -> Typed<'r> {
+    // A formula error (`#N/A`) is no value: a required field reports it as
+    // missing, saying so; an optional one stays empty.
+    if matches!(cell.value, Value::Error(_)) {
+        return Typed::Empty;
+    }
     if field.ty == FieldType::Date {
         let (text, number) = match &cell.value {
             Value::DateTime(at) => {
@@ -1101,6 +1112,33 @@ impl RowSink for FileChecker<'_, '_> {
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
         self.run.check_row(self.file, layout.kind, &row);
+    }
+
+    /// Merged cells explain empty required cells, so they are wanted only when
+    /// this sheet has one.
+    fn wants_merged_cells(&self, layout: &SheetLayout) -> bool {
+        self.run.findings[self.findings_before..]
+            .iter()
+            .any(|f| f.rule == Code::MissingRequired && f.sheet_kind == Some(layout.kind))
+    }
+
+    /// A required cell that lies inside a merged range (but is not its first
+    /// cell) lost its value to the merge: its finding says so.
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        let lang = self.run.options.lang;
+        for finding in &mut self.run.findings[self.findings_before..] {
+            if finding.rule != Code::MissingRequired || finding.sheet_kind != Some(layout.kind) {
+                continue;
+            }
+            let (Some(row), Some(col)) = (finding.row, finding.col) else {
+                continue;
+            };
+            if let Some(range) = merged.covering(row, col) {
+                if (range.first_row, range.first_col) != (row, col) {
+                    fields::lost_to_merge(finding, range, lang);
+                }
+            }
+        }
     }
 }
 

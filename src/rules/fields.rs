@@ -3,6 +3,7 @@
 
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::read::CellRange;
 use crate::template::OptionList;
 
 /// `missing-required`: a required field is empty. `because` names the condition
@@ -20,6 +21,46 @@ pub fn missing_required(place: &Place, because: Option<(&str, &str)>, lang: Lang
         }
     };
     place.finding(Code::MissingRequired, None, message, None)
+}
+
+/// `missing-required`, for a required cell whose formula failed: it shows an
+/// error value (`#N/A`, `#REF!`) instead of a value.
+pub fn required_formula_error(
+    place: &Place,
+    because: Option<(&str, &str)>,
+    error: &str,
+    lang: Lang,
+) -> Finding {
+    let column = place.column;
+    let mut message = match lang {
+        Lang::Zh => format!(
+            "「{column}」为必填项，但单元格中的公式出错，显示为错误值「{error}」，没有有效内容。请修正公式或直接填写数值。"
+        ),
+        Lang::En => format!(
+            "\"{column}\" is required, but its formula failed and shows the error \"{error}\" instead of a value. Fix the formula or type the value in."
+        ),
+    };
+    if let Some((field, value)) = because {
+        message.push_str(&match lang {
+            Lang::Zh => format!("（「{field}」为「{value}」时必填。）"),
+            Lang::En => format!(" (Required when \"{field}\" is \"{value}\".)"),
+        });
+    }
+    place.finding(Code::MissingRequired, Some(error), message, None)
+}
+
+/// Adds to a `missing-required` finding that its cell lies in a merged range
+/// whose value only its first cell holds: the row lost its value to the merge.
+pub fn lost_to_merge(finding: &mut Finding, range: &CellRange, lang: Lang) {
+    let (cells, first) = (range.a1(), range.first_cell());
+    finding.message.push_str(&match lang {
+        Lang::Zh => format!(
+            "该单元格被合并（{cells}），值只在 {first} 中，本行没有自己的值。请取消合并，并在每一行分别填写。"
+        ),
+        Lang::En => format!(
+            " The cell is merged ({cells}): the value is only in {first}, so this row has none of its own. Unmerge the cells and fill in each row."
+        ),
+    });
 }
 
 /// Lists this short are spelled out in the message.
