@@ -111,6 +111,32 @@ pub(crate) fn own_panic_location() -> Option<String> {
     })
 }
 
+/// What a contained panic's message means, in words a user can act on: the
+/// message itself (`index out of bounds: the len is 4 but the index is 4`) is
+/// for developers and is never shown.
+pub(crate) fn describe_panic(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("out of bounds")
+        || m.contains("out of range")
+        || m.contains("range end index")
+        || m.contains("range start index")
+        || m.contains("too short")
+        || m.contains("end of file")
+    {
+        "a record or part of it is shorter than it claims"
+    } else if m.contains("overflow") || m.contains("underflow") {
+        "a size, count or position in it is out of range"
+    } else if m.contains("capacity") || m.contains("alloc") {
+        "it claims more data than could be held"
+    } else if m.contains("utf-8") || m.contains("char boundary") || m.contains("utf8") {
+        "a text in it is not valid text"
+    } else if m.contains("unwrap") || m.contains("expect") {
+        "a part it needs is missing or unreadable"
+    } else {
+        "its data is malformed"
+    }
+}
+
 /// Joins the lines of a message so that it prints as one line.
 pub(crate) fn one_line(message: &str) -> String {
     message

@@ -88,10 +88,12 @@ pub fn read_file(
         Ok(result) => result,
         Err(message) => Err(match guard::own_panic_location() {
             Some(location) => ReadError::Corrupt(format!(
-                "{INTERNAL_ERROR} at {location} ({message}); please report it with the file"
+                "{INTERNAL_ERROR} at {location} ({}); please report it with the file",
+                guard::describe_panic(&message)
             )),
             None => ReadError::Corrupt(format!(
-                "the spreadsheet library stopped on malformed data in it ({message})"
+                "the spreadsheet library stopped on malformed data in it ({})",
+                guard::describe_panic(&message)
             )),
         }),
     };

@@ -695,3 +695,48 @@ pub fn assert_fast(outcome: &Outcome, seconds: u64) {
         outcome.elapsed
     );
 }
+
+// ---------------------------------------------------------------- soffice ----
+
+/// Converts `file` with LibreOffice (`to`: `ods`, `xls`, `xlsx`, or a filter
+/// such as `csv:…`) into `out_dir`, with its own profile so parallel tests do
+/// not collide. Returns the files written. Without LibreOffice: fails under CI,
+/// skips (`None`) otherwise.
+pub fn soffice_convert(file: &Path, to: &str, out_dir: &Path) -> Option<Vec<PathBuf>> {
+    std::fs::create_dir_all(out_dir).unwrap();
+    let profile = out_dir.join(".lo-profile");
+    let before: Vec<PathBuf> = std::fs::read_dir(out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", to, "--outdir"])
+        .arg(out_dir)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => panic!("soffice failed converting to {to}: {s}"),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "LibreOffice (soffice) is needed for this test under CI: {e}"
+            );
+            eprintln!("skipping: LibreOffice (soffice) not available: {e}");
+            return None;
+        }
+    }
+    let written: Vec<PathBuf> = std::fs::read_dir(out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && !before.contains(p))
+        .collect();
+    assert!(!written.is_empty(), "soffice wrote nothing for {to}");
+    Some(written)
+}
