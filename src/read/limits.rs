@@ -19,10 +19,15 @@ use std::io::{BufReader, Read, Seek};
 pub(crate) const MIB: u64 = 1024 * 1024;
 pub(crate) const GIB: u64 = 1024 * MIB;
 
-/// Largest worksheet part (xlsx/xlsb sheet, ods `content.xml`) once inflated:
+/// Largest worksheet part (xlsx/xlsb sheet) once inflated:
 /// four times the biggest genuine register. Sheets are streamed, so this bounds
 /// time rather than memory.
 pub(crate) const MAX_SHEET_PART_BYTES: u64 = 2 * GIB;
+
+/// Largest ods `content.xml` once inflated. It holds every sheet, in XML about
+/// four times as verbose as xlsx: a full register would be about 2 GiB. It is
+/// streamed, so this bounds time rather than memory.
+pub(crate) const MAX_ODS_CONTENT_BYTES: u64 = 4 * GIB;
 
 /// Largest shared-string table once inflated. calamine holds it whole in
 /// memory; the biggest genuine register needs about 100 MiB.
@@ -88,6 +93,7 @@ pub(crate) fn human_count(n: u64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PartKind {
     Sheet,
+    OdsContent,
     SharedStrings,
     Other,
     /// Images, macros, embedded objects: never read.
@@ -105,7 +111,9 @@ fn part_kind(name: &str) -> PartKind {
         || lower.contains("thumbnail")
     {
         PartKind::Unread
-    } else if lower.contains("worksheets/") || lower == "content.xml" {
+    } else if lower == "content.xml" {
+        PartKind::OdsContent
+    } else if lower.contains("worksheets/") {
         PartKind::Sheet
     } else if lower.ends_with("sharedstrings.xml") || lower.ends_with("sharedstrings.bin") {
         PartKind::SharedStrings
@@ -146,6 +154,7 @@ pub(crate) fn check_zip<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Res
         let (limit, what) = match part_kind(&name) {
             PartKind::Unread => continue,
             PartKind::Sheet => (MAX_SHEET_PART_BYTES, "sheet"),
+            PartKind::OdsContent => (MAX_ODS_CONTENT_BYTES, "sheets part"),
             PartKind::SharedStrings => (MAX_SHARED_STRINGS_BYTES, "table of texts"),
             PartKind::Other => (MAX_OTHER_PART_BYTES, "part"),
         };
@@ -260,7 +269,7 @@ mod tests {
     #[test]
     fn parts_are_told_apart() {
         assert_eq!(part_kind("xl/worksheets/sheet1.xml"), PartKind::Sheet);
-        assert_eq!(part_kind("content.xml"), PartKind::Sheet);
+        assert_eq!(part_kind("content.xml"), PartKind::OdsContent);
         assert_eq!(part_kind("xl/sharedStrings.xml"), PartKind::SharedStrings);
         assert_eq!(part_kind("xl/styles.xml"), PartKind::Other);
         assert_eq!(part_kind("xl/media/image1.png"), PartKind::Unread);

@@ -22,9 +22,10 @@ use super::workbook::{CellVisitor, Workbook};
 use super::{CellRange, ReadError};
 use calamine::Data;
 use quick_xml::events::{BytesStart, Event};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -52,6 +53,9 @@ const MAX_MERGED_RANGES: usize = 100_000;
 pub(crate) struct OdsBook {
     archive: Archive,
     sheets: Vec<String>,
+    /// Where each table starts in the inflated `content.xml`, so that reading a
+    /// sheet skips what comes before it without parsing it.
+    offsets: Vec<u64>,
     /// Merged ranges per sheet, from the last complete pass over it.
     merged: HashMap<String, Vec<CellRange>>,
 }
@@ -119,12 +123,13 @@ impl OdsBook {
         let mut book = OdsBook {
             archive,
             sheets: Vec::new(),
+            offsets: Vec::new(),
             merged: HashMap::new(),
         };
         if book.is_encrypted()? {
             return Err(ReadError::Encrypted);
         }
-        book.sheets = book.list_sheets()?;
+        (book.sheets, book.offsets) = book.list_sheets()?;
         Ok(book)
     }
 
@@ -152,26 +157,30 @@ impl OdsBook {
         }
     }
 
-    /// The names of the tables in `content.xml`, in order, without reading them.
-    fn list_sheets(&mut self) -> Result<Vec<String>, ReadError> {
+    /// The names of the tables in `content.xml`, in order, with where each
+    /// starts, without reading their cells.
+    fn list_sheets(&mut self) -> Result<(Vec<String>, Vec<u64>), ReadError> {
         let mut xml = xml_reader(&mut self.archive, "content.xml")?;
         let mut names = Vec::new();
+        let mut offsets = Vec::new();
         let mut buf = Vec::new();
         let mut skip = Vec::new();
         loop {
             buf.clear();
+            let at = xml.buffer_position();
             match xml.read_event_into(&mut buf).map_err(xml_error)? {
                 Event::Start(e) if e.name().as_ref() == "table:table" => {
                     names.push(attribute(&e, "table:name").unwrap_or_default());
-                    let end = e.to_end().into_owned();
+                    offsets.push(at);
                     skip.clear();
-                    xml.read_to_end_into(end.name(), &mut skip)
+                    xml.read_to_end_into(e.name(), &mut skip)
                         .map_err(xml_error)?;
                 }
                 Event::Empty(e) if e.name().as_ref() == "table:table" => {
                     names.push(attribute(&e, "table:name").unwrap_or_default());
+                    offsets.push(at);
                 }
-                Event::Eof => return Ok(names),
+                Event::Eof => return Ok((names, offsets)),
                 _ => {}
             }
         }
@@ -234,38 +243,100 @@ impl Cursor<'_, '_> {
     }
 }
 
-/// What a cell element says about its value.
-fn cell_value(e: &BytesStart<'_>) -> CellKind {
-    let value_type = attribute(e, "office:value-type");
-    if attribute(e, "calcext:value-type").as_deref() == Some("error") {
-        return CellKind::FromText(TextKind::Error);
+/// The attributes of a cell element that matter, read in one pass.
+#[derive(Default)]
+struct CellAttrs<'a> {
+    repeats: Option<Cow<'a, str>>,
+    rows_spanned: Option<Cow<'a, str>>,
+    columns_spanned: Option<Cow<'a, str>>,
+    value_type: Option<Cow<'a, str>>,
+    value: Option<Cow<'a, str>>,
+    date_value: Option<Cow<'a, str>>,
+    time_value: Option<Cow<'a, str>>,
+    boolean_value: Option<Cow<'a, str>>,
+    string_value: Option<Cow<'a, str>>,
+    is_error: bool,
+}
+
+impl<'a> CellAttrs<'a> {
+    fn read(e: &'a BytesStart<'a>) -> CellAttrs<'a> {
+        let mut attrs = CellAttrs::default();
+        for attr in e.attributes().with_checks(false).flatten() {
+            let slot = match attr.key.as_ref() {
+                "table:number-columns-repeated" => &mut attrs.repeats,
+                "table:number-rows-spanned" => &mut attrs.rows_spanned,
+                "table:number-columns-spanned" => &mut attrs.columns_spanned,
+                "office:value-type" => &mut attrs.value_type,
+                "office:value" => &mut attrs.value,
+                "office:date-value" => &mut attrs.date_value,
+                "office:time-value" => &mut attrs.time_value,
+                "office:boolean-value" => &mut attrs.boolean_value,
+                "office:string-value" => &mut attrs.string_value,
+                "calcext:value-type" => {
+                    attrs.is_error = attr.value.as_ref() == "error";
+                    continue;
+                }
+                _ => continue,
+            };
+            // Only texts can hold entities; the rest are plain.
+            let value = if attr.value.contains('&') {
+                attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(|v| Cow::Owned(v.into_owned()))
+                    .unwrap_or(attr.value)
+            } else {
+                attr.value
+            };
+            *slot = Some(value);
+        }
+        attrs
     }
-    match value_type.as_deref() {
-        Some("float" | "percentage" | "currency") => {
-            match attribute(e, "office:value").and_then(|v| v.trim().parse::<f64>().ok()) {
-                Some(n) => CellKind::Value(Data::Float(n)),
-                None => CellKind::FromText(TextKind::String),
+
+    /// What the cell holds, or where to find it.
+    fn kind(&self) -> CellKind {
+        if self.is_error {
+            return CellKind::FromText(TextKind::Error);
+        }
+        let owned = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_string);
+        match self.value_type.as_deref() {
+            Some("float" | "percentage" | "currency") => {
+                match self
+                    .value
+                    .as_deref()
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                {
+                    Some(n) => CellKind::Value(Data::Float(n)),
+                    None => CellKind::FromText(TextKind::String),
+                }
             }
+            Some("date") => match owned(&self.date_value) {
+                Some(v) => CellKind::Value(Data::DateTimeIso(v)),
+                None => CellKind::FromText(TextKind::String),
+            },
+            Some("time") => match owned(&self.time_value) {
+                Some(v) => CellKind::Value(Data::DurationIso(v)),
+                None => CellKind::FromText(TextKind::String),
+            },
+            Some("boolean") => {
+                let v = self.boolean_value.as_deref().unwrap_or_default();
+                CellKind::Value(Data::Bool(matches!(v.trim(), "true" | "TRUE" | "1")))
+            }
+            Some("string") => match owned(&self.string_value) {
+                Some(v) if !v.is_empty() => CellKind::Value(Data::String(v)),
+                _ => CellKind::FromText(TextKind::String),
+            },
+            // A cell without a value type holds nothing, whatever text it shows.
+            _ => CellKind::Value(Data::Empty),
         }
-        Some("date") => match attribute(e, "office:date-value") {
-            Some(v) => CellKind::Value(Data::DateTimeIso(v)),
-            None => CellKind::FromText(TextKind::String),
-        },
-        Some("time") => match attribute(e, "office:time-value") {
-            Some(v) => CellKind::Value(Data::DurationIso(v)),
-            None => CellKind::FromText(TextKind::String),
-        },
-        Some("boolean") => {
-            let v = attribute(e, "office:boolean-value").unwrap_or_default();
-            CellKind::Value(Data::Bool(matches!(v.trim(), "true" | "TRUE" | "1")))
-        }
-        Some("string") => match attribute(e, "office:string-value") {
-            Some(v) if !v.is_empty() => CellKind::Value(Data::String(v)),
-            _ => CellKind::FromText(TextKind::String),
-        },
-        // A cell without a value type holds nothing, whatever text it shows.
-        _ => CellKind::Value(Data::Empty),
     }
+}
+
+/// A repeat or span count: at least 1, and 1 when unreadable.
+fn count_of(value: &Option<Cow<'_, str>>) -> u64 {
+    value
+        .as_deref()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 enum CellKind {
@@ -366,22 +437,20 @@ fn read_cell(
     has_content: bool,
     buf: &mut Vec<u8>,
 ) -> Result<(Data, u64, (u64, u64)), ReadError> {
-    let repeats = count(e, "table:number-columns-repeated");
+    let attrs = CellAttrs::read(e);
+    let repeats = count_of(&attrs.repeats);
     let spans = if e.name().as_ref() == "table:table-cell" {
         (
-            count(e, "table:number-rows-spanned"),
-            count(e, "table:number-columns-spanned"),
+            count_of(&attrs.rows_spanned),
+            count_of(&attrs.columns_spanned),
         )
     } else {
         (1, 1)
     };
-    let kind = cell_value(e);
-    let value = match (kind, has_content) {
+    let value = match (attrs.kind(), has_content) {
         (CellKind::Value(v), true) => {
-            let mut skip = Vec::new();
-            let end = e.to_end().into_owned();
-            xml.read_to_end_into(end.name(), &mut skip)
-                .map_err(xml_error)?;
+            buf.clear();
+            xml.read_to_end_into(e.name(), buf).map_err(xml_error)?;
             v
         }
         (CellKind::Value(v), false) => v,
@@ -413,7 +482,18 @@ fn error_type(text: &str) -> calamine::CellErrorType {
 impl OdsBook {
     /// Streams the cells of `sheet` to the cursor's visitor.
     fn stream_sheet(&mut self, cursor: &mut Cursor<'_, '_>) -> Result<(), ReadError> {
-        let mut xml = xml_reader(&mut self.archive, "content.xml")?;
+        let Some(index) = self.sheets.iter().position(|name| *name == cursor.sheet) else {
+            return Ok(());
+        };
+        let offset = self.offsets.get(index).copied().unwrap_or(0);
+        let mut entry = self.archive.by_name("content.xml").map_err(zip_error)?;
+        // Inflate what comes before the table without parsing it.
+        let skipped = std::io::copy(&mut (&mut entry).take(offset), &mut std::io::sink())
+            .map_err(io_error)?;
+        if skipped < offset {
+            return Err(ReadError::Corrupt("the sheet data ends early".to_string()));
+        }
+        let mut xml = quick_xml::Reader::from_reader(BufReader::new(entry));
         let mut buf = Vec::new();
         let mut skip = Vec::new();
         // Find the table.
@@ -515,12 +595,11 @@ fn read_row(
     let mut col: u64 = 0;
     let mut runs: Vec<Run> = Vec::new();
     let mut event_buf = Vec::new();
-    let mut skip = Vec::new();
     loop {
         event_buf.clear();
         let (element, has_content) = match xml.read_event_into(&mut event_buf).map_err(xml_error)? {
-            Event::Start(e) => (e.into_owned(), true),
-            Event::Empty(e) => (e.into_owned(), false),
+            Event::Start(e) => (e, true),
+            Event::Empty(e) => (e, false),
             Event::End(e) if e.name().as_ref() == "table:table-row" => break,
             Event::End(_) => continue,
             Event::Eof => {
@@ -538,9 +617,8 @@ fn read_row(
             "table:table-cell" | "table:covered-table-cell"
         ) {
             if has_content {
-                let end = element.to_end().into_owned();
-                skip.clear();
-                xml.read_to_end_into(end.name(), &mut skip)
+                buf.clear();
+                xml.read_to_end_into(element.name(), buf)
                     .map_err(xml_error)?;
             }
             continue;
