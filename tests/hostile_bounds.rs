@@ -648,3 +648,27 @@ fn a_genuine_date_cell_survives_the_checks() {
     );
     assert_eq!(run.code, 0, "{:?}", run.json);
 }
+
+#[test]
+fn a_csv_row_without_end_is_refused() {
+    // A row of 32 MiB, or an unclosed quote swallowing the rest of the file:
+    // the csv reader holds a whole row in memory.
+    let dir = TempDir::new().unwrap();
+    let header = headers(SheetKind::Entry).join(",");
+    let long = format!("{header}\n2026-11-29,张伟,,{}\n", "长".repeat(11 << 20));
+    std::fs::write(dir.path().join("long.csv"), long).unwrap();
+    let open = format!(
+        "{header}\n2026-11-29,张伟,,\"{}\n",
+        "明远机械,\n".repeat(4 << 20)
+    );
+    std::fs::write(dir.path().join("open.csv"), open).unwrap();
+    for file in ["long.csv", "open.csv"] {
+        let (run, json) = validate_limited(dir.path(), file);
+        let line = unreadable_message(&run, &json, file);
+        assert!(
+            line.contains("one of its rows is longer than 16 MiB"),
+            "{line}"
+        );
+        assert_fast(&run, FAST);
+    }
+}

@@ -12,6 +12,7 @@
 use super::detect::{io_error, open};
 use super::guard::one_line;
 use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
+use super::limits::{human_size, MIB};
 use super::rows::{LazyValue, SheetAssembler};
 use super::{FileRead, Format, ReadError, RowSink, Stamp, Value};
 use crate::template::{SheetKind, Template};
@@ -132,9 +133,36 @@ fn recognise(template: &Template, prefix: Vec<RawRow>) -> Option<SheetAssembler<
     Some(SheetAssembler::with_prefix(def, name, false, prefix))
 }
 
+/// Longest CSV record (one row, quoted line breaks included) read. A row of
+/// Excel's longest cells (32,767 characters) in every column of the template is
+/// under 2 MiB.
+const MAX_RECORD_BYTES: u64 = 16 * MIB;
+
+/// A record longer than [`MAX_RECORD_BYTES`]: a binary file or a broken quote.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "one of its rows is longer than {} (an unclosed quote, or not a CSV file)",
+            human_size(MAX_RECORD_BYTES)
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
 fn csv_error(error: ::csv::Error) -> ReadError {
     let message = one_line(&error.to_string());
     match error.into_kind() {
+        ::csv::ErrorKind::Io(e)
+            if e.get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<RecordTooLong>().is_some()) =>
+        {
+            ReadError::TooLarge(RecordTooLong.to_string())
+        }
         ::csv::ErrorKind::Io(e) => io_error(e),
         _ => ReadError::Corrupt(format!("the CSV data cannot be parsed ({message})")),
     }
@@ -207,6 +235,8 @@ struct LineState {
     at_field_start: bool,
     in_quotes: bool,
     after_cr: bool,
+    /// Bytes since the last line break outside quotes: the record being read.
+    record_bytes: u64,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -228,6 +258,7 @@ impl<R: Read> DecodingReader<R> {
                 at_field_start: true,
                 in_quotes: false,
                 after_cr: false,
+                record_bytes: 0,
             },
         }
     }
@@ -238,6 +269,7 @@ impl<R: Read> DecodingReader<R> {
     fn mark_blank_lines(&mut self, written: usize) {
         let state = &mut self.lines;
         for &byte in &self.decoded[..written] {
+            state.record_bytes += 1;
             let after_cr = std::mem::replace(&mut state.after_cr, byte == b'\r');
             if state.in_quotes {
                 if byte == b'"' {
@@ -251,6 +283,7 @@ impl<R: Read> DecodingReader<R> {
                 if state.at_line_start {
                     self.ready.push(self.delimiter);
                 }
+                state.record_bytes = 0;
                 state.at_line_start = true;
                 state.at_field_start = true;
                 self.ready.push(byte);
@@ -293,6 +326,10 @@ impl<R: Read> Read for DecodingReader<R> {
             );
             self.input_start += read;
             self.mark_blank_lines(written);
+            // The csv reader holds a whole record in memory.
+            if self.lines.record_bytes > MAX_RECORD_BYTES {
+                return Err(io::Error::other(RecordTooLong));
+            }
             if self.input_done && result == CoderResult::InputEmpty {
                 self.finished = true;
             }

@@ -124,10 +124,10 @@ pub(crate) fn describe_panic(message: &str) -> &'static str {
         || m.contains("end of file")
     {
         "a record or part of it is shorter than it claims"
-    } else if m.contains("overflow") || m.contains("underflow") {
-        "a size, count or position in it is out of range"
     } else if m.contains("capacity") || m.contains("alloc") {
         "it claims more data than could be held"
+    } else if m.contains("overflow") || m.contains("underflow") {
+        "a size, count or position in it is out of range"
     } else if m.contains("utf-8") || m.contains("char boundary") || m.contains("utf8") {
         "a text in it is not valid text"
     } else if m.contains("unwrap") || m.contains("expect") {
@@ -145,4 +145,38 @@ pub(crate) fn one_line(message: &str) -> String {
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_panics_are_told_from_panics_elsewhere() {
+        let empty: Vec<u8> = Vec::new();
+        let index = empty.len() + 3;
+        assert!(contain_panics(|| empty[index]).is_err());
+        let location = own_panic_location().expect("a panic in crmsheet's own code");
+        assert!(location.starts_with("src/read/guard.rs:"), "{location}");
+        // A panic raised inside the standard library (not at a call site here).
+        assert!(contain_panics(|| Vec::<u64>::with_capacity(usize::MAX)).is_err());
+        assert_eq!(own_panic_location(), None);
+    }
+
+    #[test]
+    fn panics_are_described_in_words() {
+        assert_eq!(
+            describe_panic("index out of bounds: the len is 4 but the index is 4"),
+            "a record or part of it is shorter than it claims"
+        );
+        assert_eq!(
+            describe_panic("attempt to subtract with overflow"),
+            "a size, count or position in it is out of range"
+        );
+        assert_eq!(
+            describe_panic("capacity overflow"),
+            "it claims more data than could be held"
+        );
+        assert_eq!(describe_panic("something else"), "its data is malformed");
+    }
 }
