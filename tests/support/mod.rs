@@ -394,3 +394,36 @@ pub fn check(dir: &Path, book: &Book) -> Run {
     book.write(dir, "a.xlsx");
     validate(dir, &["a.xlsx"])
 }
+
+/// Converts `file` with LibreOffice (`soffice --headless --convert-to TO`) into
+/// `dir`, with a profile of its own so parallel tests do not collide. `None` (with
+/// a notice) when LibreOffice is absent outside CI; under CI its absence fails.
+#[allow(dead_code)]
+pub fn soffice_convert(file: &Path, to: &str, dir: &Path) -> Option<PathBuf> {
+    let profile = dir.join(format!("lo-profile-{to}"));
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => panic!("soffice failed converting to {to}: {s}"),
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("LibreOffice (soffice) is needed for this test under CI: {e}");
+            }
+            eprintln!("skipping: LibreOffice (soffice) not available: {e}");
+            return None;
+        }
+    }
+    let out = dir.join(file.file_stem()?).with_extension(to);
+    assert!(out.is_file(), "soffice wrote no {}", out.display());
+    Some(out)
+}
