@@ -29,7 +29,8 @@ fn rules_table_is_generated_from_the_registry() {
 
 #[test]
 fn readme_opens_with_the_two_commands() {
-    let first_block: Vec<&str> = readme()
+    let readme = readme();
+    let first_block: Vec<&str> = readme
         .split("```")
         .nth(1)
         .expect("a code block")
