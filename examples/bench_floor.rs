@@ -58,7 +58,27 @@ impl Tally {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    // One line on error, as crmsheet itself does; a closed pipe (`| head`) is not one.
+    let mut report = String::new();
+    let result = run(&mut report);
+    let written = std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes());
+    match (result, written) {
+        (Err(e), _) => {
+            eprintln!("bench_floor: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+        (Ok(()), Err(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("bench_floor: cannot write to stdout: {e}");
+            std::process::ExitCode::from(2)
+        }
+        _ => std::process::ExitCode::SUCCESS,
+    }
+}
+
+/// Does the work; what it prints is collected in `report`.
+fn run(report: &mut String) -> Result<()> {
+    use std::fmt::Write as _;
     let mut args = std::env::args_os().skip(1);
     let (Some(path), None) = (args.next(), args.next()) else {
         anyhow::bail!("usage: bench_floor WORKBOOK");
@@ -97,7 +117,8 @@ fn main() -> Result<()> {
                 }
             }
         }
-        println!(
+        writeln!(
+            report,
             "{name}: {} cells ({} non-empty: {} strings of {} bytes, {} dates, {} numbers)",
             tally.cells,
             tally.non_empty,
@@ -105,7 +126,7 @@ fn main() -> Result<()> {
             tally.string_bytes,
             tally.dates,
             tally.numbers
-        );
+        )?;
         total.cells += tally.cells;
         total.non_empty += tally.non_empty;
         total.strings += tally.strings;
@@ -113,7 +134,8 @@ fn main() -> Result<()> {
         total.dates += tally.dates;
         total.numbers += tally.numbers;
     }
-    println!(
+    writeln!(
+        report,
         "total: {} sheets, {} cells, {} non-empty, {} string bytes, {} dates in {:.2} s",
         names.len(),
         total.cells,
@@ -121,6 +143,6 @@ fn main() -> Result<()> {
         total.string_bytes,
         total.dates,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }

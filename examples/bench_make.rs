@@ -63,7 +63,27 @@ struct Args {
     defect_rate: f64,
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    // One line on error, as crmsheet itself does; a closed pipe (`| head`) is not one.
+    let mut report = String::new();
+    let result = run(&mut report);
+    let written = std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes());
+    match (result, written) {
+        (Err(e), _) => {
+            eprintln!("bench_make: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+        (Ok(()), Err(e)) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("bench_make: cannot write to stdout: {e}");
+            std::process::ExitCode::from(2)
+        }
+        _ => std::process::ExitCode::SUCCESS,
+    }
+}
+
+/// Does the work; what it prints is collected in `report`.
+fn run(report: &mut String) -> Result<()> {
+    use std::fmt::Write as _;
     let args = Args::parse();
     ensure!(
         (1..EXCEL_MAX_ROWS).contains(&args.rows),
@@ -79,24 +99,29 @@ fn main() -> Result<()> {
     let mut maker = Maker::new(&template, &args)?;
     let summary = maker.write(&args)?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    writeln!(
+        report,
         "wrote {}: {} entry rows, {} update rows in {secs:.1} s",
         args.out.display(),
         summary.entry_rows,
         summary.update_rows
-    );
-    println!("planted defects (rule, sheet, count) — each should be one finding:");
+    )?;
+    writeln!(
+        report,
+        "planted defects (rule, sheet, count) — each should be one finding:"
+    )?;
     let mut total = 0;
     for ((rule, sheet), count) in &maker.planted {
-        println!("  {rule:<20} {sheet:<7} {count}");
+        writeln!(report, "  {rule:<20} {sheet:<7} {count}")?;
         total += count;
     }
-    println!("  {:<20} {:<7} {total}", "total", "");
+    writeln!(report, "  {:<20} {:<7} {total}", "total", "")?;
     let mut by_rule: BTreeMap<&str, u64> = BTreeMap::new();
     for ((rule, _), count) in &maker.planted {
         *by_rule.entry(rule).or_default() += count;
     }
-    println!(
+    writeln!(
+        report,
         "planted-json {}",
         serde_json::json!({
             "entry_rows": summary.entry_rows,
@@ -110,7 +135,7 @@ fn main() -> Result<()> {
             "by_rule": by_rule,
             "total": total,
         })
-    );
+    )?;
     Ok(())
 }
 
