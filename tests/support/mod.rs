@@ -394,3 +394,46 @@ pub fn check(dir: &Path, book: &Book) -> Run {
     book.write(dir, "a.xlsx");
     validate(dir, &["a.xlsx"])
 }
+
+/// The cells of a sheet as text, row by row from row 1 (dates as `yyyy-mm-dd`,
+/// with ` hh:mm:ss` when they have a time; whole numbers without `.0`).
+/// Trailing empty cells of a row are dropped.
+pub fn sheet_text(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).expect("open workbook");
+    let range = wb.worksheet_range(sheet).expect("sheet");
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows = vec![Vec::new(); top as usize];
+    for row in range.rows() {
+        let mut cells: Vec<String> = vec![String::new(); left as usize];
+        cells.extend(row.iter().map(|d| match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(dt) => match dt.as_datetime() {
+                Some(at) if at.time() == chrono::NaiveTime::MIN => {
+                    at.format("%Y-%m-%d").to_string()
+                }
+                Some(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                None => dt.as_f64().to_string(),
+            },
+            other => other.to_string(),
+        }));
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        rows.push(cells);
+    }
+    rows
+}
+
+/// The sheet names of a workbook, in order.
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    use calamine::{open_workbook_auto, Reader};
+    open_workbook_auto(path)
+        .expect("open workbook")
+        .sheet_names()
+}
