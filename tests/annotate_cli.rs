@@ -59,6 +59,7 @@ fn open_xlsx(path: &Path) -> Xlsx {
     let sheet_re =
         Regex::new(r#"<sheet name="([^"]+)" sheetId="\d+"(?: state="hidden")? r:id="(rId\d+)""#)
             .unwrap();
+    let comments_re = Regex::new(r#"Target="\.\./(comments\d+\.xml)""#).unwrap();
     let mut sheets = BTreeMap::new();
     let mut comments = BTreeMap::new();
     for cap in sheet_re.captures_iter(&workbook) {
@@ -78,10 +79,7 @@ fn open_xlsx(path: &Path) -> Xlsx {
         let file = xml_path.rsplit('/').next().unwrap().to_string();
         let sheet_rels = zip_text(&mut zip, &format!("xl/worksheets/_rels/{file}.rels"));
         if let Some(sheet_rels) = sheet_rels {
-            if let Some(c) = Regex::new(r#"Target="\.\./(comments\d+\.xml)""#)
-                .unwrap()
-                .captures(&sheet_rels)
-            {
+            if let Some(c) = comments_re.captures(&sheet_rels) {
                 comments.insert(
                     name.clone(),
                     zip_text(&mut zip, &format!("xl/{}", &c[1])).unwrap(),
