@@ -506,3 +506,20 @@ fn refusals() {
     let (code, ..) = run(d, &["a.xlsx", "--force"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn the_copy_opens_in_libreoffice_and_names_the_same_cells() {
+    let Some(soffice) = libreoffice() else { return };
+    let dir = tmp();
+    let d = dir.path();
+    faulty(d);
+    let (code, ..) = run(d, &["a.xlsx", "--annotate", "copy.xlsx"]);
+    assert_eq!(code, 1);
+    let original = validate(d, &["a.xlsx"]).cells();
+    for to in ["xlsx", "ods"] {
+        let converted = libreoffice_convert(soffice, &d.join("copy.xlsx"), to, d);
+        let name = converted.to_string_lossy().into_owned();
+        assert_eq!(validate(d, &[&name]).cells(), original, "{to}");
+        assert_eq!(sheet_names(&converted)[0], REPORT, "{to}");
+    }
+}

@@ -575,3 +575,27 @@ fn summary_sheet_has_tables_and_native_charts() {
     assert!(xml.contains("<c:barChart>"), "{xml}");
     assert!(xml.contains("统计"), "series refer to the summary sheet");
 }
+
+#[test]
+fn the_register_opens_in_libreoffice_and_stays_valid() {
+    let Some(soffice) = libreoffice() else { return };
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    team_book(d);
+    let (code, ..) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0);
+    let m1 = d.join("m1.xlsx");
+    for to in ["xlsx", "ods"] {
+        let converted = libreoffice_convert(soffice, &m1, to, d);
+        let name = converted.to_string_lossy().into_owned();
+        let run = validate(d, &[&name]);
+        assert_eq!(run.code, 0, "{to}: {:#?}", run.findings());
+        assert_eq!(sheet_text(&converted, LOG), sheet_text(&m1, LOG), "{to}");
+        assert_eq!(
+            sheet_text(&converted, ENTRY),
+            sheet_text(&m1, ENTRY),
+            "{to}"
+        );
+    }
+}

@@ -60,7 +60,7 @@ impl Kept {
     }
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     /// Cells given a fill (data and header cells).

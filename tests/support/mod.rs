@@ -504,3 +504,40 @@ pub fn edit_workbook(src: &Path, dst: &Path, edits: &[(&str, &str, Option<Cell>)
     }
     out.save(dst).expect("save workbook");
 }
+
+/// `soffice`, or `None` (with a notice) where LibreOffice is missing outside CI.
+pub fn libreoffice() -> Option<&'static str> {
+    let found = std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("soffice");
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("LibreOffice (soffice) is required when CI is set");
+    }
+    eprintln!("notice: soffice not found; skipping the LibreOffice round trip");
+    None
+}
+
+/// Opens `input` in LibreOffice and saves it as `to` (xlsx, ods) in a folder
+/// of `work`, with a profile of its own; returns the new file.
+pub fn libreoffice_convert(soffice: &str, input: &Path, to: &str, work: &Path) -> PathBuf {
+    let outdir = work.join(format!("lo-{to}"));
+    let output = std::process::Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            work.join("lo-profile").display()
+        ))
+        .args(["--headless", "--convert-to", to, "--outdir"])
+        .arg(&outdir)
+        .arg(input)
+        .output()
+        .expect("run soffice");
+    assert!(output.status.success(), "{output:?}");
+    let stem = input.file_stem().expect("file name").to_string_lossy();
+    let out = outdir.join(format!("{stem}.{to}"));
+    assert!(out.exists(), "{} not written: {output:?}", out.display());
+    out
+}
