@@ -599,3 +599,38 @@ fn the_register_opens_in_libreoffice_and_stays_valid() {
         );
     }
 }
+
+#[test]
+fn a_missing_output_folder_is_refused_before_any_work() {
+    let dir = tmp();
+    let d = dir.path();
+    team_book(d);
+    let (code, _, stderr) = merge(d, &["a.xlsx", "-o", "no/such/folder/out.xlsx"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+}
+
+#[test]
+fn a_pending_update_in_the_register_takes_over_its_approval() {
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([approved("C001", "上海明远机械有限公司")])
+        .updates([update("C001")])
+        .write(d, "master.xlsx");
+    // The same update comes back approved.
+    Book::new()
+        .updates([reviewed(update("C001"), "已通过")])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("已应用更新：1"), "{stdout}");
+    assert!(stdout.contains("待审核更新（保留在更新表）：0"), "{stdout}");
+    let m1 = d.join("m1.xlsx");
+    assert_eq!(sheet_text(&m1, UPDATE).len(), 1, "only the header is left");
+    let entries = sheet_text(&m1, ENTRY);
+    assert_eq!(column_of(&entries, SheetKind::Entry, "contact"), ["赵主任"]);
+    let log = sheet_text(&m1, LOG);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1][9], "a.xlsx: 客户信息更新表!E2", "{:?}", log[1]);
+}

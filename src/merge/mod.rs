@@ -100,6 +100,7 @@ pub fn merge_with(
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<MergeOutcome> {
     ensure_writable(options.out, options.force)?;
+    ensure_folder(options.out)?;
     for input in options.inputs {
         if same_file(input, options.out) {
             bail!(
@@ -228,6 +229,21 @@ pub fn merge_with(
         counts,
         new_customers,
     })))
+}
+
+/// Fails when the folder OUT goes into does not exist, before any work is done.
+///
+/// # Errors
+/// As described.
+pub fn ensure_folder(out: &Path) -> Result<()> {
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
+            "{}: the folder {} does not exist",
+            out.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Size and modification time, to notice a file that changes between reads.

@@ -731,9 +731,9 @@ impl<'t> Merger<'t> {
                     );
                 }
                 self.set_people(&mut row, SheetKind::Update, ucells);
-                let source = self
-                    .sources
-                    .cell(upd.rec.file, SheetKind::Update, upd.rec.row, ui);
+                // A copy that brought the approval is where the change was approved.
+                let (file, at) = upd.reviewed_by.unwrap_or((upd.rec.file, upd.rec.row));
+                let source = self.sources.cell(file, SheetKind::Update, at, ui);
                 row.set(Column::Source, CellOut::Text(source));
                 rows.push(row);
             }

@@ -161,7 +161,8 @@ pub fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
             }
         }
     }
-    ensure_writable(out, force)
+    ensure_writable(out, force)?;
+    crate::merge::ensure_folder(out)
 }
 
 fn file_state(path: &Path) -> Option<(u64, SystemTime)> {
