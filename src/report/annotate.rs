@@ -74,7 +74,15 @@ pub struct Written {
 impl Written {
     /// One line saying what was written to `out`.
     pub fn describe(&self, out: &Path, lang: Lang) -> String {
-        match lang {
+        let capped = if self.notes < self.marked {
+            match lang {
+                Lang::Zh => format!("（仅前 {} 个单元格带批注）", self.notes),
+                Lang::En => format!(" (notes on the first {} only)", self.notes),
+            }
+        } else {
+            String::new()
+        };
+        let line = match lang {
             Lang::Zh => format!(
                 "已写入批注副本 {}：{} 个单元格已标记，报告表列出 {} 条问题",
                 out.display(),
@@ -87,7 +95,8 @@ impl Written {
                 self.marked,
                 self.listed
             ),
-        }
+        };
+        line + &capped
     }
 }
 
