@@ -580,13 +580,6 @@ fn broken_definitions_are_one_line_naming_file_and_line() {
     );
 }
 
-/// Converts into a folder of its own, so an xlsx copy does not replace the original.
-fn convert(input: &Path, to: &str, work: &Path) -> Option<PathBuf> {
-    let outdir = work.join(format!("out-{to}"));
-    std::fs::create_dir_all(&outdir).unwrap();
-    support::soffice_convert(input, to, &outdir)
-}
-
 #[test]
 fn libreoffice_keeps_sheets_headers_lists_version_and_dropdowns() {
     let dir = tempfile::tempdir().unwrap();
@@ -594,7 +587,7 @@ fn libreoffice_keeps_sheets_headers_lists_version_and_dropdowns() {
     let original = dir.path().join("template.xlsx");
     let lists = template_lists(TEMPLATE);
     for to in ["xlsx", "ods"] {
-        let Some(converted) = convert(&original, to, dir.path()) else {
+        let Some(converted) = support::soffice_convert_into(&original, to, dir.path()) else {
             return;
         };
         let names: Vec<(String, SheetVisible)> = sheets(&converted);

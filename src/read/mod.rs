@@ -164,6 +164,22 @@ pub trait RowSink {
     fn sheet(&mut self, layout: &SheetLayout);
     /// A data row with at least one non-empty schema cell (blank rows are skipped).
     fn row(&mut self, layout: &SheetLayout, row: Row);
+
+    /// Whether this sink wants the cells outside the schema columns (see
+    /// [`RowSink::other_cells`]). Default `false`: those cells are then never
+    /// converted and cost nothing.
+    fn wants_other_cells(&self) -> bool {
+        false
+    }
+
+    /// Only for a sink that [wants them](RowSink::wants_other_cells): the
+    /// non-empty cells of a row that belong to no schema field — rows above the
+    /// header row (whole), and below it the cells of unknown, repeated or
+    /// header-less columns, as (0-based column, value). Called after
+    /// [`RowSink::sheet`], in row order, and for a data row before its
+    /// [`RowSink::row`] call (a row holding only such cells gets no `row` call).
+    /// An annotated copy uses them to keep every value of the file.
+    fn other_cells(&mut self, _layout: &SheetLayout, _row: u32, _cells: Vec<(u32, Value)>) {}
 }
 
 /// The file formats crmsheet reads, as detected from the content: a zip
