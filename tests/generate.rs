@@ -616,7 +616,7 @@ fn libreoffice_keeps_sheets_headers_lists_version_and_dropdowns() {
 
     // The converted xlsx keeps a list validation on every list column, still
     // reading the hidden list sheet.
-    let converted = dir.path().join("out-xlsx").join("template.xlsx");
+    let converted = dir.path().join("lo-xlsx").join("template.xlsx");
     for (sheet_key, sheet_name) in [("entry", "客户信息录入表"), ("update", "客户信息更新表")]
     {
         let dvs = validations(&sheet_xml(&converted, sheet_name));
