@@ -4,11 +4,12 @@
 //! The data flows one way: a template definition ([`template`]) drives the
 //! generated workbook ([`write`]); filled files are read ([`read`]) into rows keyed
 //! by field, checked by [`rules`] into findings, and reported ([`report`]) or
-//! merged into the master register ([`cmd::merge`]).
+//! merged into the master register ([`merge`]).
 
 pub mod cli;
 pub mod cmd;
 pub mod lang;
+pub mod merge;
 pub mod read;
 pub mod report;
 pub mod rules;

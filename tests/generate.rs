@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+mod support;
+
 const TEMPLATE: &str = include_str!("../templates/customer-register.toml");
 const ZH_FILE: &str = "客户信息管理模板-v1.0.0.xlsx";
 const EN_FILE: &str = "customer-register-template-v1.0.0.xlsx";
@@ -578,50 +580,16 @@ fn broken_definitions_are_one_line_naming_file_and_line() {
     );
 }
 
-/// `soffice`, or `None` (with a notice) where it is missing outside CI.
-fn soffice() -> Option<&'static str> {
-    let found = std::process::Command::new("soffice")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some("soffice");
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("LibreOffice (soffice) is required when CI is set");
-    }
-    eprintln!("notice: soffice not found; skipping the LibreOffice round trip");
-    None
-}
-
-fn convert(soffice: &str, input: &Path, to: &str, work: &Path) -> PathBuf {
-    let outdir = work.join(format!("out-{to}"));
-    let status = std::process::Command::new(soffice)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            work.join("lo-profile").display()
-        ))
-        .args(["--headless", "--convert-to", to, "--outdir"])
-        .arg(&outdir)
-        .arg(input)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{status:?}");
-    let stem = input.file_stem().unwrap().to_string_lossy();
-    let out = outdir.join(format!("{stem}.{to}"));
-    assert!(out.exists(), "{} not written: {status:?}", out.display());
-    out
-}
-
 #[test]
 fn libreoffice_keeps_sheets_headers_lists_version_and_dropdowns() {
-    let Some(soffice) = soffice() else { return };
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), &["-o", "template.xlsx"]);
     let original = dir.path().join("template.xlsx");
     let lists = template_lists(TEMPLATE);
     for to in ["xlsx", "ods"] {
-        let converted = convert(soffice, &original, to, dir.path());
+        let Some(converted) = support::soffice_convert_into(&original, to, dir.path()) else {
+            return;
+        };
         let names: Vec<(String, SheetVisible)> = sheets(&converted);
         assert_eq!(names, sheets(&original), "{to}");
         assert_eq!(
@@ -648,7 +616,7 @@ fn libreoffice_keeps_sheets_headers_lists_version_and_dropdowns() {
 
     // The converted xlsx keeps a list validation on every list column, still
     // reading the hidden list sheet.
-    let converted = dir.path().join("out-xlsx").join("template.xlsx");
+    let converted = dir.path().join("lo-xlsx").join("template.xlsx");
     for (sheet_key, sheet_name) in [("entry", "客户信息录入表"), ("update", "客户信息更新表")]
     {
         let dvs = validations(&sheet_xml(&converted, sheet_name));

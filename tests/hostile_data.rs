@@ -253,6 +253,22 @@ fn a_row_that_lost_its_value_to_a_merge_is_told_so() {
             );
         }
     }
+    // The same through the commands that drive the reader themselves.
+    for args in [
+        vec!["validate", "merged.xlsx", "--annotate", "annotated.xlsx"],
+        vec!["merge", "merged.xlsx", "-o", "register.xlsx"],
+    ] {
+        let mut args = args;
+        args.extend(["--as-of", "2026-11-30"]);
+        let run = run_limited(dir.path(), &args);
+        assert_no_panic(&run);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("单元格被合并（D2:D4），值只在 D2 中"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
     let json = validate(dir.path(), "merged.xlsx", "en");
     let message = finding(&json, "D4", "missing-required")["message"]
         .as_str()

@@ -12,6 +12,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
+mod support;
+use support::soffice_convert;
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
@@ -231,37 +234,6 @@ fn sample_updates() -> Vec<Vec<String>> {
         ("maintenance_type", "联系人变更"),
         ("review_status", "待审核"),
     ])]
-}
-
-/// Converts `file` with LibreOffice into `to` (`ods`, `xls`, …) in `dir`.
-/// Without LibreOffice: fails under CI, skips (None) otherwise.
-fn soffice_convert(file: &Path, to: &str, dir: &Path) -> Option<PathBuf> {
-    let profile = dir.join(format!("lo-profile-{to}"));
-    let status = std::process::Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args(["--headless", "--convert-to", to, "--outdir"])
-        .arg(dir)
-        .arg(file)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => panic!("soffice failed converting to {to}: {s}"),
-        Err(e) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("LibreOffice (soffice) is needed for this test under CI: {e}");
-            }
-            eprintln!("skipping: LibreOffice (soffice) not available: {e}");
-            return None;
-        }
-    }
-    let out = dir.join(file.file_stem().unwrap()).with_extension(to);
-    assert!(out.is_file(), "soffice wrote no {}", out.display());
-    Some(out)
 }
 
 // ---------------------------------------------------------------------------

@@ -3,12 +3,12 @@
 //! only parses the options, runs it and writes the report.
 
 use crate::lang::Lang;
-use crate::report;
+use crate::report::{self, annotate};
 use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::rules::{Options, Report, Validation};
 use crate::template::Template;
 use crate::Outcome;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -33,6 +33,13 @@ pub struct Args {
     /// Language of the messages
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
+    /// Also write a copy of FILE in the current template with every problem
+    /// cell filled red or amber, a note on it, and a report sheet first
+    #[arg(long, value_name = "OUT.xlsx")]
+    pub annotate: Option<PathBuf>,
+    /// Overwrite the --annotate file if it exists
+    #[arg(long, requires = "annotate")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,7 +59,23 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
         as_of: args.as_of.unwrap_or_else(now),
         lang: args.lang,
     };
-    let report = validate_paths(template, options, args.master.iter().chain(&args.files));
+    let (report, annotation) = match &args.annotate {
+        Some(out) => {
+            let [file] = args.files.as_slice() else {
+                bail!("--annotate writes the copy of one FILE; give exactly one");
+            };
+            let mut inputs = vec![file.as_path()];
+            inputs.extend(args.master.as_deref());
+            annotate::check_output(out, &inputs, args.force)?;
+            let (report, kept) =
+                annotate::validate(template, options, args.master.as_deref(), file);
+            (report, kept.map(|kept| (kept, out)))
+        }
+        None => (
+            validate_paths(template, options, args.master.iter().chain(&args.files)),
+            None,
+        ),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -61,6 +84,11 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
         ReportFormat::Csv => report::csv::write(&mut out, &report)?,
     }
     out.flush()?;
+    if let Some((kept, path)) = annotation {
+        let written = annotate::write(template, &report, &kept, path, args.force, args.lang)?;
+        // On stderr, so that a JSON or CSV report on stdout stays clean.
+        let _ = writeln!(std::io::stderr(), "{}", written.describe(path, args.lang));
+    }
     Ok(report.outcome(args.strict))
 }
 

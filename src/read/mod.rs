@@ -193,6 +193,22 @@ pub trait RowSink {
     /// The merged cells of a sheet that cover its schema columns, after its
     /// rows, when [`Self::wants_merged_cells`] said yes and there are any.
     fn merged_cells(&mut self, _layout: &SheetLayout, _merged: &MergedCells) {}
+
+    /// Whether this sink wants the cells outside the schema columns (see
+    /// [`RowSink::other_cells`]). Default `false`: those cells are then never
+    /// converted and cost nothing.
+    fn wants_other_cells(&self) -> bool {
+        false
+    }
+
+    /// Only for a sink that [wants them](RowSink::wants_other_cells): the
+    /// non-empty cells of a row that belong to no schema field — rows above the
+    /// header row (whole), and below it the cells of unknown, repeated or
+    /// header-less columns, as (0-based column, value). Called after
+    /// [`RowSink::sheet`], in row order, and for a data row before its
+    /// [`RowSink::row`] call (a row holding only such cells gets no `row` call).
+    /// An annotated copy uses them to keep every value of the file.
+    fn other_cells(&mut self, _layout: &SheetLayout, _row: u32, _cells: Vec<(u32, Value)>) {}
 }
 
 /// A rectangle of merged cells; a spreadsheet keeps its value only in the

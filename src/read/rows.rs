@@ -101,6 +101,9 @@ pub(crate) enum Slot {
     Raw,
     /// The slot of this field in [`Row::cells`].
     Field(usize),
+    /// A cell outside the schema columns, for a sink that wants those
+    /// ([`RowSink::wants_other_cells`]).
+    Other,
 }
 
 enum Phase {
@@ -110,6 +113,9 @@ enum Phase {
         /// (column, field index), sorted by column.
         by_column: Vec<(u32, usize)>,
         current: Option<Row>,
+        /// Cells of the current row outside the schema columns (only kept for a
+        /// sink that wants them).
+        other: Vec<(u32, Value)>,
     },
 }
 
@@ -122,6 +128,8 @@ pub(crate) struct SheetAssembler<'t> {
     phase: Phase,
     current_row: Option<u32>,
     rows_sent: u64,
+    /// Whether the sink wants the cells outside the schema; asked once.
+    want_other: Option<bool>,
 }
 
 impl<'t> SheetAssembler<'t> {
@@ -135,6 +143,7 @@ impl<'t> SheetAssembler<'t> {
             phase: Phase::Searching(Vec::with_capacity(HEADER_SEARCH_ROWS)),
             current_row: None,
             rows_sent: 0,
+            want_other: None,
         }
     }
 
@@ -160,14 +169,22 @@ impl<'t> SheetAssembler<'t> {
             self.end_row(sink);
             self.current_row = Some(row);
         }
+        let want_other = self.wants_other(sink);
         match &self.phase {
             Phase::Searching(_) => Some(Slot::Raw),
             Phase::Streaming { by_column, .. } => by_column
                 .binary_search_by_key(&col, |&(c, _)| c)
                 .ok()
                 .and_then(|i| by_column.get(i))
-                .map(|&(_, field)| Slot::Field(field)),
+                .map(|&(_, field)| Slot::Field(field))
+                .or(want_other.then_some(Slot::Other)),
         }
+    }
+
+    fn wants_other(&mut self, sink: &dyn RowSink) -> bool {
+        *self
+            .want_other
+            .get_or_insert_with(|| sink.wants_other_cells())
     }
 
     /// Stores a non-empty value in the slot [`Self::slot`] gave for it.
@@ -197,6 +214,7 @@ impl<'t> SheetAssembler<'t> {
                     *cell = Some(FieldCell { col, value });
                 }
             }
+            (Slot::Other, Phase::Streaming { other, .. }) => other.push((col, value)),
             // A slot from before the header was decided; cannot happen because
             // `slot` and `put` are called in pairs for the same cell.
             _ => {}
@@ -213,8 +231,14 @@ impl<'t> SheetAssembler<'t> {
                 }
             }
             Phase::Streaming {
-                layout, current, ..
+                layout,
+                current,
+                other,
+                ..
             } => {
+                if let (false, Some(row)) = (other.is_empty(), self.current_row) {
+                    sink.other_cells(layout, row, std::mem::take(other));
+                }
                 if let Some(row) = current.take() {
                     if row.cells.iter().any(Option::is_some) {
                         sink.row(layout, row);
@@ -240,16 +264,22 @@ impl<'t> SheetAssembler<'t> {
                     .then(|| layout::best_partial_header(self.def, &rows))
                     .flatten()
             });
-        let (layout, data_rows) = match header {
+        let (layout, above, data_rows) = match header {
             Some(i) => {
                 let header_row = &rows[i];
                 let layout =
                     layout::build_layout(self.def, name, header_row.row, &header_row.cells);
-                (layout, rows.into_iter().skip(i + 1).collect::<Vec<_>>())
+                let mut rows = rows.into_iter();
+                let above: Vec<RawRow> = rows.by_ref().take(i).collect();
+                (layout, above, rows.skip(1).collect::<Vec<_>>())
             }
             None => {
                 let lang = layout::name_lang(self.def, &name);
-                (layout::headerless_layout(self.def, name, lang), Vec::new())
+                (
+                    layout::headerless_layout(self.def, name, lang),
+                    Vec::new(),
+                    Vec::new(),
+                )
             }
         };
         let mut by_column: Vec<(u32, usize)> = layout
@@ -260,17 +290,32 @@ impl<'t> SheetAssembler<'t> {
             .collect();
         by_column.sort_unstable();
         sink.sheet(&layout);
+        let want_other = self.wants_other(sink);
+        if want_other {
+            for raw in above {
+                sink.other_cells(&layout, raw.row, raw.cells);
+            }
+        }
         for raw in data_rows {
             let mut row = Row {
                 row: raw.row,
                 cells: vec![None; self.def.fields.len()],
             };
+            let mut other = Vec::new();
             for (col, value) in raw.cells {
-                if let Ok(i) = by_column.binary_search_by_key(&col, |&(c, _)| c) {
-                    if let Some(cell) = by_column.get(i).and_then(|&(_, f)| row.cells.get_mut(f)) {
-                        *cell = Some(FieldCell { col, value });
-                    }
+                let field = by_column
+                    .binary_search_by_key(&col, |&(c, _)| c)
+                    .ok()
+                    .and_then(|i| by_column.get(i))
+                    .map(|&(_, f)| f);
+                match field.and_then(|f| row.cells.get_mut(f)) {
+                    Some(cell) => *cell = Some(FieldCell { col, value }),
+                    None if want_other => other.push((col, value)),
+                    None => {}
                 }
+            }
+            if !other.is_empty() {
+                sink.other_cells(&layout, raw.row, other);
             }
             if row.cells.iter().any(Option::is_some) {
                 sink.row(&layout, row);
@@ -281,6 +326,7 @@ impl<'t> SheetAssembler<'t> {
             layout,
             by_column,
             current: None,
+            other: Vec::new(),
         };
     }
 

@@ -394,3 +394,154 @@ pub fn check(dir: &Path, book: &Book) -> Run {
     book.write(dir, "a.xlsx");
     validate(dir, &["a.xlsx"])
 }
+
+/// Converts `file` with LibreOffice (`soffice --headless --convert-to TO`) into
+/// `dir`, with a profile of its own so parallel tests do not collide. `None` (with
+/// a notice) when LibreOffice is absent outside CI; under CI its absence fails.
+#[allow(dead_code)]
+pub fn soffice_convert(file: &Path, to: &str, dir: &Path) -> Option<PathBuf> {
+    let profile = dir.join(format!("lo-profile-{to}"));
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => panic!("soffice failed converting to {to}: {s}"),
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("LibreOffice (soffice) is needed for this test under CI: {e}");
+            }
+            eprintln!("skipping: LibreOffice (soffice) not available: {e}");
+            return None;
+        }
+    }
+    let out = dir.join(file.file_stem()?).with_extension(to);
+    assert!(out.is_file(), "soffice wrote no {}", out.display());
+    Some(out)
+}
+
+/// The cells of a sheet as text, row by row from row 1 (dates as `yyyy-mm-dd`,
+/// with ` hh:mm:ss` when they have a time; whole numbers without `.0`).
+/// Trailing empty cells of a row are dropped.
+pub fn sheet_text(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).expect("open workbook");
+    let range = wb.worksheet_range(sheet).expect("sheet");
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows = vec![Vec::new(); top as usize];
+    for row in range.rows() {
+        let mut cells: Vec<String> = vec![String::new(); left as usize];
+        cells.extend(row.iter().map(|d| match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(dt) => match dt.as_datetime() {
+                Some(at) if at.time() == chrono::NaiveTime::MIN => {
+                    at.format("%Y-%m-%d").to_string()
+                }
+                Some(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                None => dt.as_f64().to_string(),
+            },
+            other => other.to_string(),
+        }));
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        rows.push(cells);
+    }
+    rows
+}
+
+/// The sheet names of a workbook, in order.
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    use calamine::{open_workbook_auto, Reader};
+    open_workbook_auto(path)
+        .expect("open workbook")
+        .sheet_names()
+}
+
+/// 0-based (row, column) of an `A1` address.
+pub fn parse_a1(cell: &str) -> (u32, u16) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    let col = letters.bytes().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    }) - 1;
+    let row: u32 = cell[letters.len()..].parse().expect("row number");
+    (row - 1, col as u16)
+}
+
+/// Saves a copy of the workbook at `src` as `dst` with some cells changed, the
+/// way a person opens a workbook, edits it and saves it: every sheet keeps its
+/// name, order and values (dates stay date cells; formatting is not kept).
+/// `edits`: (sheet, `A1` cell, new value, or `None` to clear it).
+pub fn edit_workbook(src: &Path, dst: &Path, edits: &[(&str, &str, Option<Cell>)]) {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(src).expect("open workbook");
+    let mut out = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).expect("sheet");
+        let ws = out.add_worksheet();
+        ws.set_name(&name).expect("sheet name");
+        let here: Vec<((u32, u16), &Option<Cell>)> = edits
+            .iter()
+            .filter(|(sheet, _, _)| *sheet == name)
+            .map(|(_, cell, value)| (parse_a1(cell), value))
+            .collect();
+        let (top, left) = range.start().unwrap_or((0, 0));
+        for (r, c, value) in range.used_cells() {
+            let (row, col) = (top + r as u32, (left + c as u32) as u16);
+            if here.iter().any(|(at, _)| *at == (row, col)) {
+                continue;
+            }
+            match value {
+                Data::String(s) => ws.write_string(row, col, s),
+                Data::Float(f) => ws.write_number(row, col, *f),
+                Data::Int(i) => ws.write_number(row, col, *i as f64),
+                Data::Bool(b) => ws.write_boolean(row, col, *b),
+                Data::DateTime(dt) => ws.write_number_with_format(row, col, dt.as_f64(), &date),
+                Data::Empty => continue,
+                other => ws.write_string(row, col, other.to_string()),
+            }
+            .expect("write");
+        }
+        for ((row, col), value) in here {
+            match value {
+                None => continue,
+                Some(Cell::Text(s)) => ws.write_string(row, col, s),
+                Some(Cell::Number(n)) => ws.write_number(row, col, *n),
+                Some(Cell::Date(y, m, d)) => {
+                    let dt = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
+                    ws.write_datetime_with_format(row, col, &dt, &date)
+                }
+                Some(Cell::DateTime(y, m, d, h, mi, s)) => {
+                    let dt = ExcelDateTime::from_ymd(*y, *m, *d)
+                        .and_then(|dt| dt.and_hms(*h, *mi, *s))
+                        .expect("datetime");
+                    ws.write_datetime_with_format(row, col, &dt, &date)
+                }
+            }
+            .expect("edit");
+        }
+    }
+    out.save(dst).expect("save workbook");
+}
+
+/// [`soffice_convert`] into a folder `work/lo-TO` of its own, so an xlsx copy
+/// does not replace its original.
+pub fn soffice_convert_into(file: &Path, to: &str, work: &Path) -> Option<PathBuf> {
+    let outdir = work.join(format!("lo-{to}"));
+    std::fs::create_dir_all(&outdir).expect("create folder");
+    soffice_convert(file, to, &outdir)
+}

@@ -1,0 +1,380 @@
+//! Folding checked workbooks into the master register (SPEC §7).
+//!
+//! A merge is three reads and one write:
+//! 1. Master and inputs are validated together, through the same engine as
+//!    `validate`; the sink that feeds it also keeps what merge needs: every
+//!    input row, every update row, the highest customer ID. The master's entry
+//!    rows are not kept. Any error stops here and nothing is written.
+//! 2. The master's change log is copied into the new register, and merge notes
+//!    which updates and rejections it already holds (so a second merge of the
+//!    same input changes nothing).
+//! 3. The master's entry rows are read again and written out one by one, with
+//!    the review of an incoming copy taken over, new IDs assigned and approved
+//!    updates applied; then the inputs' new entries, the pending updates, the
+//!    new change-log rows and the summary sheet.
+//!
+//! Memory therefore grows with the inputs, not with the register: a master of a
+//! million rows is streamed twice and never held.
+//!
+//! The book is written to a temporary file beside OUT and renamed into place
+//! ([`write_atomically`]); an existing OUT is replaced only with `force`, and
+//! kept as `OUT.bak`.
+
+pub mod log;
+mod register;
+pub mod summary;
+pub mod value;
+
+pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
+
+use crate::lang::Lang;
+use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
+use crate::rules::value::DateValue;
+use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
+use crate::template::{SheetKind, Template};
+use crate::write::output::{ensure_writable, write_atomically};
+use crate::write::{BookOptions, Placement, TemplateBook};
+use crate::Outcome;
+use anyhow::{anyhow, bail, Result};
+use register::{Merger, Output, Record, SheetSource, Sources};
+use std::path::{Path, PathBuf};
+use value::{id_number, type_row, type_value, Val};
+
+/// What to merge, and where to.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// The current register; `None` starts a new one.
+    pub master: Option<&'a Path>,
+    /// The checked workbooks, in the order their rows are added.
+    pub inputs: &'a [PathBuf],
+    pub out: &'a Path,
+    /// Replace an existing OUT (kept as `OUT.bak`).
+    pub force: bool,
+    /// "Now" for the validation.
+    pub as_of: DateValue,
+    /// Language of the messages, and of OUT when there is no master.
+    pub lang: Lang,
+}
+
+/// How a merge ended.
+#[derive(Debug)]
+pub enum MergeOutcome {
+    /// Validation found errors (or an unreadable file): nothing was written.
+    Refused(Report),
+    /// OUT was written.
+    Merged(Box<Merged>),
+}
+
+/// What a merge did.
+#[derive(Debug)]
+pub struct Merged {
+    /// The validation report (warnings only).
+    pub report: Report,
+    pub out: PathBuf,
+    /// The language of OUT: the master's, else the one asked for.
+    pub lang: Lang,
+    pub counts: Counts,
+    /// The first [`LISTED_NEW_CUSTOMERS`] customers given an ID.
+    pub new_customers: Vec<NewCustomer>,
+}
+
+/// Merges the inputs into the master (or a new register) and writes OUT.
+///
+/// # Errors
+/// OUT exists without `force`, or is one of the inputs; the master changed
+/// while being merged; OUT cannot be written (nothing is lost: the old OUT is
+/// untouched). Validation errors are not an `Err` but
+/// [`MergeOutcome::Refused`].
+pub fn merge(template: &Template, options: &Options<'_>) -> Result<MergeOutcome> {
+    merge_with(template, options, |book, path| book.save(path))
+}
+
+/// [`merge`] with the final save done by `save` (given the finished book and
+/// the temporary path beside OUT), so a test can make the write fail midway.
+///
+/// # Errors
+/// As [`merge`]; whatever `save` returns.
+pub fn merge_with(
+    template: &Template,
+    options: &Options<'_>,
+    save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
+) -> Result<MergeOutcome> {
+    ensure_writable(options.out, options.force)?;
+    ensure_folder(options.out)?;
+    for input in options.inputs {
+        if same_file(input, options.out) {
+            bail!(
+                "{}: is also an input; merge never writes over an input (choose another -o)",
+                options.out.display()
+            );
+        }
+    }
+    let master_before = options.master.map(file_state);
+
+    // 1. Validate everything, keeping what merge needs.
+    let mut run = Validation::new(
+        template,
+        CheckOptions {
+            as_of: options.as_of,
+            lang: options.lang,
+        },
+    );
+    let mut collected = Collected::default();
+    let files = options
+        .master
+        .into_iter()
+        .map(|m| (m, true))
+        .chain(options.inputs.iter().map(|p| (p.as_path(), false)));
+    for (path, is_master) in files {
+        let (entries, updates) = (collected.entries.len(), collected.updates.len());
+        let mut collector = Collector {
+            checker: run.begin_file(path),
+            path: path.display().to_string(),
+            template,
+            is_master,
+            collected: &mut collected,
+        };
+        let result = read_file(path, template, &mut collector);
+        let Collector { checker, .. } = collector;
+        if result.is_err() {
+            collected.entries.truncate(entries);
+            collected.updates.truncate(updates);
+        }
+        let _ = checker.end(result);
+    }
+    let report = run.finish();
+    if report.outcome(false) != Outcome::Clean {
+        return Ok(MergeOutcome::Refused(report));
+    }
+
+    // 2. The new book, the master's log.
+    let lang = collected.master_lang.unwrap_or(options.lang);
+    let mut book = TemplateBook::new(template, &BookOptions::new(lang))?;
+    let log_sheet = book.add_sheet(
+        template.workbook.change_log.get(lang),
+        Placement::AfterData,
+        true,
+    )?;
+    book.write_header(log_sheet, &log::headers(lang))?;
+    let summary_name = template.workbook.summary.get(lang).to_string();
+    let summary_sheet = book.add_sheet(&summary_name, Placement::AfterData, false)?;
+    let out = Output {
+        entry: book.data_sheet(SheetKind::Entry),
+        update: book.data_sheet(SheetKind::Update),
+        log: log_sheet,
+        book,
+        entry_row: 2,
+        update_row: 2,
+        log_row: 2,
+    };
+    let mut merger = Merger::new(
+        template,
+        lang,
+        collected.sources,
+        collected.entries,
+        collected.updates,
+        collected.max_id,
+        out,
+    );
+    if let Some(master) = options.master {
+        log::read_log(master, template, &mut |row| merger.keep_log_row(row))?;
+    }
+    merger.plan_updates();
+
+    // 3. The master's rows again, then the inputs'.
+    if let Some(master) = options.master {
+        let mut stream = MasterStream {
+            merger: &mut merger,
+            error: None,
+        };
+        read_file(master, template, &mut stream)
+            .map_err(|e| anyhow!("{}: cannot be read again: {e}", master.display()))?;
+        if let Some(error) = stream.error {
+            return Err(error);
+        }
+    }
+    merger.input_entries()?;
+    merger.finish_updates()?;
+    let as_of = format!("{} {}", lang.pick("截至", "as of"), options.as_of.display());
+    let stats = merger.stats.clone();
+    summary::write(
+        merger.out.book.worksheet_mut(summary_sheet)?,
+        &summary_name,
+        template,
+        &stats,
+        &as_of,
+    )?;
+
+    if let (Some(master), Some(before)) = (options.master, master_before) {
+        if file_state(master) != before {
+            bail!(
+                "{}: the master changed while it was being merged; nothing was written, run merge again",
+                master.display()
+            );
+        }
+    }
+    let Merger {
+        out,
+        counts,
+        new_customers,
+        ..
+    } = merger;
+    write_atomically(options.out, options.force, true, |temp| {
+        save(out.book, temp)
+    })?;
+    Ok(MergeOutcome::Merged(Box::new(Merged {
+        report,
+        out: options.out.to_path_buf(),
+        lang,
+        counts,
+        new_customers,
+    })))
+}
+
+/// Fails when the folder OUT goes into does not exist, before any work is done.
+///
+/// # Errors
+/// As described.
+pub fn ensure_folder(out: &Path) -> Result<()> {
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
+            "{}: the folder {} does not exist",
+            out.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Size and modification time, to notice a file that changes between reads.
+fn file_state(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// What the validation read keeps for merge.
+#[derive(Default)]
+struct Collected {
+    sources: Sources,
+    /// Entry rows of the inputs.
+    entries: Vec<Record>,
+    /// Update rows of every file, master first.
+    updates: Vec<Record>,
+    /// Highest number among the customer IDs present.
+    max_id: u64,
+    /// Language of the master's headers.
+    master_lang: Option<Lang>,
+}
+
+/// The validation sink that also keeps rows for merge.
+struct Collector<'c, 'v, 't> {
+    checker: FileChecker<'v, 't>,
+    /// The path as given, as the report shows it.
+    path: String,
+    template: &'t Template,
+    is_master: bool,
+    collected: &'c mut Collected,
+}
+
+impl Collector<'_, '_, '_> {
+    fn note_id(&mut self, id: Option<&Val>) {
+        if let Some(Val::Text(id)) = id {
+            if let Some(n) = id_number(id, &self.template.params.id_prefix) {
+                self.collected.max_id = self.collected.max_id.max(n);
+            }
+        }
+    }
+}
+
+impl RowSink for Collector<'_, '_, '_> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        self.checker.sheet(layout);
+        let file = self.checker.file_index();
+        let sources = &mut self.collected.sources;
+        while sources.paths.len() <= file {
+            sources.paths.push(String::new());
+            sources.sheets.push([None, None]);
+        }
+        sources.paths[file] = self.path.clone();
+        sources.sheets[file][layout.kind as usize] = Some(SheetSource {
+            name: layout.name.clone(),
+            columns: layout.columns.clone(),
+        });
+        if self.is_master && self.collected.master_lang.is_none() {
+            self.collected.master_lang = Some(layout.lang);
+        }
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        let template = self.template;
+        let def = template.sheet(layout.kind);
+        let file = self.checker.file_index();
+        match (layout.kind, self.is_master) {
+            (SheetKind::Entry, true) => {
+                // Only the ID: the master's rows are read again when written.
+                if let Some(i) = def.field_index("customer_id") {
+                    let id = row
+                        .cells
+                        .get(i)
+                        .and_then(Option::as_ref)
+                        .and_then(|c| type_value(template, &def.fields[i], &c.value));
+                    self.note_id(id.as_ref());
+                }
+            }
+            (kind, _) => {
+                let cells = type_row(template, def, &row);
+                if kind == SheetKind::Entry {
+                    let id = def
+                        .field_index("customer_id")
+                        .and_then(|i| value::val(&cells, i));
+                    self.note_id(id);
+                }
+                let record = Record {
+                    file,
+                    row: row.row,
+                    cells,
+                };
+                match kind {
+                    SheetKind::Entry => self.collected.entries.push(record),
+                    SheetKind::Update => self.collected.updates.push(record),
+                }
+            }
+        }
+        self.checker.row(layout, row);
+    }
+
+    fn wants_merged_cells(&self, layout: &SheetLayout) -> bool {
+        self.checker.wants_merged_cells(layout)
+    }
+
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        self.checker.merged_cells(layout, merged);
+    }
+}
+
+/// The second read of the master: its entry rows go to the merger.
+struct MasterStream<'m, 't> {
+    merger: &'m mut Merger<'t>,
+    error: Option<anyhow::Error>,
+}
+
+impl RowSink for MasterStream<'_, '_> {
+    fn sheet(&mut self, _layout: &SheetLayout) {}
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        if layout.kind != SheetKind::Entry || self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.merger.master_entry(0, &row) {
+            self.error = Some(e);
+        }
+    }
+}

@@ -1,0 +1,802 @@
+//! Building the new register: which rows stay, which are the same row seen
+//! again, which customers get an ID, which updates change them, and the change
+//! log line for each of those.
+//!
+//! The master's entry rows arrive one at a time (a second streaming read) and go
+//! straight to the output; the inputs and every update row are held, since they
+//! decide what happens to the master's rows. So memory grows with the inputs and
+//! the update sheets, not with the register.
+
+use super::log::{Column, Keys, LogRow};
+use super::summary::Stats;
+use super::value::{
+    key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields, Review,
+    Val,
+};
+use crate::lang::Lang;
+use crate::read::{a1, Row};
+use crate::template::{SheetKind, Template};
+use crate::text::normalize_value;
+use crate::write::{CellOut, SheetId, TemplateBook};
+use anyhow::{bail, Result};
+use std::collections::{HashMap, HashSet};
+
+/// How many new customers a summary lists by name (the count is always exact).
+pub const LISTED_NEW_CUSTOMERS: usize = 1000;
+
+/// A data row held in memory, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Index of the file in the run (master first).
+    pub file: usize,
+    /// 1-based row in its sheet.
+    pub row: u32,
+    pub cells: Cells,
+}
+
+/// A data sheet of a file, for naming the source of a change.
+#[derive(Debug, Clone)]
+pub struct SheetSource {
+    pub name: String,
+    /// Per field: the 0-based column in the file.
+    pub columns: Vec<Option<u32>>,
+}
+
+/// The files of the run, for naming the source of a change: `a.xlsx: 客户信息更新表!E5`.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub paths: Vec<String>,
+    pub sheets: Vec<[Option<SheetSource>; 2]>,
+}
+
+impl Sources {
+    /// `path: sheet!cell` of a field of a row (the field's column in that file).
+    pub fn cell(&self, file: usize, kind: SheetKind, row: u32, field: usize) -> String {
+        let path = self.paths.get(file).map_or("", String::as_str);
+        let sheet = self
+            .sheets
+            .get(file)
+            .and_then(|s| s[kind as usize].as_ref());
+        match sheet {
+            Some(sheet) => match sheet.columns.get(field).copied().flatten() {
+                Some(col) => format!("{path}: {}!{}", sheet.name, a1(row, col)),
+                None => format!("{path}: {} {row}", sheet.name),
+            },
+            None => path.to_string(),
+        }
+    }
+}
+
+/// A customer that got its ID in this merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCustomer {
+    pub id: String,
+    pub name: String,
+    /// Where the row came from (`a.xlsx: 客户信息录入表!C3`).
+    pub source: String,
+}
+
+/// What a merge did, for the summary it prints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Customers given an ID (approved rows that had none).
+    pub new_customers: usize,
+    /// Entry rows from the inputs added to the register while still pending.
+    pub new_pending: usize,
+    /// Input entry rows recognised as a row already in the register (same
+    /// entry date, salesperson and customer name), not added again.
+    pub already_present: usize,
+    /// Of those, rows whose review (approval or rejection) was taken over by the
+    /// pending row in the register.
+    pub reviews_taken_over: usize,
+    pub updates_applied: usize,
+    /// Field changes those updates made (each one is a change-log row).
+    pub field_changes: usize,
+    /// Updates still pending, kept on the update sheet.
+    pub updates_carried: usize,
+    /// Approved updates already in the change log, not applied again.
+    pub updates_skipped: usize,
+    /// Approved updates whose customer is not in the register, kept on the
+    /// update sheet (validation normally prevents this).
+    pub updates_unmatched: usize,
+    pub rejected_entries: usize,
+    pub rejected_updates: usize,
+    /// Change-log rows copied from the master.
+    pub log_rows_kept: usize,
+    /// Change-log rows this merge added.
+    pub log_rows_added: usize,
+    pub entry_rows: usize,
+    pub update_rows: usize,
+}
+
+/// An update row and what becomes of it.
+#[derive(Debug)]
+struct Update {
+    rec: Record,
+    /// The record whose review fields this one took over, for the log's source.
+    reviewed_by: Option<(usize, u32)>,
+    key: String,
+    review: Review,
+    /// Set once applied or written.
+    done: bool,
+}
+
+/// Input entry rows that are one entry (same date, salesperson and name).
+#[derive(Debug, Default)]
+struct Group {
+    /// Indices into the input entries, in input order.
+    members: Vec<usize>,
+    /// A master row is this entry.
+    matched: bool,
+}
+
+/// The sheets of the book being written, and the next free row of each.
+pub struct Output {
+    pub book: TemplateBook,
+    pub entry: SheetId,
+    pub update: SheetId,
+    pub log: SheetId,
+    pub entry_row: u32,
+    pub update_row: u32,
+    pub log_row: u32,
+}
+
+/// Which entry field an update field changes, and how.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Overwrite(usize),
+    Append(usize),
+}
+
+/// The merge in progress.
+pub struct Merger<'t> {
+    template: &'t Template,
+    lang: Lang,
+    keys: Keys<'t>,
+    ef: Fields,
+    uf: Fields,
+    update_reason: Option<usize>,
+    targets: Vec<(usize, Target)>,
+    sources: Sources,
+    next_id: u64,
+    entries: Vec<Record>,
+    groups: Vec<Group>,
+    group_of_key: HashMap<String, usize>,
+    updates: Vec<Update>,
+    /// Normalised customer ID → approved updates to apply, in date order.
+    by_customer: HashMap<String, Vec<usize>>,
+    /// Log keys asked about before the master's log is read, and those found.
+    wanted_changes: HashSet<String>,
+    wanted_reviews: HashSet<String>,
+    found: HashSet<String>,
+    pub out: Output,
+    pub stats: Stats,
+    pub counts: Counts,
+    pub new_customers: Vec<NewCustomer>,
+}
+
+impl<'t> Merger<'t> {
+    /// Prepares the merge of the held rows: input entries (input order) and all
+    /// update rows (master first). `max_id` is the highest ID number present.
+    pub fn new(
+        template: &'t Template,
+        lang: Lang,
+        sources: Sources,
+        entries: Vec<Record>,
+        updates: Vec<Record>,
+        max_id: u64,
+        out: Output,
+    ) -> Merger<'t> {
+        let entry = template.sheet(SheetKind::Entry);
+        let update = template.sheet(SheetKind::Update);
+        let targets = update
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                if let Some(t) = f.applies_to.as_deref().and_then(|k| entry.field_index(k)) {
+                    Some((i, Target::Overwrite(t)))
+                } else {
+                    let t = f.appends_to.as_deref().and_then(|k| entry.field_index(k))?;
+                    Some((i, Target::Append(t)))
+                }
+            })
+            .collect();
+        let mut merger = Merger {
+            template,
+            lang,
+            keys: Keys::new(template),
+            ef: Fields::of(entry),
+            uf: Fields::of(update),
+            update_reason: update.field_index("update_reason"),
+            targets,
+            sources,
+            next_id: max_id.saturating_add(1),
+            entries: Vec::new(),
+            groups: Vec::new(),
+            group_of_key: HashMap::new(),
+            updates: Vec::new(),
+            by_customer: HashMap::new(),
+            wanted_changes: HashSet::new(),
+            wanted_reviews: HashSet::new(),
+            found: HashSet::new(),
+            out,
+            stats: Stats::new(template, lang),
+            counts: Counts::default(),
+            new_customers: Vec::new(),
+        };
+        merger.group_entries(entries);
+        merger.resolve_updates(updates);
+        merger
+    }
+
+    /// The key by which an entry is "the same row": entry date, salesperson and
+    /// normalised customer name.
+    fn entry_identity(&self, cells: &Cells) -> String {
+        [
+            key_day(cells, self.ef.date),
+            key_person(cells, self.ef.salesperson),
+            key_name(cells, self.ef.name),
+        ]
+        .join("\u{1f}")
+    }
+
+    fn group_entries(&mut self, entries: Vec<Record>) {
+        for (i, rec) in entries.iter().enumerate() {
+            let key = self.entry_identity(&rec.cells);
+            let g = *self.group_of_key.entry(key).or_insert_with(|| {
+                self.groups.push(Group::default());
+                self.groups.len() - 1
+            });
+            self.groups[g].members.push(i);
+            if review_of(self.template, self.entry_def(), &self.ef, &rec.cells) == Review::Rejected
+            {
+                let key = self.rejected_entry_key(&rec.cells);
+                self.wanted_reviews.insert(key);
+            }
+        }
+        self.entries = entries;
+    }
+
+    fn entry_def(&self) -> &'t crate::template::SheetDef {
+        self.template.sheet(SheetKind::Entry)
+    }
+
+    fn update_def(&self) -> &'t crate::template::SheetDef {
+        self.template.sheet(SheetKind::Update)
+    }
+
+    fn display(&self, kind: SheetKind, cells: &Cells, i: usize) -> String {
+        let def = self.template.sheet(kind);
+        match (val(cells, i), def.fields.get(i)) {
+            (Some(v), Some(f)) => v.display(self.template, f, self.lang),
+            _ => String::new(),
+        }
+    }
+
+    fn update_key(&self, cells: &Cells) -> String {
+        let reason = self
+            .update_reason
+            .map(|r| self.display(SheetKind::Update, cells, r))
+            .unwrap_or_default();
+        self.keys.update_key(
+            &key_day(cells, self.uf.date),
+            &key_person(cells, self.uf.salesperson),
+            &self.display(SheetKind::Update, cells, self.uf.id),
+            &reason,
+        )
+    }
+
+    /// The log key of a rejected entry (its review date, else its entry date).
+    fn rejected_entry_key(&self, cells: &Cells) -> String {
+        let date = self
+            .ef
+            .review_date
+            .filter(|&i| val(cells, i).is_some())
+            .unwrap_or(self.ef.date);
+        self.keys.entry_key(
+            &key_day(cells, date),
+            &key_person(cells, self.ef.salesperson),
+            &self.display(SheetKind::Entry, cells, self.ef.name),
+        )
+    }
+
+    /// One update seen twice (same date, salesperson, ID and reason) is one
+    /// update; a pending one takes over the review of a reviewed copy.
+    fn resolve_updates(&mut self, records: Vec<Record>) {
+        let mut first_of: HashMap<String, usize> = HashMap::new();
+        for rec in records {
+            let key = self.update_key(&rec.cells);
+            let review = review_of(self.template, self.update_def(), &self.uf, &rec.cells);
+            match first_of.get(&key) {
+                Some(&first) => {
+                    let held = &mut self.updates[first];
+                    if held.review == Review::Pending && review != Review::Pending {
+                        for i in self.uf.review_fields() {
+                            if let Some(slot) = held.rec.cells.get_mut(i) {
+                                *slot = rec.cells.get(i).cloned().flatten();
+                            }
+                        }
+                        held.review = review;
+                        held.reviewed_by = Some((rec.file, rec.row));
+                    }
+                }
+                None => {
+                    first_of.insert(key.clone(), self.updates.len());
+                    self.updates.push(Update {
+                        rec,
+                        reviewed_by: None,
+                        key,
+                        review,
+                        done: false,
+                    });
+                }
+            }
+        }
+        for u in &self.updates {
+            match u.review {
+                Review::Approved => {
+                    self.wanted_changes.insert(u.key.clone());
+                }
+                Review::Rejected => {
+                    self.wanted_reviews.insert(u.key.clone());
+                }
+                Review::Pending => {}
+            }
+        }
+    }
+
+    /// Looks at one row of the master's change log (before any row is merged):
+    /// notes the updates it shows as applied and the rejections it has logged.
+    pub fn observe_log_row(&mut self, row: &LogRow) {
+        use super::log::RowKind;
+        match self.keys.kind(row) {
+            RowKind::Change => {
+                let key = self.keys.row_update_key(row);
+                if self.wanted_changes.contains(&key) {
+                    self.found.insert(key);
+                }
+            }
+            RowKind::Review => {
+                for key in [self.keys.row_update_key(row), self.keys.row_entry_key(row)] {
+                    if self.wanted_reviews.contains(&key) {
+                        self.found.insert(key);
+                    }
+                }
+            }
+            RowKind::IdAssigned => {}
+        }
+    }
+
+    /// Copies one row of the master's change log into the new register and
+    /// notes what it records.
+    ///
+    /// # Errors
+    /// Writing the row failed.
+    pub fn keep_log_row(&mut self, row: LogRow) -> Result<()> {
+        self.observe_log_row(&row);
+        let r = self.out.log_row;
+        self.out.book.write_row(self.out.log, r, &row.0)?;
+        self.out.log_row += 1;
+        self.counts.log_rows_kept += 1;
+        Ok(())
+    }
+
+    /// After the master's log: decides which approved updates apply (those not
+    /// in the log), in date order per customer.
+    pub fn plan_updates(&mut self) {
+        let mut order: Vec<usize> = (0..self.updates.len())
+            .filter(|&i| self.updates[i].review == Review::Approved)
+            .collect();
+        // Chronological; the same day keeps master-then-input order.
+        order.sort_by_key(|&i| match val(&self.updates[i].rec.cells, self.uf.date) {
+            Some(Val::Date(d)) => Some(d.at),
+            _ => None,
+        });
+        for i in order {
+            let u = &mut self.updates[i];
+            if self.found.contains(&u.key) {
+                u.done = true;
+                self.counts.updates_skipped += 1;
+                continue;
+            }
+            let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
+            self.by_customer.entry(id).or_default().push(i);
+        }
+    }
+
+    /// One entry row of the master, in order.
+    ///
+    /// # Errors
+    /// Writing the row failed, or IDs ran out.
+    pub fn master_entry(&mut self, file: usize, row: &Row) -> Result<()> {
+        let mut cells = type_row(self.template, self.entry_def(), row);
+        let mut review_source = (file, row.row);
+        let key = self.entry_identity(&cells);
+        if let Some(&g) = self.group_of_key.get(&key) {
+            if !self.groups[g].matched {
+                self.groups[g].matched = true;
+                self.counts.already_present += self.groups[g].members.len();
+                if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
+                    if let Some(by) = self.take_over_review(g, &mut cells) {
+                        review_source = by;
+                        self.counts.reviews_taken_over += 1;
+                    }
+                }
+            }
+        }
+        self.emit_entry(cells, (file, row.row), review_source)
+    }
+
+    /// Copies the review fields of the group's first reviewed row into `cells`;
+    /// returns where that row is.
+    fn take_over_review(&self, g: usize, cells: &mut Cells) -> Option<(usize, u32)> {
+        let reviewer = self.groups[g].members.iter().find_map(|&m| {
+            let rec = &self.entries[m];
+            let review = review_of(self.template, self.entry_def(), &self.ef, &rec.cells);
+            (review != Review::Pending).then_some(rec)
+        })?;
+        for i in self.ef.review_fields() {
+            if let Some(slot) = cells.get_mut(i) {
+                *slot = reviewer.cells.get(i).cloned().flatten();
+            }
+        }
+        Some((reviewer.file, reviewer.row))
+    }
+
+    /// The inputs' entries not already in the register, in input order.
+    ///
+    /// # Errors
+    /// Writing a row failed, or IDs ran out.
+    pub fn input_entries(&mut self) -> Result<()> {
+        for g in 0..self.groups.len() {
+            if self.groups[g].matched {
+                continue;
+            }
+            let Some(&first) = self.groups[g].members.first() else {
+                continue;
+            };
+            let rec = &self.entries[first];
+            let (origin, mut cells) = ((rec.file, rec.row), rec.cells.clone());
+            let mut review_source = origin;
+            self.counts.already_present += self.groups[g].members.len() - 1;
+            if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
+                if let Some(by) = self.take_over_review(g, &mut cells) {
+                    review_source = by;
+                    self.counts.reviews_taken_over += 1;
+                }
+            }
+            let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+            if review == Review::Pending {
+                self.counts.new_pending += 1;
+            }
+            self.emit_entry(cells, origin, review_source)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one entry row of the register (or drops a rejected one), giving an
+    /// approved customer its ID and applying its updates.
+    fn emit_entry(
+        &mut self,
+        mut cells: Cells,
+        origin: (usize, u32),
+        review_source: (usize, u32),
+    ) -> Result<()> {
+        let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+        if review == Review::Rejected {
+            self.counts.rejected_entries += 1;
+            let key = self.rejected_entry_key(&cells);
+            if !self.found.contains(&key) {
+                let source = self.sources.cell(
+                    review_source.0,
+                    SheetKind::Entry,
+                    review_source.1,
+                    self.ef.review_status,
+                );
+                let reason = self.lang.pick(
+                    "录入被驳回，未加入客户表",
+                    "Entry rejected; not added to the register",
+                );
+                let row = self.review_log_row(SheetKind::Entry, &cells, reason, source);
+                self.write_log(row)?;
+            }
+            return Ok(());
+        }
+        if review == Review::Approved && val(&cells, self.ef.id).is_none() {
+            let id = self.next_id()?;
+            let source = self
+                .sources
+                .cell(origin.0, SheetKind::Entry, origin.1, self.ef.id);
+            if let Some(slot) = cells.get_mut(self.ef.id) {
+                *slot = Some(Cell {
+                    val: Val::Text(id.as_str().into()),
+                    col: self.ef.id as u32,
+                });
+            }
+            let name = self.display(SheetKind::Entry, &cells, self.ef.name);
+            let mut row = LogRow::default();
+            let date = self
+                .ef
+                .review_date
+                .filter(|&i| val(&cells, i).is_some())
+                .unwrap_or(self.ef.date);
+            row.set(Column::Date, self.cell_out(SheetKind::Entry, &cells, date));
+            row.set(Column::Id, CellOut::text(&id));
+            row.set(Column::Name, CellOut::text(&name));
+            row.set(
+                Column::Field,
+                CellOut::text(self.entry_def().fields[self.ef.id].header.get(self.lang)),
+            );
+            row.set(Column::New, CellOut::text(&id));
+            row.set(
+                Column::Reason,
+                CellOut::text(self.lang.pick(
+                    "新客户审核通过，分配客户ID",
+                    "New customer approved; ID assigned",
+                )),
+            );
+            self.set_people(&mut row, SheetKind::Entry, &cells);
+            row.set(Column::Source, CellOut::Text(source.clone()));
+            self.write_log(row)?;
+            self.counts.new_customers += 1;
+            if self.new_customers.len() < LISTED_NEW_CUSTOMERS {
+                self.new_customers.push(NewCustomer { id, name, source });
+            }
+        }
+        if review == Review::Approved {
+            let id = normalize_value(&key_text(&cells, self.ef.id)).into_owned();
+            if let Some(list) = self.by_customer.remove(&id) {
+                for u in list {
+                    self.apply_update(u, &mut cells)?;
+                }
+            }
+        }
+        self.stats
+            .add_entry(self.template, &self.ef, &cells, review);
+        let out: Vec<CellOut> = (0..cells.len())
+            .map(|i| self.cell_out(SheetKind::Entry, &cells, i))
+            .collect();
+        let row = self.out.entry_row;
+        self.out.book.write_row(self.out.entry, row, &out)?;
+        self.out.entry_row += 1;
+        self.counts.entry_rows += 1;
+        Ok(())
+    }
+
+    fn cell_out(&self, kind: SheetKind, cells: &Cells, i: usize) -> CellOut {
+        let def = self.template.sheet(kind);
+        match (val(cells, i), def.fields.get(i)) {
+            (Some(v), Some(f)) => v.to_cell(self.template, f, self.lang),
+            _ => CellOut::Empty,
+        }
+    }
+
+    fn next_id(&mut self) -> Result<String> {
+        let params = &self.template.params;
+        let id = format!(
+            "{}{:0width$}",
+            params.id_prefix,
+            self.next_id,
+            width = params.id_digits
+        );
+        if !params.id_pattern.is_match(&id) || self.next_id == u64::MAX {
+            bail!(
+                "no customer ID is left: {id} does not match the template's id_pattern {}",
+                params.id_pattern
+            );
+        }
+        self.next_id += 1;
+        Ok(id)
+    }
+
+    /// Salesperson and reviewer of a row onto a log row.
+    fn set_people(&self, row: &mut LogRow, kind: SheetKind, cells: &Cells) {
+        let fields = match kind {
+            SheetKind::Entry => &self.ef,
+            SheetKind::Update => &self.uf,
+        };
+        row.set(
+            Column::Salesperson,
+            CellOut::Text(self.display(kind, cells, fields.salesperson)),
+        );
+        if let Some(r) = fields.reviewer {
+            row.set(
+                Column::Reviewer,
+                CellOut::Text(self.display(kind, cells, r)),
+            );
+        }
+    }
+
+    /// The log row of a rejection: the review status set to rejected.
+    fn review_log_row(
+        &self,
+        kind: SheetKind,
+        cells: &Cells,
+        reason: &str,
+        source: String,
+    ) -> LogRow {
+        let fields = match kind {
+            SheetKind::Entry => &self.ef,
+            SheetKind::Update => &self.uf,
+        };
+        let date = match kind {
+            SheetKind::Entry => fields
+                .review_date
+                .filter(|&i| val(cells, i).is_some())
+                .unwrap_or(fields.date),
+            SheetKind::Update => fields.date,
+        };
+        let def = self.template.sheet(kind);
+        let mut row = LogRow::default();
+        row.set(Column::Date, self.cell_out(kind, cells, date));
+        row.set(
+            Column::Id,
+            CellOut::Text(self.display(kind, cells, fields.id)),
+        );
+        row.set(
+            Column::Name,
+            CellOut::Text(self.display(kind, cells, fields.name)),
+        );
+        row.set(
+            Column::Field,
+            CellOut::text(def.fields[fields.review_status].header.get(self.lang)),
+        );
+        row.set(
+            Column::New,
+            CellOut::Text(self.display(kind, cells, fields.review_status)),
+        );
+        row.set(Column::Reason, CellOut::text(reason));
+        self.set_people(&mut row, kind, cells);
+        row.set(Column::Source, CellOut::Text(source));
+        row
+    }
+
+    fn write_log(&mut self, row: LogRow) -> Result<()> {
+        let r = self.out.log_row;
+        self.out.book.write_row(self.out.log, r, &row.0)?;
+        self.out.log_row += 1;
+        self.counts.log_rows_added += 1;
+        Ok(())
+    }
+
+    /// Applies one approved update to a customer's cells, logging every field
+    /// it changes.
+    fn apply_update(&mut self, u: usize, cells: &mut Cells) -> Result<()> {
+        let template = self.template;
+        let entry = self.entry_def();
+        let update = self.update_def();
+        let mut rows = Vec::new();
+        {
+            let upd = &self.updates[u];
+            let ucells = &upd.rec.cells;
+            for &(ui, target) in &self.targets {
+                let Some(value) = val(ucells, ui) else {
+                    continue;
+                };
+                let (ei, new) = match target {
+                    Target::Overwrite(ei) => (
+                        ei,
+                        value.for_field(template, &update.fields[ui], &entry.fields[ei]),
+                    ),
+                    Target::Append(ei) => {
+                        let line = format!(
+                            "{} {}",
+                            self.display(SheetKind::Update, ucells, self.uf.date),
+                            value.display(template, &update.fields[ui], self.lang)
+                        );
+                        let old = self.display(SheetKind::Entry, cells, ei);
+                        let text = if old.is_empty() {
+                            line
+                        } else {
+                            format!("{old}\n{line}")
+                        };
+                        (ei, Val::Text(text.into()))
+                    }
+                };
+                let old = self.display(SheetKind::Entry, cells, ei);
+                let new_text = new.display(template, &entry.fields[ei], self.lang);
+                if old == new_text {
+                    continue;
+                }
+                if let Some(slot) = cells.get_mut(ei) {
+                    *slot = Some(Cell {
+                        val: new,
+                        col: ei as u32,
+                    });
+                }
+                let mut row = LogRow::default();
+                row.set(
+                    Column::Date,
+                    self.cell_out(SheetKind::Update, ucells, self.uf.date),
+                );
+                row.set(
+                    Column::Id,
+                    CellOut::Text(self.display(SheetKind::Entry, cells, self.ef.id)),
+                );
+                row.set(
+                    Column::Name,
+                    CellOut::Text(self.display(SheetKind::Entry, cells, self.ef.name)),
+                );
+                row.set(
+                    Column::Field,
+                    CellOut::text(entry.fields[ei].header.get(self.lang)),
+                );
+                row.set(Column::Old, CellOut::Text(old));
+                row.set(Column::New, CellOut::Text(new_text));
+                if let Some(r) = self.update_reason {
+                    row.set(
+                        Column::Reason,
+                        CellOut::Text(self.display(SheetKind::Update, ucells, r)),
+                    );
+                }
+                self.set_people(&mut row, SheetKind::Update, ucells);
+                // A copy that brought the approval is where the change was approved.
+                let (file, at) = upd.reviewed_by.unwrap_or((upd.rec.file, upd.rec.row));
+                let source = self.sources.cell(file, SheetKind::Update, at, ui);
+                row.set(Column::Source, CellOut::Text(source));
+                rows.push(row);
+            }
+        }
+        self.counts.updates_applied += 1;
+        self.counts.field_changes += rows.len();
+        for row in rows {
+            self.write_log(row)?;
+        }
+        if let Some(upd) = self.updates.get_mut(u) {
+            upd.done = true;
+        }
+        Ok(())
+    }
+
+    /// Writes the update sheet (pending updates, and approved ones whose
+    /// customer was not found) and logs the rejected updates.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn finish_updates(&mut self) -> Result<()> {
+        for i in 0..self.updates.len() {
+            let (review, done) = (self.updates[i].review, self.updates[i].done);
+            match review {
+                Review::Rejected => {
+                    self.counts.rejected_updates += 1;
+                    let u = &self.updates[i];
+                    if self.found.contains(&u.key) {
+                        continue;
+                    }
+                    let (file, row) = u.reviewed_by.unwrap_or((u.rec.file, u.rec.row));
+                    let source =
+                        self.sources
+                            .cell(file, SheetKind::Update, row, self.uf.review_status);
+                    let reason = self
+                        .update_reason
+                        .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
+                        .unwrap_or_default();
+                    let log = self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
+                    self.write_log(log)?;
+                }
+                Review::Approved if done => {}
+                Review::Approved | Review::Pending => {
+                    if review == Review::Approved {
+                        self.counts.updates_unmatched += 1;
+                    } else {
+                        self.counts.updates_carried += 1;
+                    }
+                    let cells = &self.updates[i].rec.cells;
+                    if review == Review::Pending {
+                        self.stats
+                            .add_pending_update(self.template, &self.uf, cells);
+                    }
+                    let out: Vec<CellOut> = (0..cells.len())
+                        .map(|f| self.cell_out(SheetKind::Update, cells, f))
+                        .collect();
+                    let row = self.out.update_row;
+                    self.out.book.write_row(self.out.update, row, &out)?;
+                    self.out.update_row += 1;
+                    self.counts.update_rows += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! The `统计` (Summary) sheet of a merged register, for the quarterly review:
+//! customers by industry, by customer status, new customers per month and
+//! pending reviews per salesperson, each a table with a native Excel chart.
+//!
+//! The counts are gathered while the rows are written, so the register is never
+//! held to count it. They cover every row of the entry sheet (approved and still
+//! pending; rejected rows are not in the register).
+
+use super::value::{val, Cells, Fields, Review, Val};
+use crate::lang::Lang;
+use crate::template::{SheetKind, Template};
+use anyhow::Result;
+use rust_xlsxwriter::{Chart, ChartLegendPosition, Color, Format, FormatBorder, Worksheet};
+use std::collections::BTreeMap;
+
+/// Counts per option of a list field, plus values that are no option.
+#[derive(Debug, Clone, Default)]
+struct Counter {
+    field: Option<usize>,
+    options: Vec<u64>,
+    other: BTreeMap<String, u64>,
+}
+
+impl Counter {
+    fn new(template: &Template, key: &str) -> Counter {
+        let def = template.sheet(SheetKind::Entry);
+        let field = def.field_index(key);
+        let options = field
+            .and_then(|i| def.fields[i].list)
+            .and_then(|l| template.lists.get(l))
+            .map_or(0, |l| l.options.len());
+        Counter {
+            field,
+            options: vec![0; options],
+            other: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, cells: &Cells, lang: Lang) {
+        let Some(field) = self.field else { return };
+        match val(cells, field) {
+            Some(Val::Choice(o)) if *o < self.options.len() => self.options[*o] += 1,
+            Some(Val::Text(t)) => *self.other.entry(t.to_string()).or_default() += 1,
+            Some(_) => {}
+            None => *self.other.entry(unfilled(lang).to_string()).or_default() += 1,
+        }
+    }
+
+    /// (label, count) rows: every option in list order, then other values.
+    fn rows(&self, template: &Template, lang: Lang) -> Vec<(String, Vec<u64>)> {
+        let def = template.sheet(SheetKind::Entry);
+        let list = self
+            .field
+            .and_then(|i| def.fields[i].list)
+            .and_then(|l| template.lists.get(l));
+        let mut rows: Vec<(String, Vec<u64>)> = match list {
+            Some(list) => list
+                .options
+                .iter()
+                .zip(&self.options)
+                .map(|(o, n)| (o.label.get(lang).to_string(), vec![*n]))
+                .collect(),
+            None => Vec::new(),
+        };
+        rows.extend(self.other.iter().map(|(k, n)| (k.clone(), vec![*n])));
+        rows
+    }
+}
+
+fn unfilled(lang: Lang) -> &'static str {
+    lang.pick("（未填写）", "(not filled)")
+}
+
+/// What the summary sheet shows, gathered row by row.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    lang: Lang,
+    industry: Counter,
+    status: Counter,
+    /// `yyyy-mm` → new customers entered that month.
+    months: BTreeMap<String, u64>,
+    /// Salesperson → (pending entries, pending updates).
+    pending: BTreeMap<String, (u64, u64)>,
+}
+
+impl Stats {
+    pub fn new(template: &Template, lang: Lang) -> Stats {
+        Stats {
+            lang,
+            industry: Counter::new(template, "industry"),
+            status: Counter::new(template, "customer_status"),
+            months: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one entry row of the register.
+    pub fn add_entry(
+        &mut self,
+        template: &Template,
+        fields: &Fields,
+        cells: &Cells,
+        review: Review,
+    ) {
+        self.industry.add(cells, self.lang);
+        self.status.add(cells, self.lang);
+        if let Some(Val::Date(d)) = val(cells, fields.date) {
+            *self
+                .months
+                .entry(d.at.format("%Y-%m").to_string())
+                .or_default() += 1;
+        }
+        if review == Review::Pending {
+            let person = self.person(template, SheetKind::Entry, fields, cells);
+            self.pending.entry(person).or_default().0 += 1;
+        }
+    }
+
+    /// Counts one pending update row.
+    pub fn add_pending_update(&mut self, template: &Template, fields: &Fields, cells: &Cells) {
+        let person = self.person(template, SheetKind::Update, fields, cells);
+        self.pending.entry(person).or_default().1 += 1;
+    }
+
+    fn person(
+        &self,
+        template: &Template,
+        kind: SheetKind,
+        fields: &Fields,
+        cells: &Cells,
+    ) -> String {
+        let def = template.sheet(kind);
+        match (
+            val(cells, fields.salesperson),
+            def.fields.get(fields.salesperson),
+        ) {
+            (Some(v), Some(f)) => v.display(template, f, self.lang),
+            _ => unfilled(self.lang).to_string(),
+        }
+    }
+}
+
+/// One table of the sheet and its chart.
+struct Table {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<(String, Vec<u64>)>,
+    chart: fn() -> Chart,
+    /// Show the legend (pie slices, two series).
+    legend: bool,
+    /// Chart height in pixels.
+    height: u32,
+}
+
+/// Rows a chart of `height` pixels covers (default row height 20 px).
+fn rows_for(height: u32) -> u32 {
+    height.div_ceil(20)
+}
+
+/// Writes the tables and charts onto `ws`, named `sheet`.
+///
+/// # Errors
+/// A cell or chart cannot be written.
+pub fn write(
+    ws: &mut Worksheet,
+    sheet: &str,
+    template: &Template,
+    stats: &Stats,
+    as_of: &str,
+) -> Result<()> {
+    let lang = stats.lang;
+    let title = Format::new().set_bold().set_font_size(14);
+    let caption = Format::new()
+        .set_bold()
+        .set_font_color(Color::RGB(0x1F3864));
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+
+    let count = lang.pick("客户数", "Customers").to_string();
+    let industry_header = field_header(template, "industry", lang);
+    let status_header = field_header(template, "customer_status", lang);
+    let mut tables = Vec::new();
+    if stats.industry.field.is_some() {
+        let rows = stats.industry.rows(template, lang);
+        let height = (rows.len() as u32 * 22 + 90).max(300);
+        tables.push(Table {
+            title: lang
+                .pick("按行业类别统计客户", "Customers by industry")
+                .to_string(),
+            headers: vec![industry_header, count.clone()],
+            rows,
+            chart: Chart::new_bar,
+            legend: false,
+            height,
+        });
+    }
+    if stats.status.field.is_some() {
+        tables.push(Table {
+            title: lang
+                .pick("按客户状态统计客户", "Customers by status")
+                .to_string(),
+            headers: vec![status_header, count.clone()],
+            rows: stats.status.rows(template, lang),
+            chart: Chart::new_pie,
+            legend: true,
+            height: 300,
+        });
+    }
+    tables.push(Table {
+        title: lang
+            .pick(
+                "每月新客户（按录入日期）",
+                "New customers per month (by entry date)",
+            )
+            .to_string(),
+        headers: vec![
+            lang.pick("月份", "Month").to_string(),
+            lang.pick("新客户数", "New customers").to_string(),
+        ],
+        rows: stats
+            .months
+            .iter()
+            .map(|(m, n)| (m.clone(), vec![*n]))
+            .collect(),
+        chart: Chart::new_column,
+        legend: false,
+        height: 300,
+    });
+    tables.push(Table {
+        title: lang
+            .pick("待审核（按销售人员）", "Pending reviews per salesperson")
+            .to_string(),
+        headers: vec![
+            lang.pick("销售人员", "Salesperson").to_string(),
+            lang.pick("待审核录入", "Pending entries").to_string(),
+            lang.pick("待审核更新", "Pending updates").to_string(),
+        ],
+        rows: stats
+            .pending
+            .iter()
+            .map(|(p, (e, u))| (p.clone(), vec![*e, *u]))
+            .collect(),
+        chart: Chart::new_column,
+        legend: true,
+        height: 300,
+    });
+
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} · {}",
+            lang.pick("客户总表统计", "Customer register summary"),
+            as_of
+        ),
+        &title,
+    )?;
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 14)?;
+    ws.set_column_width(2, 14)?;
+    let mut top: u32 = 2;
+    for table in tables {
+        ws.write_string_with_format(top, 0, &table.title, &caption)?;
+        let head = top + 1;
+        for (c, h) in table.headers.iter().enumerate() {
+            ws.write_string_with_format(head, c as u16, h, &header)?;
+        }
+        let first = head + 1;
+        for (r, (label, values)) in table.rows.iter().enumerate() {
+            let row = first + r as u32;
+            ws.write_string_with_format(row, 0, label, &cell)?;
+            for (c, n) in values.iter().enumerate() {
+                ws.write_number_with_format(row, c as u16 + 1, *n as f64, &cell)?;
+            }
+        }
+        let mut used = 2 + table.rows.len() as u32;
+        if table.rows.is_empty() {
+            ws.write_string(first, 0, lang.pick("（无）", "(none)"))?;
+            used += 1;
+        } else {
+            let last = first + table.rows.len() as u32 - 1;
+            let mut chart = (table.chart)();
+            for c in 1..table.headers.len() as u16 {
+                chart
+                    .add_series()
+                    .set_name((sheet, head, c))
+                    .set_categories((sheet, first, 0, last, 0))
+                    .set_values((sheet, first, c, last, c));
+            }
+            chart.title().set_name(&table.title);
+            if !table.legend {
+                chart.legend().set_hidden();
+            } else {
+                chart.legend().set_position(ChartLegendPosition::Bottom);
+            }
+            chart.set_width(560).set_height(table.height);
+            ws.insert_chart(top, 4, &chart)?;
+            used = used.max(rows_for(table.height));
+        }
+        top += used + 2;
+    }
+    Ok(())
+}
+
+fn field_header(template: &Template, key: &str, lang: Lang) -> String {
+    template
+        .sheet(SheetKind::Entry)
+        .field(key)
+        .map_or_else(String::new, |f| f.header.get(lang).to_string())
+}

@@ -1,0 +1,291 @@
+//! Cell values as the register keeps them: typed once per field, so that a date
+//! typed as `2026/11/30` and a date cell are the same day, an English list label
+//! is written as the register's own label, and `Ｃ００１` is `C001`.
+//!
+//! Merge runs only on files that validated without errors, so every date parses
+//! and every list value is an option; a value that still does not fit is kept as
+//! the text it was, never dropped.
+
+use crate::lang::Lang;
+use crate::read::{Row, Value};
+use crate::rules::value::{cell_text, parse_date_text, DateValue};
+use crate::template::{Field, FieldType, SheetDef, Template};
+use crate::text::{normalize_name, normalize_value};
+use crate::write::CellOut;
+
+/// A typed cell value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// Text as typed, without surrounding white space.
+    Text(Box<str>),
+    Number(f64),
+    Date(DateValue),
+    /// An option (index) of the field's list.
+    Choice(usize),
+}
+
+/// A value and the 0-based column it was read from (for the change log's source).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub val: Val,
+    pub col: u32,
+}
+
+/// One data row: a slot per field, in schema order.
+pub type Cells = Vec<Option<Cell>>;
+
+/// Types the cells of a row read from a file.
+pub fn type_row(template: &Template, def: &SheetDef, row: &Row) -> Cells {
+    def.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let cell = row.cells.get(i)?.as_ref()?;
+            let val = type_value(template, field, &cell.value)?;
+            Some(Cell { val, col: cell.col })
+        })
+        .collect()
+}
+
+/// The typed value of one cell for its field; `None` for an empty cell.
+pub fn type_value(template: &Template, field: &Field, value: &Value) -> Option<Val> {
+    if field.ty == FieldType::Date {
+        return match value {
+            Value::DateTime(at) => Some(Val::Date(DateValue::from_cell(*at))),
+            Value::Number(n) => Some(Val::Number(*n)),
+            other => {
+                let text = cell_text(other);
+                if text.is_empty() {
+                    return None;
+                }
+                Some(match parse_date_text(&text) {
+                    Some(date) => Val::Date(date),
+                    None => Val::Text(text.into()),
+                })
+            }
+        };
+    }
+    let normalized = cell_text(value);
+    if normalized.is_empty() {
+        return None;
+    }
+    if let Some(list) = template.active_list(field) {
+        if let Some(option) = list.find(&normalized) {
+            return Some(Val::Choice(option));
+        }
+    }
+    match (field.ty, value) {
+        // Text is kept as typed (only trimmed): the register shows what staff wrote.
+        (FieldType::Text, Value::Text(text)) => Some(Val::Text(text.trim().into())),
+        _ => Some(Val::Text(normalized.into())),
+    }
+}
+
+impl Val {
+    /// The value as a person reads it, list options in `lang`.
+    pub fn display(&self, template: &Template, field: &Field, lang: Lang) -> String {
+        match self {
+            Val::Text(text) => text.to_string(),
+            Val::Number(n) => cell_text(&Value::Number(*n)).into_owned(),
+            Val::Date(date) => date.display(),
+            Val::Choice(option) => option_label(template, field, *option, lang)
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+
+    /// The cell to write.
+    pub fn to_cell(&self, template: &Template, field: &Field, lang: Lang) -> CellOut {
+        match self {
+            Val::Text(text) => CellOut::Text(text.to_string()),
+            Val::Number(n) => CellOut::Number(*n),
+            Val::Date(date) => CellOut::Date(date.at),
+            Val::Choice(_) => CellOut::Text(self.display(template, field, lang)),
+        }
+    }
+
+    /// The value moved to another field (an update's value onto the entry's
+    /// field): a list option is looked up again by its label when the two fields
+    /// use different lists.
+    pub fn for_field(&self, template: &Template, from: &Field, to: &Field) -> Val {
+        match self {
+            Val::Choice(option) if from.list != to.list => {
+                let label = option_label(template, from, *option, Lang::Zh).unwrap_or_default();
+                match template.active_list(to).and_then(|list| list.find(label)) {
+                    Some(found) => Val::Choice(found),
+                    None => Val::Text(label.into()),
+                }
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+fn option_label<'t>(
+    template: &'t Template,
+    field: &Field,
+    option: usize,
+    lang: Lang,
+) -> Option<&'t str> {
+    let list = template.lists.get(field.list?)?;
+    Some(list.options.get(option)?.label.get(lang))
+}
+
+/// What a review status says, by the roles of its list options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// Field positions of a data sheet that merge works with.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub date: usize,
+    pub salesperson: usize,
+    pub id: usize,
+    pub name: usize,
+    pub review_status: usize,
+    pub reviewer: Option<usize>,
+    pub review_date: Option<usize>,
+}
+
+impl Fields {
+    /// The positions in `def`. The template guarantees customer ID, name,
+    /// salesperson and review status on both sheets.
+    pub fn of(def: &SheetDef) -> Fields {
+        let at = |key: &str| def.field_index(key).unwrap_or_default();
+        Fields {
+            date: def.date_field,
+            salesperson: at("salesperson"),
+            id: at("customer_id"),
+            name: at("customer_name"),
+            review_status: at("review_status"),
+            reviewer: def.field_index("reviewer"),
+            review_date: def.field_index("review_date"),
+        }
+    }
+
+    /// The review fields: status, reviewer, review date.
+    pub fn review_fields(&self) -> Vec<usize> {
+        [Some(self.review_status), self.reviewer, self.review_date]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+/// The review state of a row; a row whose status has no review role counts as
+/// pending (validation refuses such rows before merge runs).
+pub fn review_of(template: &Template, def: &SheetDef, fields: &Fields, cells: &Cells) -> Review {
+    let option = match cells.get(fields.review_status).and_then(Option::as_ref) {
+        Some(Cell {
+            val: Val::Choice(o),
+            ..
+        }) => *o,
+        _ => return Review::Pending,
+    };
+    let role = def.fields[fields.review_status]
+        .list
+        .and_then(|l| template.lists.get(l))
+        .and_then(|l| l.options.get(option))
+        .and_then(|o| o.role.as_deref());
+    match role {
+        Some("approved") => Review::Approved,
+        Some("rejected") => Review::Rejected,
+        _ => Review::Pending,
+    }
+}
+
+/// The value of a slot, if filled.
+pub fn val(cells: &Cells, i: usize) -> Option<&Val> {
+    cells.get(i).and_then(Option::as_ref).map(|c| &c.val)
+}
+
+/// A text for comparing: normalised and lower-cased; empty when unfilled.
+pub fn key_text(cells: &Cells, i: usize) -> String {
+    match val(cells, i) {
+        Some(Val::Text(t)) => normalize_value(t).to_lowercase(),
+        Some(Val::Choice(o)) => format!("#{o}"),
+        Some(Val::Number(n)) => cell_text(&Value::Number(*n)).into_owned(),
+        Some(Val::Date(d)) => d.display(),
+        None => String::new(),
+    }
+}
+
+/// The day of a date slot (`2026-11-30`), for comparing rows by date; a date
+/// that did not parse compares by its text.
+pub fn key_day(cells: &Cells, i: usize) -> String {
+    match val(cells, i) {
+        Some(Val::Date(d)) => d.date().format("%Y-%m-%d").to_string(),
+        _ => key_text(cells, i),
+    }
+}
+
+/// A salesperson's name for comparing: a team option by its index, else the
+/// normalised text.
+pub fn key_person(cells: &Cells, i: usize) -> String {
+    key_text(cells, i)
+}
+
+/// A customer name for comparing (SPEC §5 name normalisation).
+pub fn key_name(cells: &Cells, i: usize) -> String {
+    match val(cells, i) {
+        Some(Val::Text(t)) => normalize_name(t),
+        _ => key_text(cells, i),
+    }
+}
+
+/// The number of an ID made of the prefix and digits (`C012` → 12).
+pub fn id_number(id: &str, prefix: &str) -> Option<u64> {
+    let digits = id.strip_prefix(prefix)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::SheetKind;
+
+    #[test]
+    fn values_are_typed_by_field() {
+        let t = Template::builtin();
+        let def = t.sheet(SheetKind::Entry);
+        let field = |k: &str| def.field(k).unwrap();
+        let text = |s: &str| Value::Text(s.into());
+        assert_eq!(
+            type_value(&t, field("entry_date"), &text(" 2026/11/3 ")),
+            parse_date_text("2026-11-03").map(Val::Date)
+        );
+        assert_eq!(
+            type_value(&t, field("review_status"), &text("Approved")),
+            type_value(&t, field("review_status"), &text("已通过"))
+        );
+        assert_eq!(
+            type_value(&t, field("customer_id"), &text("Ｃ００１")),
+            Some(Val::Text("C001".into()))
+        );
+        assert_eq!(
+            type_value(&t, field("needs"), &text("  交货（快） ")),
+            Some(Val::Text("交货（快）".into()))
+        );
+        assert_eq!(type_value(&t, field("needs"), &text("   ")), None);
+        let status = type_value(&t, field("review_status"), &text("approved")).unwrap();
+        assert_eq!(
+            status.display(&t, field("review_status"), Lang::Zh),
+            "已通过"
+        );
+    }
+
+    #[test]
+    fn id_numbers() {
+        assert_eq!(id_number("C012", "C"), Some(12));
+        assert_eq!(id_number("C", "C"), None);
+        assert_eq!(id_number("X012", "C"), None);
+        assert_eq!(id_number("C01a", "C"), None);
+    }
+}
