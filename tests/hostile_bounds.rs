@@ -672,3 +672,18 @@ fn a_csv_row_without_end_is_refused() {
         assert_fast(&run, FAST);
     }
 }
+
+#[test]
+fn a_password_protected_ods_says_so() {
+    let dir = TempDir::new().unwrap();
+    let encrypted = r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/></manifest:encryption-data>"#;
+    let body = ods_table(&sheet_name(SheetKind::Entry), &ods_row(&["x"]));
+    std::fs::write(
+        dir.path().join("locked.ods"),
+        ods_bytes_with(&body, encrypted),
+    )
+    .unwrap();
+    let (run, json) = validate_limited(dir.path(), "locked.ods");
+    let line = unreadable_message(&run, &json, "locked.ods");
+    assert!(line.contains("password-protected"), "{line}");
+}
