@@ -1,6 +1,7 @@
 //! Fuzz target over the whole read-and-validate path: the input bytes are
 //! written to a file, read by `crmsheet::read::read_file` through the validation
-//! engine, and the report is rendered in every format.
+//! engine (every third input as `validate --annotate` reads it, writing the
+//! annotated copy), and the report is rendered in every format.
 //!
 //! The format is decided by the content, as in crmsheet; the file name's
 //! extension (chosen by the input length, so every input is tried under each
@@ -12,7 +13,7 @@
 
 use crmsheet::lang::Lang;
 use crmsheet::read::INTERNAL_ERROR;
-use crmsheet::report;
+use crmsheet::report::{self, annotate};
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::{Options, Validation};
 use crmsheet::template::Template;
@@ -40,12 +41,32 @@ fuzz_target!(|data: &[u8]| {
         as_of: parse_as_of("2026-11-30").expect("as-of date"),
         lang: Lang::Zh,
     };
-    let mut run = Validation::new(&setup.template, options);
-    if let Err(error) = run.check_file(&path) {
-        let message = error.to_string();
-        assert!(!message.contains(INTERNAL_ERROR), "{message}");
+    // Every third input (by length) is read the way `validate --annotate`
+    // reads it, keeping the cells outside the schema too, and the annotated
+    // copy is written.
+    let report = if (data.len() / EXTENSIONS.len()) % 3 == 0 {
+        let (report, kept) = annotate::validate(&setup.template, options, None, &path);
+        if let Some(kept) = kept {
+            let out = setup.dir.path().join("annotated.xlsx");
+            let written = annotate::write(&setup.template, &report, &kept, &out, true, Lang::Zh);
+            if let Err(error) = written {
+                let message = format!("{error:#}");
+                assert!(!message.contains(INTERNAL_ERROR), "{message}");
+            }
+        }
+        report
+    } else {
+        let mut run = Validation::new(&setup.template, options);
+        // An unreadable file is in the report; its cause is checked below.
+        let _ = run.check_file(&path);
+        run.finish()
+    };
+    for file in &report.files {
+        if let Some(error) = &file.error {
+            let message = error.to_string();
+            assert!(!message.contains(INTERNAL_ERROR), "{message}");
+        }
     }
-    let report = run.finish();
     let mut out = std::io::sink();
     report::text::write(&mut out, &report, false).expect("text report");
     report::json::write(&mut out, &report).expect("json report");
