@@ -71,7 +71,15 @@ const MIN_DIGITS: usize = 10;
 /// ```
 pub fn find_pii(text: &str) -> Vec<PiiMatch> {
     let mut found = Vec::new();
-    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    // One pass over the bytes decides which patterns can match at all.
+    let (mut digits, mut at_sign) = (0, false);
+    for b in text.bytes() {
+        digits += usize::from(b.is_ascii_digit());
+        at_sign |= b == b'@';
+    }
+    if digits < MIN_DIGITS && !at_sign {
+        return found;
+    }
     if digits >= MIN_DIGITS {
         collect(text, &ID_NUMBER, PiiKind::IdNumber, &mut found, |m| {
             id_checksum_ok(m)
@@ -79,7 +87,7 @@ pub fn find_pii(text: &str) -> Vec<PiiMatch> {
         collect(text, &MOBILE, PiiKind::Mobile, &mut found, |_| true);
         collect(text, &LANDLINE, PiiKind::Landline, &mut found, |_| true);
     }
-    if text.contains('@') {
+    if at_sign {
         collect(text, &EMAIL, PiiKind::Email, &mut found, |_| true);
     }
     found.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));
