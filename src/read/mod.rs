@@ -33,12 +33,14 @@ mod csv;
 mod detect;
 mod guard;
 mod layout;
+mod pipeline;
 mod rows;
 mod stamp;
 mod workbook;
 mod xlsx;
 
 pub use guard::contain_panics;
+pub use pipeline::read_file_pipelined;
 
 use crate::lang::Lang;
 use crate::template::{SheetKind, Template};
@@ -164,6 +166,13 @@ pub trait RowSink {
     fn sheet(&mut self, layout: &SheetLayout);
     /// A data row with at least one non-empty schema cell (blank rows are skipped).
     fn row(&mut self, layout: &SheetLayout, row: Row);
+
+    /// A row this sink is done with, handed back so that the reader fills it
+    /// (and its text buffers) again instead of allocating new ones. Optional:
+    /// the default keeps nothing.
+    fn spare_row(&mut self) -> Option<Row> {
+        None
+    }
 }
 
 /// The file formats crmsheet reads, as detected from the content: a zip
