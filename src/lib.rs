@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod lang;
+pub mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
