@@ -26,7 +26,7 @@ fn is_invisible(c: char) -> bool {
 /// assert_eq!(crmsheet::text::normalize_value("制造业"), "制造业");
 /// ```
 pub fn normalize_value(raw: &str) -> Cow<'_, str> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_ascii() {
         return Cow::Borrowed(trimmed);
     }
@@ -55,6 +55,30 @@ pub fn normalize_value(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether a UTF-8 lead byte starts a character of U+4000–U+9FFF: CJK
+/// ideographs (and the Yijing hexagram symbols), each its own NFKC form.
+fn is_cjk_lead(byte: u8) -> bool {
+    (0xE4..=0xE9).contains(&byte)
+}
+
+/// `str::trim`, without decoding anything when the text visibly starts and
+/// ends with a printable ASCII character or a CJK ideograph (most cells).
+fn trim(raw: &str) -> &str {
+    let bytes = raw.as_bytes();
+    let plain_start = matches!(bytes.first(), Some(&b) if b.is_ascii_graphic() || is_cjk_lead(b));
+    let plain_end = match bytes.len().checked_sub(3).and_then(|i| bytes.get(i..)) {
+        // A valid text ending in a continuation byte whose third-last byte is a
+        // three-byte lead ends in that three-byte character.
+        Some(&[lead, _, last]) if last >= 0x80 => is_cjk_lead(lead),
+        _ => bytes.last().is_some_and(u8::is_ascii_graphic),
+    };
+    if plain_start && plain_end {
+        raw
+    } else {
+        raw.trim()
+    }
+}
+
 /// What [`simple_nfkc`] found.
 enum Simple {
     /// Every character is its own NFKC form (and none is invisible).
@@ -72,8 +96,7 @@ enum Simple {
 fn is_simple_stable(c: char) -> bool {
     c.is_ascii()
         || matches!(c,
-            '\u{4E00}'..='\u{9FFF}'
-            | '\u{3400}'..='\u{4DBF}'
+            '\u{3400}'..='\u{9FFF}'
             | '\u{3001}'..='\u{3002}'
             | '\u{3008}'..='\u{3011}'
             | '\u{2018}'..='\u{2019}'
@@ -94,10 +117,30 @@ fn simple_fold(c: char) -> Option<char> {
 }
 
 /// NFKC of a text made only of [`is_simple_stable`] and [`simple_fold`]
-/// characters, the common case, without the Unicode tables.
+/// characters, the common case, without the Unicode tables. Works on the bytes:
+/// ASCII and CJK ideographs are recognised by their first byte alone.
 fn simple_nfkc(text: &str) -> Simple {
+    let bytes = text.as_bytes();
     let mut folded: Option<String> = None;
-    for (i, c) in text.char_indices() {
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let len = if byte < 0x80 {
+            1
+        } else if is_cjk_lead(byte) {
+            3
+        } else {
+            0
+        };
+        if len > 0 {
+            if let (Some(out), Some(stable)) = (folded.as_mut(), text.get(i..i + len)) {
+                out.push_str(stable);
+            }
+            i += len;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            return Simple::Other;
+        };
         if is_simple_stable(c) {
             if let Some(out) = folded.as_mut() {
                 out.push(c);
@@ -105,13 +148,14 @@ fn simple_nfkc(text: &str) -> Simple {
         } else if let Some(ascii) = simple_fold(c) {
             let out = folded.get_or_insert_with(|| {
                 let mut out = String::with_capacity(text.len());
-                out.push_str(&text[..i]);
+                out.push_str(text.get(..i).unwrap_or(""));
                 out
             });
             out.push(ascii);
         } else {
             return Simple::Other;
         }
+        i += c.len_utf8();
     }
     match folded {
         Some(out) => Simple::Folded(out),
@@ -169,7 +213,26 @@ pub fn normalize_name(raw: &str) -> String {
 /// checking a million names does not allocate a million strings.
 pub fn normalize_name_into(raw: &str, name: &mut String) {
     name.clear();
-    for c in normalize_value(raw).chars() {
+    let value = normalize_value(raw);
+    let mut rest = value.as_ref();
+    while !rest.is_empty() {
+        // A run of CJK ideographs goes over as it is: no case, no punctuation.
+        let ideographs = rest
+            .as_bytes()
+            .chunks(3)
+            .take_while(|chunk| chunk.len() == 3 && is_cjk_lead(chunk[0]))
+            .count()
+            * 3;
+        if ideographs > 0 {
+            name.push_str(rest.get(..ideographs).unwrap_or(""));
+            rest = rest.get(ideographs..).unwrap_or("");
+            continue;
+        }
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else {
+            break;
+        };
+        rest = chars.as_str();
         if c.is_whitespace() || is_punctuation(c) {
             continue;
         }
@@ -224,8 +287,7 @@ mod tests {
     fn the_fast_path_characters_are_their_own_nfkc_form() {
         let ranges = [
             ('\u{0}', '\u{7F}'),
-            ('\u{3400}', '\u{4DBF}'),
-            ('\u{4E00}', '\u{9FFF}'),
+            ('\u{3400}', '\u{9FFF}'),
             ('\u{2000}', '\u{3100}'),
             ('\u{B7}', '\u{B7}'),
         ];
@@ -276,6 +338,12 @@ mod tests {
             "한국어 텍스트",
             "Ａ\u{0301}",
             "，",
+            " 制造业",
+            "制造业　",
+            "\u{3000}",
+            "䷀易经",
+            "a\u{0085}",
+            "\u{00A0}x",
         ];
         for raw in samples {
             assert_eq!(normalize_value(raw), reference(raw), "{raw:?}");

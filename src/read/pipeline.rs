@@ -18,10 +18,11 @@ use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 /// Rows per batch: large enough that passing a batch costs nothing per row,
-/// small enough that the checking thread starts at once.
-const BATCH: usize = 512;
+/// small enough that the rows in flight (and their text buffers, which come
+/// back to be filled again) stay in the processor's caches.
+const BATCH: usize = 128;
 /// Batches on their way at most; the reader waits when the checker lags.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 /// A batch is sent early once its texts reach this many bytes, so that rows of
 /// very long texts do not pile up.
 const BATCH_TEXT_BYTES: usize = 1 << 20;

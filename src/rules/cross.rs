@@ -104,7 +104,7 @@ impl At {
 /// An original customer name: its normalised key and, in `rests`, either what
 /// the original adds after the key or (flag [`WHOLE`]) the whole original.
 #[derive(Debug, Clone, Copy)]
-struct NameText {
+pub(super) struct NameText {
     key: u32,
     rest: u32,
 }
@@ -241,6 +241,24 @@ impl CrossRows {
         n
     }
 
+    /// [`Self::name_text`], once per row: `stored` keeps it for the row's other
+    /// record.
+    fn name_text_once(
+        &mut self,
+        key: u32,
+        original: &str,
+        stored: &mut Option<NameText>,
+    ) -> NameText {
+        match *stored {
+            Some(name) => name,
+            None => {
+                let name = self.name_text(key, original);
+                *stored = Some(name);
+                name
+            }
+        }
+    }
+
     /// Stores `original` (a name whose normalised key is `key`) compactly.
     fn name_text(&mut self, key: u32, original: &str) -> NameText {
         let normalized = self.names.get(key);
@@ -267,13 +285,14 @@ impl CrossRows {
 
     /// Records the entry row at `at` under ID `id` unless the ID already has one
     /// (then says where). An approved row marks the first file with an approved
-    /// row for that ID either way.
+    /// row for that ID either way. `stored` is the row's name as kept so far.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn keep_customer(
         &mut self,
         id: u32,
         at: At,
         name: Option<(u32, &str)>,
+        stored: &mut Option<NameText>,
         date: Option<DateValue>,
         status: Option<usize>,
         approved: bool,
@@ -288,7 +307,7 @@ impl CrossRows {
             return EntryOutcome::DuplicateId(existing.at);
         }
         let name = match name {
-            Some((key, original)) => self.name_text(key, original),
+            Some((key, original)) => self.name_text_once(key, original, stored),
             None => NameText {
                 key: NONE,
                 rest: NONE,
@@ -319,16 +338,18 @@ impl CrossRows {
 
     /// The first row of normalised name `key`, with its original name and
     /// whether it has ID `id`; records this row as the first when there is none.
+    /// `stored` is the row's name as kept so far.
     pub(super) fn keep_name(
         &mut self,
         key: u32,
         at: At,
         original: &str,
+        stored: &mut Option<NameText>,
         id: Option<u32>,
     ) -> Option<(At, Cow<'_, str>, bool)> {
         let first = self.first_names.get(key as usize).copied()?;
         if first.at.is_empty() {
-            let rest = self.name_text(key, original).rest;
+            let rest = self.name_text_once(key, original, stored).rest;
             if let Some(slot) = self.first_names.get_mut(key as usize) {
                 *slot = FirstName {
                     at,
@@ -442,8 +463,11 @@ mod tests {
             (4, "华东电气", "华东电气"),
         ] {
             let n = cross.intern_name(key);
-            assert!(cross.keep_name(n, at(row), original, None).is_none());
-            let (first_at, first_name, same) = cross.keep_name(n, at(9), "x", Some(1)).unwrap();
+            assert!(cross
+                .keep_name(n, at(row), original, &mut None, None)
+                .is_none());
+            let (first_at, first_name, same) =
+                cross.keep_name(n, at(9), "x", &mut None, Some(1)).unwrap();
             assert_eq!(
                 (first_at, first_name.as_ref(), same),
                 (at(row), original, false)

@@ -694,9 +694,19 @@ fn keep_entry(
         normalize_name_into(name, name_buffer);
         (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
     });
+    // The row's name, stored at most once for both of its records.
+    let mut stored = None;
     if let Some(n) = id {
         let name = keys.name.zip(key).map(|(name, key)| (key, name));
-        let outcome = cross.keep_customer(n, at, name, keys.date, keys.status, keys.approved);
+        let outcome = cross.keep_customer(
+            n,
+            at,
+            name,
+            &mut stored,
+            keys.date,
+            keys.status,
+            keys.approved,
+        );
         if let EntryOutcome::DuplicateId(first_at) = outcome {
             let first = reference(files, first_at, SheetKind::Entry, plan.id);
             findings.push(identity::duplicate_id(
@@ -708,7 +718,9 @@ fn keep_entry(
         }
     }
     if let (Some(name), Some(key)) = (keys.name, key) {
-        if let Some((first_at, first_name, same_id)) = cross.keep_name(key, at, name, id) {
+        if let Some((first_at, first_name, same_id)) =
+            cross.keep_name(key, at, name, &mut stored, id)
+        {
             if !same_id {
                 let first = reference(files, first_at, SheetKind::Entry, plan.name);
                 findings.push(identity::duplicate_customer(
