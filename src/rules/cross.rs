@@ -75,6 +75,25 @@ impl Interner {
         }
     }
 
+    /// The number of `s` when it is stored.
+    fn find(&self, s: &str) -> Option<u32> {
+        let short = self.hasher.hash_one(s) as u32;
+        self.table
+            .find(spread(short), |&(n, h)| {
+                h == short && text_of(&self.text, &self.ends, n) == s
+            })
+            .map(|&(n, _)| n)
+    }
+
+    /// Stores `s` under the next number without entering it in the table: for
+    /// a text whose number is kept elsewhere ([`NumberedIds`]).
+    fn push_untabled(&mut self, s: &str) -> u32 {
+        let n = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        n
+    }
+
     /// The text numbered `n`.
     pub(super) fn get(&self, n: u32) -> &str {
         text_of(&self.text, &self.ends, n)
@@ -82,6 +101,66 @@ impl Interner {
 
     pub(super) fn len(&self) -> usize {
         self.ends.len()
+    }
+}
+
+/// Customer IDs of the usual shape, `id_prefix` and digits (`C000123`), found by
+/// their number instead of by hashing: a register's IDs mostly count up row by
+/// row, so the slots are visited in order and stay in the cache, where a hash
+/// table of a million IDs costs a cache miss or two per lookup.
+///
+/// Only numbers up to a bound that grows with the IDs seen are kept here (a
+/// stray `C999999999` must not reserve memory for a billion slots); other IDs go
+/// to the hash table as any ID does, so an ID can be in either place.
+#[derive(Default)]
+struct NumberedIds {
+    prefix: String,
+    /// Per digit count (1 to [`MAX_DIGITS`]; `C001` and `C0001` are different
+    /// IDs): the interned number of each ID by its value, or `NONE`.
+    by_digits: Vec<Vec<u32>>,
+    /// Slots in `by_digits`, over all digit counts.
+    slots: usize,
+    /// IDs of this shape that went to the hash table (beyond the bound then).
+    tabled: usize,
+}
+
+const MAX_DIGITS: usize = 18;
+
+impl NumberedIds {
+    /// Digit count and value of an ID of the usual shape.
+    fn parse(&self, id: &str) -> Option<(usize, usize)> {
+        let digits = id.strip_prefix(self.prefix.as_str())?;
+        if digits.is_empty()
+            || digits.len() > MAX_DIGITS
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let value = digits.parse::<u64>().ok()?;
+        Some((digits.len(), usize::try_from(value).ok()?))
+    }
+
+    /// The slot of (digit count, value), made when within the bound.
+    fn slot(&mut self, digits: usize, value: usize, known_ids: usize) -> Option<&mut u32> {
+        // Twice the IDs so far and some room: enough for IDs that count up,
+        // little memory for any file.
+        let bound = known_ids.saturating_mul(2).saturating_add(1 << 16);
+        if value >= bound {
+            return None;
+        }
+        if self.by_digits.len() < digits {
+            self.by_digits.resize_with(digits, Vec::new);
+        }
+        let slots = self.by_digits.get_mut(digits - 1)?;
+        if slots.len() <= value {
+            let grown = (value + 1).max(slots.len() * 2).min(bound);
+            if self.slots + (grown - slots.len()) > bound.saturating_mul(2) {
+                return None;
+            }
+            self.slots += grown - slots.len();
+            slots.resize(grown, NONE);
+        }
+        slots.get_mut(value)
     }
 }
 
@@ -194,6 +273,7 @@ pub(super) enum EntryOutcome {
 #[derive(Default)]
 pub(super) struct CrossRows {
     ids: Interner,
+    numbered: NumberedIds,
     /// Indexed by interned ID.
     customers: Vec<Customer>,
     /// Normalised names.
@@ -207,12 +287,49 @@ pub(super) struct CrossRows {
 }
 
 impl CrossRows {
+    /// An empty state for a run whose customer IDs start with `id_prefix`.
+    pub(super) fn new(id_prefix: &str) -> CrossRows {
+        CrossRows {
+            numbered: NumberedIds {
+                prefix: id_prefix.to_string(),
+                ..NumberedIds::default()
+            },
+            ..CrossRows::default()
+        }
+    }
+
     /// The number of a customer ID, adding an empty customer record when new.
     pub(super) fn intern_id(&mut self, id: &str) -> u32 {
-        let n = self.ids.intern(id);
+        let n = self.number_of(id);
         if n as usize >= self.customers.len() {
             self.customers.push(Customer::EMPTY);
         }
+        n
+    }
+
+    fn number_of(&mut self, id: &str) -> u32 {
+        let known = self.ids.len();
+        let Some((digits, value)) = self.numbered.parse(id) else {
+            return self.ids.intern(id);
+        };
+        let tabled = self.numbered.tabled;
+        let Some(slot) = self.numbered.slot(digits, value, known) else {
+            let n = self.ids.intern(id);
+            if self.ids.len() > known {
+                self.numbered.tabled += 1;
+            }
+            return n;
+        };
+        if *slot != NONE {
+            return *slot;
+        }
+        // Seen before only if it went to the table while beyond the bound.
+        let found = if tabled > 0 { self.ids.find(id) } else { None };
+        let n = match found {
+            Some(n) => n,
+            None => self.ids.push_untabled(id),
+        };
+        *slot = n;
         n
     }
 
@@ -451,6 +568,39 @@ mod tests {
             assert_eq!(names.intern(&format!("C{i:06}")), i + 3);
         }
         assert_eq!(names.intern("C000042"), 45);
+    }
+
+    #[test]
+    fn ids_get_one_number_each_whatever_their_shape() {
+        let mut cross = CrossRows::new("C");
+        let mut ids: Vec<String> = (1..200_000).map(|i| format!("C{i:06}")).collect();
+        // Other digit counts, other shapes, numbers far beyond the bound (which
+        // later come within it), and repeats in every order.
+        ids.extend(
+            [
+                "C1", "C01", "C001", "C0001", "X000001", "C", "C12a", "c000001",
+            ]
+            .map(String::from),
+        );
+        ids.extend((0..50).map(|i| format!("C{:06}", 900_000 + i * 7)));
+        ids.extend((0..50).map(|i| format!("C{:09}", 123_456_789 + i)));
+        ids.extend((1..300_000).step_by(3).map(|i| format!("C{i:06}")));
+        ids.extend((0..50).map(|i| format!("C{:06}", 900_000 + i * 7)));
+        let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for id in &ids {
+            let n = cross.intern_id(id);
+            match seen.get(id) {
+                Some(&first) => assert_eq!(n, first, "{id}"),
+                None => {
+                    assert_eq!(n as usize, seen.len(), "{id} numbered in order");
+                    seen.insert(id.clone(), n);
+                }
+            }
+            assert_eq!(cross.id_text(n), id);
+        }
+        assert_eq!(cross.customers.len(), seen.len());
+        assert!(cross.numbered.tabled > 0, "some IDs were beyond the bound");
+        assert!(cross.numbered.slots <= 4 * seen.len() + (1 << 18));
     }
 
     #[test]

@@ -316,7 +316,7 @@ impl<'t> Validation<'t> {
             },
             files: Vec::new(),
             findings: Vec::new(),
-            cross: CrossRows::default(),
+            cross: CrossRows::new(&template.params.id_prefix),
             name_buffer: String::new(),
         }
     }
