@@ -33,6 +33,7 @@ BENCH_MAKE = RELEASE / "examples" / "bench_make"
 BENCH_FLOOR = RELEASE / "examples" / "bench_floor"
 FRICTIONLESS = BENCH / ".venv" / "bin" / "frictionless"
 TEMPLATE = ROOT / "templates" / "customer-register.toml"
+PROFILE = BENCH / "PROFILE.md"
 GNU_TIME = "/usr/bin/time"
 
 AS_OF = "2026-11-30"
@@ -565,6 +566,11 @@ def write_results(args, info: dict, sizes: list[dict], extra: list[dict], notes:
                 w(f"| {name} | {value} | {verdict(ok)} |")
         else:
             w("No target applies to the sizes measured in this run.")
+        w("")
+    if PROFILE.is_file() and not args.smoke:
+        # Where the time goes is profiled by hand (bench/PROFILE.md says how);
+        # it belongs next to the figures, so every run carries it over.
+        w(PROFILE.read_text().rstrip())
         w("")
     return "\n".join(out)
 

@@ -36,10 +36,22 @@ cargo build --release --quiet --bins --examples
 venv=bench/.venv
 if [ ! -x "$venv/bin/frictionless" ]; then
   echo "bench: installing Frictionless into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  mkdir -p bench/data/logs
+  log=bench/data/logs/pip.log
+  # A failed install leaves no half-made venv behind, so the next run tries again.
+  fail() {
+    rm -rf "$venv"
+    echo "bench: error: $1 (details in $log)" >&2
+    exit 2
+  }
+  python3 -m venv "$venv" >"$log" 2>&1 \
+    || fail "cannot create a Python venv in $venv (Debian: apt-get install python3-venv)"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip >>"$log" 2>&1 \
+    || fail "pip cannot reach PyPI to install Frictionless into $venv (no network?)"
   # The excel extra brings openpyxl, which Frictionless reads xlsx with.
-  "$venv/bin/python" -m pip install --quiet 'frictionless[excel]>=5,<6'
+  "$venv/bin/python" -m pip install --quiet 'frictionless[excel]>=5,<6' >>"$log" 2>&1 \
+    || fail "pip could not install Frictionless into $venv (no network, or PyPI unreachable?)"
+  [ -x "$venv/bin/frictionless" ] || fail "pip installed no frictionless command into $venv"
 fi
 
 exec python3 bench/harness.py "$@"

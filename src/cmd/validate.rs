@@ -3,14 +3,16 @@
 //! only parses the options, runs it and writes the report.
 
 use crate::lang::Lang;
+use crate::progress::Progress;
 use crate::report::{self, annotate};
+
 use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::rules::{Options, Report, Validation};
 use crate::template::Template;
 use crate::Outcome;
 use anyhow::{bail, Result};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -93,15 +95,23 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
 }
 
 /// Checks the files in order, printing `crmsheet: PATH: cause` on stderr for
-/// each one that cannot be read, and returns the report.
+/// each one that cannot be read, and returns the report. Files are read and
+/// checked in parallel where there are cores for it (with the findings of
+/// checking them one by one); a long run shows a progress line on stderr when
+/// it is a terminal.
 pub fn validate_paths<'p>(
     template: &Template,
     options: Options,
     paths: impl IntoIterator<Item = &'p PathBuf>,
 ) -> Report {
+    let paths: Vec<&Path> = paths.into_iter().map(PathBuf::as_path).collect();
     let mut run = Validation::new(template, options);
-    for path in paths {
-        if let Err(error) = run.check_file(path) {
+    let progress = Progress::on_stderr(paths.len(), options.lang);
+    run.set_progress(progress.clone());
+    let results = run.check_files(&paths);
+    progress.finish();
+    for (path, result) in paths.iter().zip(results) {
+        if let Err(error) = result {
             // A closed stderr must not stop the run (eprintln! would panic).
             let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
         }

@@ -63,9 +63,7 @@ pub(crate) fn read_csv(
                 for (col, field) in record.iter().enumerate() {
                     let col = u32::try_from(col).unwrap_or(u32::MAX);
                     if let Some(slot) = assembler.slot(row, col, sink) {
-                        if let Some(value) = LazyValue::Text(field).into_value() {
-                            assembler.put(slot, col, value);
-                        }
+                        assembler.put_value(slot, col, LazyValue::Text(field));
                     }
                 }
             }

@@ -35,6 +35,7 @@ mod guard;
 mod layout;
 mod limits;
 mod ods;
+mod pipeline;
 mod rows;
 mod stamp;
 mod workbook;
@@ -42,6 +43,7 @@ mod xls_check;
 mod xlsx;
 
 pub use guard::contain_panics;
+pub use pipeline::read_file_pipelined;
 
 use crate::lang::Lang;
 use crate::template::{SheetKind, Template};
@@ -187,7 +189,7 @@ pub trait RowSink {
     /// Finding them may take another pass over the sheet (in xlsx they are
     /// listed after the rows), so only a sink that needs them says yes, for
     /// example because a required cell was empty.
-    fn wants_merged_cells(&self, _layout: &SheetLayout) -> bool {
+    fn wants_merged_cells(&mut self, _layout: &SheetLayout) -> bool {
         false
     }
     /// The merged cells of a sheet that cover its schema columns, after its
@@ -209,6 +211,13 @@ pub trait RowSink {
     /// [`RowSink::row`] call (a row holding only such cells gets no `row` call).
     /// An annotated copy uses them to keep every value of the file.
     fn other_cells(&mut self, _layout: &SheetLayout, _row: u32, _cells: Vec<(u32, Value)>) {}
+
+    /// A row this sink is done with, handed back so that the reader fills it
+    /// (and its text buffers) again instead of allocating new ones. Optional:
+    /// the default keeps nothing.
+    fn spare_row(&mut self) -> Option<Row> {
+        None
+    }
 }
 
 /// A rectangle of merged cells; a spreadsheet keeps its value only in the

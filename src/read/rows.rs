@@ -22,16 +22,38 @@ pub(crate) enum LazyValue<'v> {
 impl LazyValue<'_> {
     /// The value, or `None` for an empty or whitespace-only cell.
     pub(crate) fn into_value(self) -> Option<Value> {
+        self.into_value_reusing(&mut Vec::new())
+    }
+
+    /// Like [`Self::into_value`], writing text into a buffer from `spare` (the
+    /// text buffers of rows the sink is done with) rather than a new one.
+    fn into_value_reusing(self, spare: &mut Vec<String>) -> Option<Value> {
         match self {
+            LazyValue::Ref(DataRef::SharedString(text)) => text_value_in(text, spare),
+            LazyValue::Ref(DataRef::String(text)) => text_value_in(text, spare),
             LazyValue::Ref(data) => from_data_ref(data),
             LazyValue::Owned(data) => from_data(data),
-            LazyValue::Text(text) => text_value(text),
+            LazyValue::Text(text) => text_value_in(text, spare),
         }
     }
 }
 
 fn non_blank(text: &str) -> bool {
-    !text.trim().is_empty()
+    // Most cells start with a printable ASCII character or a CJK ideograph
+    // (UTF-8 lead bytes E4–E9), which is never white space: no need to trim.
+    match text.as_bytes().first() {
+        Some(b'!'..=b'~' | 0xE4..=0xE9) => true,
+        _ => !text.trim().is_empty(),
+    }
+}
+
+fn text_value_in(text: &str, spare: &mut Vec<String>) -> Option<Value> {
+    if !non_blank(text) {
+        return None;
+    }
+    let mut buffer = spare.pop().unwrap_or_default();
+    buffer.push_str(text);
+    Some(Value::Text(buffer))
 }
 
 fn text_value(text: &str) -> Option<Value> {
@@ -130,7 +152,17 @@ pub(crate) struct SheetAssembler<'t> {
     rows_sent: u64,
     /// Whether the sink wants the cells outside the schema; asked once.
     want_other: Option<bool>,
+    /// Rows the sink handed back ([`RowSink::spare_row`]), emptied, to be
+    /// filled again, and the text buffers of their cells: a long sheet is then
+    /// read without an allocation per cell.
+    spare_rows: Vec<Row>,
+    spare_texts: Vec<String>,
 }
+
+/// At most this many spare text buffers are kept, each of at most
+/// [`SPARE_TEXT_CAPACITY`] bytes: enough for a few rows, never much memory.
+const SPARE_TEXTS: usize = 256;
+const SPARE_TEXT_CAPACITY: usize = 256;
 
 impl<'t> SheetAssembler<'t> {
     /// `found_by_name`: a sheet named as the data sheet is read even when its
@@ -144,6 +176,8 @@ impl<'t> SheetAssembler<'t> {
             current_row: None,
             rows_sent: 0,
             want_other: None,
+            spare_rows: Vec::new(),
+            spare_texts: Vec::new(),
         }
     }
 
@@ -168,6 +202,11 @@ impl<'t> SheetAssembler<'t> {
         if self.current_row != Some(row) {
             self.end_row(sink);
             self.current_row = Some(row);
+            if self.spare_rows.is_empty() {
+                if let Some(spare) = sink.spare_row() {
+                    self.reclaim(spare);
+                }
+            }
         }
         let want_other = self.wants_other(sink);
         match &self.phase {
@@ -187,12 +226,42 @@ impl<'t> SheetAssembler<'t> {
             .get_or_insert_with(|| sink.wants_other_cells())
     }
 
+    /// Converts a cell value and stores it (when not empty) in the slot
+    /// [`Self::slot`] gave for it.
+    pub(crate) fn put_value(&mut self, slot: Slot, col: u32, value: LazyValue<'_>) {
+        if let Some(value) = value.into_value_reusing(&mut self.spare_texts) {
+            self.put(slot, col, value);
+        }
+    }
+
+    /// Keeps a row the sink is done with for reuse: its cells emptied, their
+    /// small text buffers set aside.
+    fn reclaim(&mut self, mut row: Row) {
+        if row.cells.len() != self.def.fields.len() {
+            return;
+        }
+        for cell in &mut row.cells {
+            if let Some(FieldCell {
+                value: Value::Text(mut text),
+                ..
+            }) = cell.take()
+            {
+                if self.spare_texts.len() < SPARE_TEXTS && text.capacity() <= SPARE_TEXT_CAPACITY {
+                    text.clear();
+                    self.spare_texts.push(text);
+                }
+            }
+        }
+        self.spare_rows.push(row);
+    }
+
     /// Stores a non-empty value in the slot [`Self::slot`] gave for it.
     pub(crate) fn put(&mut self, slot: Slot, col: u32, value: Value) {
         let Some(row) = self.current_row else {
             return;
         };
         let fields = self.def.fields.len();
+        let spare_rows = &mut self.spare_rows;
         match (slot, &mut self.phase) {
             (Slot::Raw, Phase::Searching(rows)) => {
                 if rows.last().map(|r| r.row) != Some(row) {
@@ -206,9 +275,12 @@ impl<'t> SheetAssembler<'t> {
                 }
             }
             (Slot::Field(field), Phase::Streaming { current, .. }) => {
-                let current = current.get_or_insert_with(|| Row {
-                    row,
-                    cells: vec![None; fields],
+                let current = current.get_or_insert_with(|| match spare_rows.pop() {
+                    Some(spare) => Row { row, ..spare },
+                    None => Row {
+                        row,
+                        cells: vec![None; fields],
+                    },
                 });
                 if let Some(cell) = current.cells.get_mut(field) {
                     *cell = Some(FieldCell { col, value });

@@ -77,9 +77,7 @@ pub(crate) fn read_workbook(
             SheetAssembler::new(template.sheet(kind), choice.name.clone(), choice.by_name);
         book.for_each_cell(&choice.name, &mut |row, col, value| {
             if let Some(slot) = assembler.slot(row, col, sink) {
-                if let Some(value) = value.into_value() {
-                    assembler.put(slot, col, value);
-                }
+                assembler.put_value(slot, col, value);
             }
             ControlFlow::Continue(())
         })?;

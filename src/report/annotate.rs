@@ -230,7 +230,7 @@ impl RowSink for Observer<'_, '_> {
         self.checker.row(layout, row);
     }
 
-    fn wants_merged_cells(&self, layout: &SheetLayout) -> bool {
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.checker.wants_merged_cells(layout)
     }
 

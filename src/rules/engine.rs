@@ -1,22 +1,30 @@
 //! The validation engine: reads every file of a run through one [`RowSink`],
 //! types each row once, runs the per-row rules, keeps only the keys the
-//! cross-row rules need (interned IDs, normalised names, dates, cell positions —
-//! never the rows), and resolves those after the last file.
+//! cross-row rules need (interned IDs, normalised names, dates, row positions —
+//! never the rows; see [`super::cross`]), and resolves those after the last file.
 //!
 //! validate and merge both run it: [`Validation::check_file`] for each file
-//! (master first, then argument order), then [`Validation::finish`] for the
-//! [`Report`].
+//! (master first, then argument order), or [`Validation::check_files`] for all
+//! of them at once, then [`Validation::finish`] for the [`Report`].
+//!
+//! Where the time goes: a file is read on one thread while its rows are checked
+//! on another ([`crate::read::read_file_pipelined`]); with several files, up to
+//! one file per core is read and checked at a time, and the cross-row keys are
+//! folded in file order ([`super::parallel`]), so "first" means the same as in a
+//! run that reads the files one by one.
 
+use super::cross::{At, CrossRows, EntryOutcome};
 use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
 use crate::lang::Lang;
+use crate::progress::Progress;
 use crate::read::{
     a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
     SheetSummary, Stamp, Value,
 };
 use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
-use crate::text::{normalize_name, normalize_value};
+use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -138,6 +146,7 @@ enum Role {
 
 /// What the engine needs to know about one data sheet of the template, looked
 /// up once instead of on every row.
+#[derive(Clone)]
 struct SheetPlan {
     id: Option<usize>,
     name: Option<usize>,
@@ -197,9 +206,26 @@ impl SheetPlan {
     }
 }
 
+/// What every file of a run is checked against; shared by the threads that
+/// check files.
+#[derive(Clone)]
+pub(super) struct Context<'t> {
+    pub template: &'t Template,
+    pub options: Options,
+    plans: [SheetPlan; 2],
+    /// Rows counted for the progress line.
+    pub progress: Progress,
+}
+
+impl<'t> Context<'t> {
+    fn plan(&self, kind: SheetKind) -> &SheetPlan {
+        &self.plans[slot(kind)]
+    }
+}
+
 /// A data sheet of a file as the findings describe it.
-#[derive(Debug)]
-struct SheetInfo {
+#[derive(Debug, Clone)]
+pub(super) struct SheetInfo {
     name: String,
     lang: Lang,
     /// Per field: the 0-based column, or `None` when missing.
@@ -208,14 +234,14 @@ struct SheetInfo {
     headers: Vec<String>,
 }
 
-struct FileState {
+pub(super) struct FileState {
     path: String,
     report: FileReport,
     /// Entry and update sheet, once seen.
     sheets: [Option<SheetInfo>; 2],
 }
 
-fn slot(kind: SheetKind) -> usize {
+pub(super) fn slot(kind: SheetKind) -> usize {
     match kind {
         SheetKind::Entry => 0,
         SheetKind::Update => 1,
@@ -235,49 +261,17 @@ enum Typed<'r> {
     Bad,
 }
 
-/// A cell position kept for a cross-row finding.
+/// What a non-rejected row leaves for the cross-row rules (borrowed from the
+/// row while it is checked).
 #[derive(Debug, Clone, Copy)]
-struct At {
-    file: usize,
-    row: u32,
-    col: Option<u32>,
-}
-
-/// The first non-rejected entry row of a customer ID: the customer updates are
-/// checked against.
-#[derive(Debug)]
-struct Customer {
-    id_at: At,
-    name: Option<Box<str>>,
-    normalized_name: Option<Box<str>>,
-    name_at: At,
-    date: Option<DateValue>,
-    date_at: At,
-    status: Option<usize>,
-    status_at: At,
-    /// This row is approved.
-    approved: bool,
-    /// The first file holding an approved entry row with this ID.
-    approved_in: Option<usize>,
-}
-
-/// The first entry row of a normalised customer name.
-#[derive(Debug)]
-struct FirstName {
-    at: At,
-    name: Box<str>,
-    id: Option<u32>,
-}
-
-/// What a non-rejected update row leaves for the cross-row rules.
-#[derive(Debug)]
-struct UpdateKey {
-    id: u32,
-    id_at: At,
-    name: Option<(Box<str>, At)>,
-    date: Option<(DateValue, At)>,
-    approved: bool,
-    status: Option<usize>,
+pub(super) struct RowKeys<'a> {
+    pub kind: SheetKind,
+    pub id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub date: Option<DateValue>,
+    /// Option of the customer status list.
+    pub status: Option<usize>,
+    pub approved: bool,
 }
 
 /// A validation run over one or more files.
@@ -300,58 +294,69 @@ struct UpdateKey {
 /// println!("{} errors", report.summary().errors);
 /// ```
 pub struct Validation<'t> {
-    template: &'t Template,
-    options: Options,
-    plans: [SheetPlan; 2],
-    files: Vec<FileState>,
-    findings: Vec<Finding>,
-    ids: HashMap<Box<str>, u32>,
-    id_texts: Vec<Box<str>>,
-    /// Indexed by interned ID.
-    customers: Vec<Option<Customer>>,
-    names: HashMap<Box<str>, FirstName>,
-    updates: Vec<UpdateKey>,
+    pub(super) ctx: Context<'t>,
+    pub(super) files: Vec<FileState>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) cross: CrossRows,
+    /// Buffer for normalising names.
+    name_buffer: String,
 }
 
 impl<'t> Validation<'t> {
     pub fn new(template: &'t Template, options: Options) -> Validation<'t> {
         Validation {
-            template,
-            options,
-            plans: [
-                SheetPlan::new(template, SheetKind::Entry),
-                SheetPlan::new(template, SheetKind::Update),
-            ],
+            ctx: Context {
+                template,
+                options,
+                plans: [
+                    SheetPlan::new(template, SheetKind::Entry),
+                    SheetPlan::new(template, SheetKind::Update),
+                ],
+                progress: Progress::hidden(),
+            },
             files: Vec::new(),
             findings: Vec::new(),
-            ids: HashMap::new(),
-            id_texts: Vec::new(),
-            customers: Vec::new(),
-            names: HashMap::new(),
-            updates: Vec::new(),
+            cross: CrossRows::new(&template.params.id_prefix),
+            name_buffer: String::new(),
         }
     }
 
     pub fn template(&self) -> &'t Template {
-        self.template
+        self.ctx.template
     }
 
     pub fn options(&self) -> &Options {
-        &self.options
+        &self.ctx.options
     }
 
-    /// Reads one file and checks its rows. Call it for the master first, then for
-    /// the inputs in argument order: the order decides which of two rows is
-    /// "the first".
+    /// Counts the rows checked from now on on `progress` (see [`Progress`]).
+    pub fn set_progress(&mut self, progress: Progress) {
+        self.ctx.progress = progress;
+    }
+
+    /// Reads one file and checks its rows, the reading and the checking on two
+    /// threads. Call it for the master first, then for the inputs in argument
+    /// order: the order decides which of two rows is "the first".
     ///
     /// # Errors
     /// The file could not be read; the run records a `file-unreadable` finding for
     /// it (the caller prints `crmsheet: PATH: cause`) and goes on.
     pub fn check_file(&mut self, path: &Path) -> Result<(), ReadError> {
-        let template = self.template;
+        let template = self.ctx.template;
         let mut checker = self.begin_file(path);
-        let result = crate::read::read_file(path, template, &mut checker);
+        let result = crate::read::read_file_pipelined(path, template, &mut checker);
         checker.end(result)
+    }
+
+    /// Checks several files, in order (master first, then argument order), with
+    /// the same findings as [`Self::check_file`] on each in turn; up to one file
+    /// per core is read and checked at a time. One result per path, in order.
+    pub fn check_files(&mut self, paths: &[&Path]) -> Vec<Result<(), ReadError>> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        if paths.len() < 2 || cores < 2 {
+            return paths.iter().map(|path| self.check_file(path)).collect();
+        }
+        super::parallel::check_files(self, paths, cores)
     }
 
     /// Starts a file for a caller that drives the reader itself (to pass the rows
@@ -360,6 +365,19 @@ impl<'t> Validation<'t> {
     /// [`FileChecker::end`]. A checker dropped without `end` leaves the file
     /// counted as unreadable.
     pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
+        let file = self.add_file(path);
+        FileChecker {
+            findings_before: self.findings.len(),
+            updates_before: self.cross.updates_len(),
+            run: self,
+            file,
+            rows: 0,
+            spent: None,
+        }
+    }
+
+    /// Adds a file to the report (unreadable until it is ended); its index.
+    pub(super) fn add_file(&mut self, path: &Path) -> usize {
         let display = path.display().to_string();
         let file = self.files.len();
         self.files.push(FileState {
@@ -374,11 +392,107 @@ impl<'t> Validation<'t> {
             },
             sheets: [None, None],
         });
-        FileChecker {
-            findings_before: self.findings.len(),
-            updates_before: self.updates.len(),
-            run: self,
-            file,
+        file
+    }
+
+    /// The path of a file of the run, as the findings show it.
+    pub(super) fn path(&self, file: usize) -> &str {
+        self.files.get(file).map_or("", |f| f.path.as_str())
+    }
+
+    /// Records a data sheet of `file` and its sheet-level findings.
+    pub(super) fn add_sheet(&mut self, file: usize, kind: SheetKind, info: SheetInfo) {
+        if let Some(state) = self.files.get_mut(file) {
+            state.sheets[slot(kind)] = Some(info);
+        }
+    }
+
+    /// Hands a row's cross-row keys to the cross-row state.
+    pub(super) fn keep(&mut self, file: usize, row: u32, keys: RowKeys<'_>) {
+        let at = At {
+            file: file as u32,
+            row,
+        };
+        keep_keys(
+            &self.ctx,
+            &self.files,
+            &mut self.cross,
+            &mut self.findings,
+            &mut self.name_buffer,
+            at,
+            keys,
+        );
+    }
+
+    /// Ends a file with the reader's result: file-level findings for a file
+    /// that was read; for one that was not, its partial findings (those after
+    /// `findings_before`) are dropped and a `file-unreadable` finding takes their
+    /// place.
+    pub(super) fn end_file(
+        &mut self,
+        file: usize,
+        findings_before: usize,
+        updates_before: usize,
+        result: Result<FileRead, ReadError>,
+    ) -> Result<(), ReadError> {
+        let lang = self.ctx.options.lang;
+        let template = self.ctx.template;
+        let path = self.path(file).to_string();
+        let place = Place::file(file, &path);
+        match result {
+            Ok(read) => {
+                let mut out = Vec::new();
+                if let Some(stamped) = read.stamp.version() {
+                    if stamped != template.version {
+                        out.push(structure::template_version(
+                            &place,
+                            stamped,
+                            &template.version,
+                            lang,
+                        ));
+                    }
+                } else if read.stamp == Stamp::Missing && read.format != Format::Csv {
+                    out.push(structure::template_unknown(&place, lang));
+                }
+                // A CSV holds one sheet: it misses something only when it is
+                // neither of them.
+                if read.format == Format::Csv {
+                    if read.sheets.is_empty() {
+                        let name =
+                            |kind: SheetKind| template.sheet(kind).name.get(lang).to_string();
+                        out.push(structure::unrecognised_csv(
+                            &place,
+                            &name(SheetKind::Entry),
+                            &name(SheetKind::Update),
+                            lang,
+                        ));
+                    }
+                } else {
+                    for &kind in &read.missing_sheets {
+                        let name = template.sheet(kind).name.get(lang);
+                        out.push(structure::missing_sheet(&place, name, lang));
+                    }
+                }
+                self.findings.append(&mut out);
+                if let Some(state) = self.files.get_mut(file) {
+                    let report = &mut state.report;
+                    report.readable = true;
+                    report.format = Some(read.format);
+                    report.template_version = read.stamp.version().map(str::to_string);
+                    report.sheets = read.sheets;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                self.findings.truncate(findings_before);
+                self.cross.forget_file(file, updates_before);
+                let f = structure::file_unreadable(&place, &error, lang);
+                self.findings.push(f);
+                if let Some(state) = self.files.get_mut(file) {
+                    state.report.error = Some(error.clone());
+                }
+                Err(error)
+            }
         }
     }
 
@@ -388,500 +502,541 @@ impl<'t> Validation<'t> {
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by_key(Finding::order_key);
         Report {
-            schema_version: self.template.version.clone(),
-            as_of: self.options.as_of,
-            lang: self.options.lang,
+            schema_version: self.ctx.template.version.clone(),
+            as_of: self.ctx.options.as_of,
+            lang: self.ctx.options.lang,
             files: self.files.into_iter().map(|f| f.report).collect(),
             findings,
         }
     }
 
-    fn intern(&mut self, id: &str) -> u32 {
-        if let Some(&n) = self.ids.get(id) {
-            return n;
-        }
-        let n = self.id_texts.len() as u32;
-        self.ids.insert(id.into(), n);
-        self.id_texts.push(id.into());
-        self.customers.push(None);
-        n
-    }
-
-    /// `file!cell` of a kept position.
-    fn reference(&self, at: At) -> String {
-        let path = self.files.get(at.file).map_or("", |f| f.path.as_str());
-        match at.col {
-            Some(col) => format!("{path}!{}", a1(at.row, col)),
-            None => format!("{path}:{}", at.row),
-        }
-    }
-
-    /// The place of a kept position on a sheet, for a cross-row finding.
-    fn place_at(&self, at: At, kind: SheetKind, field: Option<usize>) -> Place<'_> {
-        let file = &self.files[at.file];
-        let info = file.sheets[slot(kind)].as_ref();
-        let def = self.template.sheet(kind);
-        Place {
-            file_index: at.file,
-            file: &file.path,
-            sheet_kind: Some(kind),
-            sheet: info.map(|i| i.name.as_str()),
-            row: Some(at.row),
-            col: at.col,
-            field: field
-                .and_then(|i| def.fields.get(i))
-                .map(|f| f.key.as_str()),
-            column: match (info, field) {
-                (Some(info), Some(i)) => info.headers.get(i).map_or("", String::as_str),
-                _ => "",
-            },
-        }
-    }
-
-    /// Checks one data row.
-    fn check_row(&mut self, file: usize, kind: SheetKind, row: &Row) {
-        let template = self.template;
-        let Options { as_of, lang } = self.options;
-        let def = template.sheet(kind);
-        let plan = &self.plans[slot(kind)];
-        let Some(info) = self.files[file].sheets[slot(kind)].as_ref() else {
-            return;
-        };
-        let path = self.files[file].path.as_str();
-        let cell_of = |i: usize| row.cells.get(i).and_then(Option::as_ref);
-        let col_of = |i: usize| {
-            cell_of(i)
-                .map(|c| c.col)
-                .or_else(|| info.columns.get(i).copied().flatten())
-        };
-        let place = |i: usize| Place {
-            file_index: file,
-            file: path,
-            sheet_kind: Some(kind),
-            sheet: Some(&info.name),
-            row: Some(row.row),
-            col: col_of(i),
-            field: Some(&def.fields[i].key),
-            column: &info.headers[i],
-        };
-        let mut out: Vec<Finding> = Vec::new();
-
-        // Type every cell once; bad values get their finding here.
-        let typed: Vec<Typed> = def
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, field)| match cell_of(i) {
-                None => Typed::Empty,
-                Some(cell) => {
-                    type_cell(template, field, cell, &place(i), info.lang, lang, &mut out)
-                }
-            })
-            .collect();
-        let label = |list_field: usize, option: usize| -> &str {
-            def.fields[list_field]
-                .list
-                .and_then(|l| template.lists.get(l))
-                .and_then(|l| l.options.get(option))
-                .map_or("", |o| o.label.get(info.lang))
-        };
-
-        // Required fields, and those required by the review status.
-        for (i, field) in def.fields.iter().enumerate() {
-            if !matches!(typed[i], Typed::Empty) || info.columns.get(i).copied().flatten().is_none()
-            {
-                continue;
-            }
-            let because = if field.required {
-                None
-            } else if let Some(cond) = &field.required_when {
-                match typed.get(cond.field) {
-                    Some(Typed::Choice(o)) if cond.options.contains(o) => {
-                        Some((info.headers[cond.field].as_str(), label(cond.field, *o)))
-                    }
-                    _ => continue,
-                }
-            } else {
-                continue;
-            };
-            out.push(match cell_of(i).map(|c| &c.value) {
-                // A formula that failed shows an error instead of a value.
-                Some(Value::Error(error)) => {
-                    fields::required_formula_error(&place(i), because, error, lang)
-                }
-                _ => fields::missing_required(&place(i), because, lang),
-            });
-        }
-
-        // Text: private details, formula prefixes.
-        for (i, t) in typed.iter().enumerate() {
-            if let Typed::Text(text) = t {
-                out.extend(privacy::pii(&place(i), text, lang));
-                out.extend(fields::formula_injection(&place(i), text, lang));
-            }
-        }
-
-        // Dates: not in the future; reviewed after written.
-        let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
-            Some(Typed::Date(d)) => Some(*d),
-            _ => None,
-        };
-        for (i, t) in typed.iter().enumerate() {
-            if let Typed::Date(d) = t {
-                out.extend(dates::future_date(&place(i), d, &as_of, lang));
-            }
-        }
-        let row_date = date(Some(plan.date));
-        if let (Some(review), Some(written), Some(ri)) =
-            (date(plan.review_date), row_date, plan.review_date)
-        {
-            out.extend(dates::review_before_row(
-                &place(ri),
-                &review,
-                &info.headers[plan.date],
-                &written,
-                lang,
-            ));
-        }
-
-        let status = plan.review_status.and_then(|i| match typed.get(i) {
-            Some(Typed::Choice(o)) => Some((i, *o)),
-            _ => None,
-        });
-        let role = status
-            .and_then(|(_, o)| plan.review_roles.get(o).copied())
-            .unwrap_or(Role::None);
-        let id = plan.id.and_then(|i| match typed.get(i) {
-            Some(Typed::Id(id)) => Some(id.as_ref()),
-            _ => None,
-        });
-
-        if let (SheetKind::Entry, Some(id), Some((si, o)), Some(ii)) = (kind, id, status, plan.id) {
-            if matches!(role, Role::Pending | Role::Rejected) {
-                out.push(identity::id_before_approval(
-                    &place(ii),
-                    id,
-                    &info.headers[si],
-                    label(si, o),
-                    lang,
-                ));
-            }
-        }
-
-        if kind == SheetKind::Update {
-            let present: Vec<usize> = plan
-                .changes
-                .iter()
-                .copied()
-                .filter(|&i| info.columns.get(i).copied().flatten().is_some())
-                .collect();
-            let id_column = plan
-                .id
-                .filter(|&i| info.columns.get(i).copied().flatten().is_some());
-            if let Some(ii) = id_column {
-                if !present.is_empty() && present.iter().all(|&i| matches!(typed[i], Typed::Empty))
-                {
-                    let headers: Vec<&str> = plan
-                        .changes
-                        .iter()
-                        .map(|&i| info.headers[i].as_str())
-                        .collect();
-                    out.push(references::empty_update(&place(ii), &headers, lang));
-                }
-            }
-        }
-
-        if let (Role::Pending, Some((si, o)), Some(written)) = (role, status, row_date) {
-            out.extend(reviews::overdue_review(
-                &place(si),
-                label(si, o),
-                &written,
-                &as_of,
-                template.params.review_hours,
-                lang,
-            ));
-        }
-
-        // Keys for the cross-row rules; rejected rows take no part.
-        let at = |i: Option<usize>| At {
-            file,
-            row: row.row,
-            col: i.and_then(col_of),
-        };
-        let name = plan.name.and_then(|i| match typed.get(i) {
-            Some(Typed::Text(t)) => Some(t.as_ref()),
-            _ => None,
-        });
-        let customer_status = plan.customer_status.and_then(|i| match typed.get(i) {
-            Some(Typed::Choice(o)) => Some(*o),
-            _ => None,
-        });
-        let (id_at, name_at, status_at, date_at) = (
-            at(plan.id),
-            at(plan.name),
-            at(plan.customer_status),
-            at(Some(plan.date)),
-        );
-        self.findings.append(&mut out);
-        if role == Role::Rejected {
-            return;
-        }
-        match kind {
-            SheetKind::Entry => self.keep_entry(EntryRow {
-                id,
-                id_at,
-                name,
-                name_at,
-                date: row_date,
-                date_at,
-                status: customer_status,
-                status_at,
-                approved: role == Role::Approved,
-            }),
-            SheetKind::Update => {
-                if let Some(id) = id {
-                    let id = self.intern(id);
-                    self.updates.push(UpdateKey {
-                        id,
-                        id_at,
-                        name: name.map(|n| (n.into(), name_at)),
-                        date: row_date.map(|d| (d, date_at)),
-                        approved: role == Role::Approved,
-                        status: customer_status,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Records a non-rejected entry row: duplicate ID and name checks run now,
-    /// since "first" is simply the first one seen.
-    fn keep_entry(&mut self, row: EntryRow<'_>) {
-        let lang = self.options.lang;
-        let id = row.id.map(|id| self.intern(id));
-        let normalized = row.name.map(normalize_name).filter(|n| !n.is_empty());
-        if let Some(n) = id {
-            let first_at = match self.customers[n as usize].as_mut() {
-                Some(first) => {
-                    if row.approved && first.approved_in.is_none() {
-                        first.approved_in = Some(row.id_at.file);
-                    }
-                    Some(first.id_at)
-                }
-                None => None,
-            };
-            match first_at {
-                Some(first_at) => {
-                    let reference = self.reference(first_at);
-                    let text = &self.id_texts[n as usize];
-                    let f = identity::duplicate_id(
-                        &self.place_at(row.id_at, SheetKind::Entry, self.plans[0].id),
-                        text,
-                        &reference,
-                        lang,
-                    );
-                    self.findings.push(f);
-                }
-                None => {
-                    self.customers[n as usize] = Some(Customer {
-                        id_at: row.id_at,
-                        normalized_name: normalized.as_deref().map(Box::from),
-                        name: row.name.map(Box::from),
-                        name_at: row.name_at,
-                        date: row.date,
-                        date_at: row.date_at,
-                        status: row.status,
-                        status_at: row.status_at,
-                        approved: row.approved,
-                        approved_in: row.approved.then_some(row.id_at.file),
-                    });
-                }
-            }
-        }
-        if let (Some(name), Some(normalized)) = (row.name, normalized) {
-            match self.names.get(normalized.as_str()) {
-                Some(first) => {
-                    let same_id = id.is_some() && first.id == id;
-                    if !same_id {
-                        let reference = self.reference(first.at);
-                        let f = identity::duplicate_customer(
-                            &self.place_at(row.name_at, SheetKind::Entry, self.plans[0].name),
-                            name,
-                            &first.name,
-                            &reference,
-                            lang,
-                        );
-                        self.findings.push(f);
-                    }
-                }
-                None => {
-                    self.names.insert(
-                        normalized.into_boxed_str(),
-                        FirstName {
-                            at: row.name_at,
-                            name: name.into(),
-                            id,
-                        },
-                    );
-                }
-            }
-        }
-        // Without a (valid) ID no update can name this customer: its staleness
-        // is known now.
-        if id.is_none() && row.approved {
-            if let (Some(status), Some(date)) = (row.status, row.date) {
-                if let Some(f) = self.stale(row.status_at, (SheetKind::Entry, status), date) {
-                    self.findings.push(f);
-                }
-            }
-        }
-    }
-
-    /// `stale-customer` for a customer whose current status and last contact are known.
-    fn stale(
-        &self,
-        status_at: At,
-        status: (SheetKind, usize),
-        last_contact: DateValue,
-    ) -> Option<Finding> {
-        let (kind, option) = status;
-        let plan = &self.plans[slot(kind)];
-        if !plan.status_active.get(option).copied().unwrap_or(false) {
-            return None;
-        }
-        let entry_lang = self.files[status_at.file].sheets[0]
-            .as_ref()
-            .map_or(Lang::Zh, |i| i.lang);
-        let label = self
-            .template
-            .sheet(kind)
-            .field("customer_status")
-            .and_then(|f| f.list)
-            .and_then(|l| self.template.lists.get(l))
-            .and_then(|l| l.options.get(option))
-            .map_or("", |o| o.label.get(entry_lang));
-        reviews::stale_customer(
-            &self.place_at(status_at, SheetKind::Entry, self.plans[0].customer_status),
-            label,
-            &last_contact,
-            &self.options.as_of,
-            self.template.params.stale_days,
-            self.options.lang,
-        )
-    }
-
-    /// Undoes what an unreadable file left behind: its findings, its updates, and
-    /// the first occurrences it claimed (it is always the latest file).
-    fn forget_file(&mut self, file: usize, findings_before: usize, updates_before: usize) {
-        self.findings.truncate(findings_before);
-        self.updates.truncate(updates_before);
-        for slot in &mut self.customers {
-            if slot.as_ref().is_some_and(|c| c.id_at.file == file) {
-                *slot = None;
-            } else if let Some(c) = slot {
-                if c.approved_in == Some(file) {
-                    c.approved_in = None;
-                }
-            }
-        }
-        self.names.retain(|_, first| first.at.file != file);
-    }
-
     /// unknown-customer, id-name-mismatch, date-order against the entry, and
     /// stale-customer for customers with an ID, once every file is read.
     fn resolve_updates_and_staleness(&mut self) {
-        let lang = self.options.lang;
-        let update_plan = &self.plans[1];
-        let mut last_contact: Vec<Option<DateValue>> = vec![None; self.customers.len()];
+        let Validation {
+            ctx,
+            files,
+            cross,
+            findings,
+            name_buffer,
+        } = self;
+        let lang = ctx.options.lang;
+        let update_plan = ctx.plan(SheetKind::Update);
+        let entry_plan = ctx.plan(SheetKind::Entry);
+        // Only customers named by updates have these, so maps rather than a
+        // slot per customer.
+        let mut last_contact: HashMap<u32, DateValue> = HashMap::new();
         // Latest approved status change: (date, position, option).
-        let mut latest_status: Vec<Option<(Option<DateValue>, usize, usize)>> =
-            vec![None; self.customers.len()];
+        let mut latest_status: HashMap<u32, (Option<DateValue>, usize, usize)> = HashMap::new();
         let mut out = Vec::new();
-        for (seq, u) in self.updates.iter().enumerate() {
-            let n = u.id as usize;
-            let id_text = &self.id_texts[n];
-            let customer = self.customers[n]
-                .as_ref()
-                .filter(|c| c.approved_in.is_some());
-            let Some(customer) = customer else {
-                let pending_at = self.customers[n].as_ref().map(|c| self.reference(c.id_at));
+        let place_at =
+            |at: At, kind: SheetKind, field: Option<usize>| place_at(ctx, files, at, kind, field);
+        let reference =
+            |at: At, kind: SheetKind, field: Option<usize>| reference(files, at, kind, field);
+        for (seq, u) in cross.updates.iter().enumerate() {
+            let n = u.id;
+            let id_text = cross.id_text(n);
+            let known = cross.customer(n);
+            let Some(customer) = known.filter(|c| c.approved_in().is_some()) else {
+                let pending_at = known.map(|c| reference(c.at, SheetKind::Entry, entry_plan.id));
                 out.push(references::unknown_customer(
-                    &self.place_at(u.id_at, SheetKind::Update, update_plan.id),
+                    &place_at(u.at, SheetKind::Update, update_plan.id),
                     id_text,
                     pending_at.as_deref(),
                     lang,
                 ));
                 continue;
             };
-            if let (Some((name, name_at)), Some(entry_name), Some(entry_norm)) =
-                (&u.name, &customer.name, &customer.normalized_name)
+            if let (Some(name), Some((entry_name, entry_norm))) =
+                (cross.update_name(u), cross.customer_name(customer))
             {
-                let normalized = normalize_name(name);
-                if !normalized.is_empty() && normalized.as_str() != entry_norm.as_ref() {
+                normalize_name_into(name, name_buffer);
+                let normalized = name_buffer.as_str();
+                if !normalized.is_empty() && normalized != entry_norm {
                     out.push(references::id_name_mismatch(
-                        &self.place_at(*name_at, SheetKind::Update, update_plan.name),
+                        &place_at(u.at, SheetKind::Update, update_plan.name),
                         name,
                         id_text,
-                        entry_name,
-                        &self.reference(customer.name_at),
+                        &entry_name,
+                        &reference(customer.at, SheetKind::Entry, entry_plan.name),
                         lang,
                     ));
                 }
             }
-            if let (Some((date, date_at)), Some(entry_date)) = (u.date, customer.date) {
+            if let (Some(date), Some(entry_date)) = (u.date, customer.date) {
                 out.extend(dates::update_before_entry(
-                    &self.place_at(date_at, SheetKind::Update, Some(update_plan.date)),
+                    &place_at(u.at, SheetKind::Update, Some(update_plan.date)),
                     &date,
                     &entry_date,
-                    &self.reference(customer.date_at),
+                    &reference(customer.at, SheetKind::Entry, Some(entry_plan.date)),
                     lang,
                 ));
             }
-            if let Some((date, _)) = u.date {
-                let last = &mut last_contact[n];
-                if last.is_none_or(|l| date.at > l.at) {
-                    *last = Some(date);
+            if let Some(date) = u.date {
+                let last = last_contact.entry(n).or_insert(date);
+                if date.at > last.at {
+                    *last = date;
                 }
             }
             if let (true, Some(status)) = (u.approved, u.status) {
-                let key = (u.date.map(|(d, _)| d), seq, status);
-                let latest = &mut latest_status[n];
-                if latest.is_none_or(|(d, s, _)| (key.0, key.1) > (d, s)) {
-                    *latest = Some(key);
+                let key = (u.date, seq, status);
+                let latest = latest_status.entry(n).or_insert(key);
+                if (key.0, key.1) > (latest.0, latest.1) {
+                    *latest = key;
                 }
             }
         }
-        for (n, customer) in self.customers.iter().enumerate() {
-            let Some(c) = customer.as_ref().filter(|c| c.approved) else {
+        for (n, c) in cross.customers() {
+            if !c.approved {
                 continue;
+            }
+            let status = match latest_status.get(&n) {
+                Some(&(_, _, option)) => Some((SheetKind::Update, option)),
+                None => c.status().map(|o| (SheetKind::Entry, o)),
             };
-            let status = match latest_status[n] {
-                Some((_, _, option)) => Some((SheetKind::Update, option)),
-                None => c.status.map(|o| (SheetKind::Entry, o)),
-            };
-            let last = match (c.date, last_contact[n]) {
+            let last = match (c.date, last_contact.get(&n).copied()) {
                 (Some(a), Some(b)) => Some(if b.at > a.at { b } else { a }),
                 (a, b) => a.or(b),
             };
             if let (Some(status), Some(last)) = (status, last) {
-                out.extend(self.stale(c.status_at, status, last));
+                out.extend(stale(ctx, files, c.at, status, last));
             }
         }
-        self.findings.append(&mut out);
+        findings.append(&mut out);
     }
 }
 
-/// An entry row's keys on their way into the cross-row state.
-struct EntryRow<'r> {
-    id: Option<&'r str>,
-    id_at: At,
-    name: Option<&'r str>,
-    name_at: At,
-    date: Option<DateValue>,
-    date_at: At,
-    status: Option<usize>,
-    status_at: At,
-    approved: bool,
+/// `file!cell` of a field on a kept row.
+fn reference(files: &[FileState], at: At, kind: SheetKind, field: Option<usize>) -> String {
+    let file = files.get(at.file as usize);
+    let path = file.map_or("", |f| f.path.as_str());
+    match column_of(file, kind, field) {
+        Some(col) => format!("{path}!{}", a1(at.row, col)),
+        None => format!("{path}:{}", at.row),
+    }
+}
+
+/// The column of a field on a file's sheet. Every cell of a row the reader
+/// passes sits in its field's layout column, so a kept row needs no columns of
+/// its own.
+fn column_of(file: Option<&FileState>, kind: SheetKind, field: Option<usize>) -> Option<u32> {
+    let info = file?.sheets[slot(kind)].as_ref()?;
+    info.columns.get(field?).copied().flatten()
+}
+
+/// The place of a field on a kept row, for a cross-row finding.
+fn place_at<'a>(
+    ctx: &'a Context,
+    files: &'a [FileState],
+    at: At,
+    kind: SheetKind,
+    field: Option<usize>,
+) -> Place<'a> {
+    let file = files.get(at.file as usize);
+    let info = file.and_then(|f| f.sheets[slot(kind)].as_ref());
+    let def = ctx.template.sheet(kind);
+    Place {
+        file_index: at.file as usize,
+        file: file.map_or("", |f| f.path.as_str()),
+        sheet_kind: Some(kind),
+        sheet: info.map(|i| i.name.as_str()),
+        row: Some(at.row),
+        col: column_of(file, kind, field),
+        field: field
+            .and_then(|i| def.fields.get(i))
+            .map(|f| f.key.as_str()),
+        column: match (info, field) {
+            (Some(info), Some(i)) => info.headers.get(i).map_or("", String::as_str),
+            _ => "",
+        },
+    }
+}
+
+/// Hands a row's keys to the cross-row state: duplicate ID and name checks run
+/// now, since "first" is simply the first one seen; updates wait for
+/// [`Validation::finish`].
+fn keep_keys(
+    ctx: &Context,
+    files: &[FileState],
+    cross: &mut CrossRows,
+    findings: &mut Vec<Finding>,
+    name_buffer: &mut String,
+    at: At,
+    keys: RowKeys<'_>,
+) {
+    match keys.kind {
+        SheetKind::Entry => keep_entry(ctx, files, cross, findings, name_buffer, at, keys),
+        SheetKind::Update => {
+            if let Some(id) = keys.id {
+                let id = cross.intern_id(id);
+                cross.keep_update(id, at, keys.name, keys.date, keys.approved, keys.status);
+            }
+        }
+    }
+}
+
+/// Records a non-rejected entry row: duplicate-id and duplicate-customer
+/// against the first occurrences, and stale-customer for a row no update can
+/// name.
+fn keep_entry(
+    ctx: &Context,
+    files: &[FileState],
+    cross: &mut CrossRows,
+    findings: &mut Vec<Finding>,
+    name_buffer: &mut String,
+    at: At,
+    keys: RowKeys<'_>,
+) {
+    let lang = ctx.options.lang;
+    let plan = ctx.plan(SheetKind::Entry);
+    let id = keys.id.map(|id| cross.intern_id(id));
+    let key = keys.name.and_then(|name| {
+        normalize_name_into(name, name_buffer);
+        (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
+    });
+    // The row's name, stored at most once for both of its records.
+    let mut stored = None;
+    if let Some(n) = id {
+        let name = keys.name.zip(key).map(|(name, key)| (key, name));
+        let outcome = cross.keep_customer(
+            n,
+            at,
+            name,
+            &mut stored,
+            keys.date,
+            keys.status,
+            keys.approved,
+        );
+        if let EntryOutcome::DuplicateId(first_at) = outcome {
+            let first = reference(files, first_at, SheetKind::Entry, plan.id);
+            findings.push(identity::duplicate_id(
+                &place_at(ctx, files, at, SheetKind::Entry, plan.id),
+                cross.id_text(n),
+                &first,
+                lang,
+            ));
+        }
+    }
+    if let (Some(name), Some(key)) = (keys.name, key) {
+        if let Some((first_at, first_name, same_id)) =
+            cross.keep_name(key, at, name, &mut stored, id)
+        {
+            if !same_id {
+                let first = reference(files, first_at, SheetKind::Entry, plan.name);
+                findings.push(identity::duplicate_customer(
+                    &place_at(ctx, files, at, SheetKind::Entry, plan.name),
+                    name,
+                    &first_name,
+                    &first,
+                    lang,
+                ));
+            }
+        }
+    }
+    // Without a (valid) ID no update can name this customer: its staleness
+    // is known now.
+    if id.is_none() && keys.approved {
+        if let (Some(status), Some(date)) = (keys.status, keys.date) {
+            findings.extend(stale(ctx, files, at, (SheetKind::Entry, status), date));
+        }
+    }
+}
+
+/// `stale-customer` for a customer (entry row `at`) whose current status and
+/// last contact are known.
+fn stale(
+    ctx: &Context,
+    files: &[FileState],
+    at: At,
+    status: (SheetKind, usize),
+    last_contact: DateValue,
+) -> Option<Finding> {
+    let (kind, option) = status;
+    let plan = ctx.plan(kind);
+    if !plan.status_active.get(option).copied().unwrap_or(false) {
+        return None;
+    }
+    let entry_lang = files
+        .get(at.file as usize)
+        .and_then(|f| f.sheets[0].as_ref())
+        .map_or(Lang::Zh, |i| i.lang);
+    let template = ctx.template;
+    let label = template
+        .sheet(kind)
+        .field("customer_status")
+        .and_then(|f| f.list)
+        .and_then(|l| template.lists.get(l))
+        .and_then(|l| l.options.get(option))
+        .map_or("", |o| o.label.get(entry_lang));
+    reviews::stale_customer(
+        &place_at(
+            ctx,
+            files,
+            at,
+            SheetKind::Entry,
+            ctx.plan(SheetKind::Entry).customer_status,
+        ),
+        label,
+        &last_contact,
+        &ctx.options.as_of,
+        template.params.stale_days,
+        ctx.options.lang,
+    )
+}
+
+/// A data sheet of a file: what the findings need to know about it, and its
+/// sheet-level findings (missing, repeated and unknown columns).
+pub(super) fn sheet_checks(
+    ctx: &Context,
+    file: usize,
+    path: &str,
+    layout: &SheetLayout,
+) -> (SheetInfo, Vec<Finding>) {
+    let def = ctx.template.sheet(layout.kind);
+    let headers: Vec<String> = def
+        .fields
+        .iter()
+        .map(|f| f.header.get(layout.lang).to_string())
+        .collect();
+    let columns: Vec<Option<u32>> = (0..def.fields.len())
+        .map(|i| layout.columns.get(i).copied().flatten())
+        .collect();
+    let sheet_place = |field: Option<usize>, col: Option<u32>| Place {
+        file_index: file,
+        file: path,
+        sheet_kind: Some(layout.kind),
+        sheet: Some(&layout.name),
+        row: col.map(|_| layout.header_row),
+        col,
+        field: field
+            .and_then(|i| def.fields.get(i))
+            .map(|f| f.key.as_str()),
+        column: field
+            .and_then(|i| headers.get(i))
+            .map_or("", String::as_str),
+    };
+    let lang = ctx.options.lang;
+    let mut out = Vec::new();
+    for (i, col) in columns.iter().enumerate() {
+        if col.is_none() {
+            out.push(structure::missing_column(&sheet_place(Some(i), None), lang));
+        }
+    }
+    for &(col, field) in &layout.duplicates {
+        let first = columns
+            .get(field)
+            .copied()
+            .flatten()
+            .map(|c| a1(layout.header_row, c))
+            .unwrap_or_default();
+        out.push(structure::duplicate_column(
+            &sheet_place(Some(field), Some(col)),
+            &first,
+            lang,
+        ));
+    }
+    for (col, header) in &layout.unknown {
+        let place = sheet_place(None, Some(*col));
+        out.push(structure::unknown_column(
+            &place,
+            normalize_value(header).as_ref(),
+            lang,
+        ));
+    }
+    let info = SheetInfo {
+        name: layout.name.clone(),
+        lang: layout.lang,
+        columns,
+        headers,
+    };
+    (info, out)
+}
+
+/// Checks one data row of `file` (its sheet described by `info`): the per-row
+/// findings go to `out`, then, unless the row is rejected, its keys go to
+/// `keep` for the cross-row rules.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_row(
+    ctx: &Context,
+    file: usize,
+    path: &str,
+    info: &SheetInfo,
+    kind: SheetKind,
+    row: &Row,
+    out: &mut Vec<Finding>,
+    keep: impl FnOnce(RowKeys<'_>, &mut Vec<Finding>),
+) {
+    let template = ctx.template;
+    let Options { as_of, lang } = ctx.options;
+    let def = template.sheet(kind);
+    let plan = ctx.plan(kind);
+    let cell_of = |i: usize| row.cells.get(i).and_then(Option::as_ref);
+    let col_of = |i: usize| {
+        cell_of(i)
+            .map(|c| c.col)
+            .or_else(|| info.columns.get(i).copied().flatten())
+    };
+    let place = |i: usize| Place {
+        file_index: file,
+        file: path,
+        sheet_kind: Some(kind),
+        sheet: Some(&info.name),
+        row: Some(row.row),
+        col: col_of(i),
+        field: Some(&def.fields[i].key),
+        column: &info.headers[i],
+    };
+
+    // Type every cell once; bad values get their finding here.
+    let typed: Vec<Typed> = def
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| match cell_of(i) {
+            None => Typed::Empty,
+            Some(cell) => type_cell(template, field, cell, &place(i), info.lang, lang, out),
+        })
+        .collect();
+    let label = |list_field: usize, option: usize| -> &str {
+        def.fields[list_field]
+            .list
+            .and_then(|l| template.lists.get(l))
+            .and_then(|l| l.options.get(option))
+            .map_or("", |o| o.label.get(info.lang))
+    };
+
+    // Required fields, and those required by the review status.
+    for (i, field) in def.fields.iter().enumerate() {
+        if !matches!(typed[i], Typed::Empty) || info.columns.get(i).copied().flatten().is_none() {
+            continue;
+        }
+        let because = if field.required {
+            None
+        } else if let Some(cond) = &field.required_when {
+            match typed.get(cond.field) {
+                Some(Typed::Choice(o)) if cond.options.contains(o) => {
+                    Some((info.headers[cond.field].as_str(), label(cond.field, *o)))
+                }
+                _ => continue,
+            }
+        } else {
+            continue;
+        };
+        out.push(match cell_of(i).map(|c| &c.value) {
+            // A formula that failed shows an error instead of a value.
+            Some(Value::Error(error)) => {
+                fields::required_formula_error(&place(i), because, error, lang)
+            }
+            _ => fields::missing_required(&place(i), because, lang),
+        });
+    }
+
+    // Text: private details, formula prefixes.
+    for (i, t) in typed.iter().enumerate() {
+        if let Typed::Text(text) = t {
+            out.extend(privacy::pii(&place(i), text, lang));
+            out.extend(fields::formula_injection(&place(i), text, lang));
+        }
+    }
+
+    // Dates: not in the future; reviewed after written.
+    let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
+        Some(Typed::Date(d)) => Some(*d),
+        _ => None,
+    };
+    for (i, t) in typed.iter().enumerate() {
+        if let Typed::Date(d) = t {
+            out.extend(dates::future_date(&place(i), d, &as_of, lang));
+        }
+    }
+    let row_date = date(Some(plan.date));
+    if let (Some(review), Some(written), Some(ri)) =
+        (date(plan.review_date), row_date, plan.review_date)
+    {
+        out.extend(dates::review_before_row(
+            &place(ri),
+            &review,
+            &info.headers[plan.date],
+            &written,
+            lang,
+        ));
+    }
+
+    let status = plan.review_status.and_then(|i| match typed.get(i) {
+        Some(Typed::Choice(o)) => Some((i, *o)),
+        _ => None,
+    });
+    let role = status
+        .and_then(|(_, o)| plan.review_roles.get(o).copied())
+        .unwrap_or(Role::None);
+    let id = plan.id.and_then(|i| match typed.get(i) {
+        Some(Typed::Id(id)) => Some(id.as_ref()),
+        _ => None,
+    });
+
+    if let (SheetKind::Entry, Some(id), Some((si, o)), Some(ii)) = (kind, id, status, plan.id) {
+        if matches!(role, Role::Pending | Role::Rejected) {
+            out.push(identity::id_before_approval(
+                &place(ii),
+                id,
+                &info.headers[si],
+                label(si, o),
+                lang,
+            ));
+        }
+    }
+
+    if kind == SheetKind::Update {
+        let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
+        let id_column = plan.id.filter(|&i| has_column(i));
+        if let Some(ii) = id_column {
+            let mut present = plan.changes.iter().copied().filter(|&i| has_column(i));
+            let any_present = present.clone().next().is_some();
+            if any_present && present.all(|i| matches!(typed[i], Typed::Empty)) {
+                let headers: Vec<&str> = plan
+                    .changes
+                    .iter()
+                    .map(|&i| info.headers[i].as_str())
+                    .collect();
+                out.push(references::empty_update(&place(ii), &headers, lang));
+            }
+        }
+    }
+
+    if let (Role::Pending, Some((si, o)), Some(written)) = (role, status, row_date) {
+        out.extend(reviews::overdue_review(
+            &place(si),
+            label(si, o),
+            &written,
+            &as_of,
+            template.params.review_hours,
+            lang,
+        ));
+    }
+
+    // Keys for the cross-row rules; rejected rows take no part.
+    if role == Role::Rejected {
+        return;
+    }
+    let name = plan.name.and_then(|i| match typed.get(i) {
+        Some(Typed::Text(t)) => Some(t.as_ref()),
+        _ => None,
+    });
+    let customer_status = plan.customer_status.and_then(|i| match typed.get(i) {
+        Some(Typed::Choice(o)) => Some(*o),
+        _ => None,
+    });
+    keep(
+        RowKeys {
+            kind,
+            id,
+            name,
+            date: row_date,
+            status: customer_status,
+            approved: role == Role::Approved,
+        },
+        out,
+    );
 }
 
 /// Types one cell for its field, pushing the finding of a bad value.
@@ -962,6 +1117,9 @@ fn type_cell<'r>(
     }
 }
 
+/// Rows are counted for the progress line in steps of this many.
+pub(super) const PROGRESS_STEP: u64 = 1024;
+
 /// Feeds one file's sheets and rows into a [`Validation`]; the reader's
 /// [`RowSink`]. Finish with [`FileChecker::end`].
 pub struct FileChecker<'v, 't> {
@@ -969,6 +1127,10 @@ pub struct FileChecker<'v, 't> {
     file: usize,
     findings_before: usize,
     updates_before: usize,
+    /// Rows not yet counted on the progress line.
+    rows: u64,
+    /// The row checked last, for the reader to fill again.
+    spent: Option<Row>,
 }
 
 impl FileChecker<'_, '_> {
@@ -984,139 +1146,60 @@ impl FileChecker<'_, '_> {
     /// # Errors
     /// Hands the read error back, for the caller's one-line stderr message.
     pub fn end(self, result: Result<FileRead, ReadError>) -> Result<(), ReadError> {
-        let run = self.run;
-        let file = self.file;
-        let lang = run.options.lang;
-        match result {
-            Ok(read) => {
-                let template = run.template;
-                let path = run.files[file].path.clone();
-                let mut out = Vec::new();
-                let place = Place::file(file, &path);
-                if let Some(stamped) = read.stamp.version() {
-                    if stamped != template.version {
-                        out.push(structure::template_version(
-                            &place,
-                            stamped,
-                            &template.version,
-                            lang,
-                        ));
-                    }
-                } else if read.stamp == Stamp::Missing && read.format != Format::Csv {
-                    out.push(structure::template_unknown(&place, lang));
-                }
-                // A CSV holds one sheet: it misses something only when it is
-                // neither of them.
-                if read.format == Format::Csv {
-                    if read.sheets.is_empty() {
-                        let name =
-                            |kind: SheetKind| template.sheet(kind).name.get(lang).to_string();
-                        out.push(structure::unrecognised_csv(
-                            &place,
-                            &name(SheetKind::Entry),
-                            &name(SheetKind::Update),
-                            lang,
-                        ));
-                    }
-                } else {
-                    for &kind in &read.missing_sheets {
-                        let name = template.sheet(kind).name.get(lang);
-                        out.push(structure::missing_sheet(&place, name, lang));
-                    }
-                }
-                run.findings.append(&mut out);
-                let report = &mut run.files[file].report;
-                report.readable = true;
-                report.format = Some(read.format);
-                report.template_version = read.stamp.version().map(str::to_string);
-                report.sheets = read.sheets;
-                Ok(())
-            }
-            Err(error) => {
-                run.forget_file(file, self.findings_before, self.updates_before);
-                let path = run.files[file].path.clone();
-                let f = structure::file_unreadable(&Place::file(file, &path), &error, lang);
-                run.findings.push(f);
-                let report = &mut run.files[file].report;
-                report.error = Some(error.clone());
-                Err(error)
-            }
-        }
+        self.run.ctx.progress.add_rows(self.rows);
+        self.run.ctx.progress.file_done();
+        self.run
+            .end_file(self.file, self.findings_before, self.updates_before, result)
     }
 }
 
 impl RowSink for FileChecker<'_, '_> {
     fn sheet(&mut self, layout: &SheetLayout) {
         let run = &mut *self.run;
-        let file = self.file;
-        let def = run.template.sheet(layout.kind);
-        let headers: Vec<String> = def
-            .fields
-            .iter()
-            .map(|f| f.header.get(layout.lang).to_string())
-            .collect();
-        let columns: Vec<Option<u32>> = (0..def.fields.len())
-            .map(|i| layout.columns.get(i).copied().flatten())
-            .collect();
-        let path = run.files[file].path.as_str();
-        let sheet_place = |field: Option<usize>, col: Option<u32>| Place {
-            file_index: file,
-            file: path,
-            sheet_kind: Some(layout.kind),
-            sheet: Some(&layout.name),
-            row: col.map(|_| layout.header_row),
-            col,
-            field: field
-                .and_then(|i| def.fields.get(i))
-                .map(|f| f.key.as_str()),
-            column: field
-                .and_then(|i| headers.get(i))
-                .map_or("", String::as_str),
-        };
-        let lang = run.options.lang;
-        let mut out = Vec::new();
-        for (i, col) in columns.iter().enumerate() {
-            if col.is_none() {
-                out.push(structure::missing_column(&sheet_place(Some(i), None), lang));
-            }
-        }
-        for &(col, field) in &layout.duplicates {
-            let first = columns
-                .get(field)
-                .copied()
-                .flatten()
-                .map(|c| a1(layout.header_row, c))
-                .unwrap_or_default();
-            out.push(structure::duplicate_column(
-                &sheet_place(Some(field), Some(col)),
-                &first,
-                lang,
-            ));
-        }
-        for (col, header) in &layout.unknown {
-            let place = sheet_place(None, Some(*col));
-            out.push(structure::unknown_column(
-                &place,
-                normalize_value(header).as_ref(),
-                lang,
-            ));
-        }
+        let (info, mut out) = sheet_checks(&run.ctx, self.file, run.path(self.file), layout);
         run.findings.append(&mut out);
-        run.files[file].sheets[slot(layout.kind)] = Some(SheetInfo {
-            name: layout.name.clone(),
-            lang: layout.lang,
-            columns,
-            headers,
-        });
+        run.add_sheet(self.file, layout.kind, info);
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
-        self.run.check_row(self.file, layout.kind, &row);
+        let file = self.file;
+        let run = &mut *self.run;
+        let Some(state) = run.files.get(file) else {
+            return;
+        };
+        let Some(info) = state.sheets[slot(layout.kind)].as_ref() else {
+            return;
+        };
+        let at = At {
+            file: file as u32,
+            row: row.row,
+        };
+        let (ctx, files, cross, name_buffer) =
+            (&run.ctx, &run.files, &mut run.cross, &mut run.name_buffer);
+        check_row(
+            ctx,
+            file,
+            &state.path,
+            info,
+            layout.kind,
+            &row,
+            &mut run.findings,
+            |keys, findings| keep_keys(ctx, files, cross, findings, name_buffer, at, keys),
+        );
+        self.spent = Some(row);
+        self.rows += 1;
+        if self.rows >= PROGRESS_STEP {
+            run.ctx.progress.add_rows(std::mem::take(&mut self.rows));
+        }
+    }
+
+    fn spare_row(&mut self) -> Option<Row> {
+        self.spent.take()
     }
 
     /// Merged cells explain empty required cells, so they are wanted only when
     /// this sheet has one.
-    fn wants_merged_cells(&self, layout: &SheetLayout) -> bool {
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.run.findings[self.findings_before..]
             .iter()
             .any(|f| f.rule == Code::MissingRequired && f.sheet_kind == Some(layout.kind))
@@ -1125,7 +1208,7 @@ impl RowSink for FileChecker<'_, '_> {
     /// A required cell that lies inside a merged range (but is not its first
     /// cell) lost its value to the merge: its finding says so.
     fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        let lang = self.run.options.lang;
+        let lang = self.run.options().lang;
         for finding in &mut self.run.findings[self.findings_before..] {
             if finding.rule != Code::MissingRequired || finding.sheet_kind != Some(layout.kind) {
                 continue;
@@ -1141,7 +1224,6 @@ impl RowSink for FileChecker<'_, '_> {
         }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

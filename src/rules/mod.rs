@@ -6,10 +6,12 @@
 //! function in the module of its family; [`engine`] reads the files, runs them
 //! and collects the [`Finding`]s.
 
+mod cross;
 pub mod dates;
 pub mod engine;
 pub mod fields;
 pub mod identity;
+mod parallel;
 pub mod privacy;
 pub mod references;
 pub mod reviews;

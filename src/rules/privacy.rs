@@ -71,7 +71,12 @@ const MIN_DIGITS: usize = 10;
 /// ```
 pub fn find_pii(text: &str) -> Vec<PiiMatch> {
     let mut found = Vec::new();
+    // Two quick scans of the bytes decide which patterns can match at all.
     let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let at_sign = text.as_bytes().contains(&b'@');
+    if digits < MIN_DIGITS && !at_sign {
+        return found;
+    }
     if digits >= MIN_DIGITS {
         collect(text, &ID_NUMBER, PiiKind::IdNumber, &mut found, |m| {
             id_checksum_ok(m)
@@ -79,7 +84,7 @@ pub fn find_pii(text: &str) -> Vec<PiiMatch> {
         collect(text, &MOBILE, PiiKind::Mobile, &mut found, |_| true);
         collect(text, &LANDLINE, PiiKind::Landline, &mut found, |_| true);
     }
-    if text.contains('@') {
+    if at_sign {
         collect(text, &EMAIL, PiiKind::Email, &mut found, |_| true);
     }
     found.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));

@@ -1,0 +1,356 @@
+//! Reading a file on one thread while its rows are used on another.
+//!
+//! Unzipping and parsing a workbook is most of what validating it costs, and
+//! checking the rows is most of the rest; on two cores the two overlap, so a
+//! run takes about as long as the reading alone. The reader thread assembles
+//! rows as usual and passes them on in batches through a bounded channel (so
+//! memory stays at a few batches however long the sheet is). The rows the sink
+//! is done with ([`RowSink::spare_row`]) go back to the reader in the batch
+//! vectors, to be filled again: no allocation per cell, and no memory freed on
+//! another thread than the one that allocated it.
+//!
+//! A [`RowSink`] method added later that returns something to the reader must
+//! be answered here too: the reader thread only sees the [`Pipe`].
+
+use super::{
+    contain_panics, read_file, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout, Value,
+};
+use crate::template::Template;
+use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+
+/// Rows per batch: large enough that passing a batch costs nothing per row,
+/// small enough that the rows in flight (and their text buffers, which come
+/// back to be filled again) stay in the processor's caches.
+const BATCH: usize = 128;
+/// Batches on their way at most; the reader waits when the checker lags.
+const IN_FLIGHT: usize = 2;
+/// A batch is sent early once its texts reach this many bytes, so that rows of
+/// very long texts do not pile up.
+const BATCH_TEXT_BYTES: usize = 1 << 20;
+
+/// What the reader thread passes on, in reading order.
+enum Event {
+    Sheet(SheetLayout),
+    Rows(Vec<Row>),
+    /// "Does the sink want this sheet's merged cells?", asked after its last
+    /// rows, answered through the answer channel once they are checked.
+    AskMerged(SheetLayout),
+    Merged(SheetLayout, MergedCells),
+}
+
+/// Like [`read_file`], with the reading on a thread of its own: `sink`
+/// receives the same calls in the same order, on the calling thread, while the
+/// reader goes on with the next rows. Falls back to [`read_file`] on the
+/// calling thread when no thread can be started.
+///
+/// # Errors
+/// As [`read_file`]. A panic in `sink` is contained too, and reported as the
+/// file's error (an internal error of crmsheet, not of the file).
+pub fn read_file_pipelined(
+    path: &Path,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    // Cells outside the schema are wanted only for an annotated copy, whose
+    // speed is not the point: it is read on this thread.
+    if sink.wants_other_cells() {
+        return read_file(path, template, sink);
+    }
+    let (events, received) = sync_channel::<Event>(IN_FLIGHT);
+    let (return_batch, returned) = channel::<Vec<Row>>();
+    let (answer, answers) = channel::<bool>();
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("crmsheet-read".into())
+            .spawn_scoped(scope, move || {
+                let mut pipe = Pipe {
+                    events,
+                    batch: Vec::with_capacity(BATCH),
+                    batch_text: 0,
+                    returned,
+                    spare: Vec::new(),
+                    answers,
+                };
+                let result = read_file(path, template, &mut pipe);
+                pipe.flush();
+                result
+            });
+        let reader = match reader {
+            Ok(reader) => reader,
+            // No thread to be had: read here (the channel ends were dropped).
+            Err(_) => return read_file(path, template, sink),
+        };
+        let consumed = contain_panics(|| pass_on(received, &return_batch, &answer, sink));
+        // The reader has finished (or, after a panic above, finds the channel
+        // closed and finishes without waiting) by the time it is joined.
+        let result = reader.join().unwrap_or_else(|_| {
+            Err(ReadError::Corrupt(
+                "the reading thread stopped unexpectedly".to_string(),
+            ))
+        });
+        match consumed {
+            Ok(()) => result,
+            Err(message) => Err(ReadError::Corrupt(format!(
+                "crmsheet failed on data it did not expect: an internal error ({message}); please report it with the file"
+            ))),
+        }
+    })
+}
+
+/// Hands the reader's events to `sink` until the reader is done.
+fn pass_on(
+    received: Receiver<Event>,
+    return_batch: &Sender<Vec<Row>>,
+    answer: &Sender<bool>,
+    sink: &mut dyn RowSink,
+) {
+    let mut layout: Option<SheetLayout> = None;
+    for event in received {
+        match event {
+            Event::Sheet(sheet) => {
+                sink.sheet(&sheet);
+                layout = Some(sheet);
+            }
+            Event::Rows(mut rows) => {
+                let mut spent = Vec::with_capacity(rows.len());
+                if let Some(layout) = &layout {
+                    for row in rows.drain(..) {
+                        sink.row(layout, row);
+                        spent.extend(sink.spare_row());
+                    }
+                }
+                // The reader may be done already; then the rows are not needed.
+                let _ = return_batch.send(spent);
+            }
+            Event::AskMerged(sheet) => {
+                let _ = answer.send(sink.wants_merged_cells(&sheet));
+            }
+            Event::Merged(sheet, merged) => sink.merged_cells(&sheet, &merged),
+        }
+    }
+}
+
+/// The reader thread's sink: collects rows into batches and sends them on.
+struct Pipe {
+    events: SyncSender<Event>,
+    batch: Vec<Row>,
+    /// Bytes of text in `batch`.
+    batch_text: usize,
+    /// Rows the sink is done with, coming back.
+    returned: Receiver<Vec<Row>>,
+    /// Returned rows not yet handed to the reader.
+    spare: Vec<Row>,
+    /// Answers to [`Event::AskMerged`].
+    answers: Receiver<bool>,
+}
+
+impl Pipe {
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let next = if self.spare.is_empty() && self.spare.capacity() >= BATCH {
+            std::mem::take(&mut self.spare)
+        } else {
+            Vec::with_capacity(BATCH)
+        };
+        self.batch_text = 0;
+        let full = std::mem::replace(&mut self.batch, next);
+        // A closed channel means the checking side stopped (it failed); the
+        // rest of the file is read for nothing, and its error says why.
+        let _ = self.events.send(Event::Rows(full));
+    }
+}
+
+impl RowSink for Pipe {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        self.flush();
+        let _ = self.events.send(Event::Sheet(layout.clone()));
+    }
+
+    fn row(&mut self, _layout: &SheetLayout, row: Row) {
+        self.batch_text += row
+            .cells
+            .iter()
+            .flatten()
+            .map(|cell| match &cell.value {
+                Value::Text(text) | Value::Error(text) => text.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        self.batch.push(row);
+        if self.batch.len() >= BATCH || self.batch_text >= BATCH_TEXT_BYTES {
+            self.flush();
+        }
+    }
+
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
+        self.flush();
+        if self.events.send(Event::AskMerged(layout.clone())).is_err() {
+            return false;
+        }
+        self.answers.recv().unwrap_or(false)
+    }
+
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        let _ = self
+            .events
+            .send(Event::Merged(layout.clone(), merged.clone()));
+    }
+
+    fn spare_row(&mut self) -> Option<Row> {
+        if self.spare.is_empty() {
+            // Rows come back a batch at a time.
+            if let Ok(rows) = self.returned.try_recv() {
+                self.spare = rows;
+            }
+        }
+        self.spare.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::FieldCell;
+    use crate::template::Template;
+
+    /// Records what a sink receives, to compare the pipelined reading with the
+    /// plain one.
+    #[derive(Default, PartialEq, Debug)]
+    struct Record {
+        calls: Vec<String>,
+    }
+
+    impl RowSink for Record {
+        fn sheet(&mut self, layout: &SheetLayout) {
+            self.calls
+                .push(format!("sheet {:?} {}", layout.kind, layout.name));
+        }
+
+        fn row(&mut self, layout: &SheetLayout, row: Row) {
+            let cells: Vec<String> = row
+                .cells
+                .iter()
+                .map(|c| match c {
+                    Some(FieldCell { col, value }) => format!("{col}:{value:?}"),
+                    None => "-".to_string(),
+                })
+                .collect();
+            self.calls
+                .push(format!("{:?} {} {}", layout.kind, row.row, cells.join("|")));
+        }
+    }
+
+    /// [`Record`], handing every row back for reuse.
+    #[derive(Default)]
+    struct Recycling {
+        record: Record,
+        spent: Vec<Row>,
+    }
+
+    impl RowSink for Recycling {
+        fn sheet(&mut self, layout: &SheetLayout) {
+            self.record.sheet(layout);
+        }
+
+        fn row(&mut self, layout: &SheetLayout, row: Row) {
+            self.record.row(layout, row.clone());
+            self.spent.push(row);
+        }
+
+        fn spare_row(&mut self) -> Option<Row> {
+            self.spent.pop()
+        }
+    }
+
+    fn csv_with_rows(dir: &Path, rows: usize) -> std::path::PathBuf {
+        let template = Template::builtin();
+        let def = template.sheet(crate::template::SheetKind::Entry);
+        let headers: Vec<&str> = def.fields.iter().map(|f| f.header.zh.as_str()).collect();
+        let mut text = headers.join(",");
+        text.push('\n');
+        for i in 0..rows {
+            // Rows of different shapes, so that a reused row keeping a value
+            // of the row before would show.
+            match i % 3 {
+                0 => text.push_str(&format!(
+                    "2026-11-{:02},张伟,C{i:04},公司{i},制造业\n",
+                    i % 28 + 1
+                )),
+                1 => text.push_str(&format!(",,,公司{i}\n")),
+                _ => text.push_str(&format!("{i},  ,C{i},,,,,,{}\n", "长".repeat(i % 300))),
+            }
+        }
+        let path = dir.join("rows.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_sink_gets_what_a_plain_read_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = Template::builtin();
+        // More than a few batches, and a last one that is not full.
+        let path = csv_with_rows(dir.path(), BATCH * 5 + 7);
+        let mut plain = Record::default();
+        let plain_read = read_file(&path, &template, &mut plain);
+        let mut piped = Record::default();
+        let piped_read = read_file_pipelined(&path, &template, &mut piped);
+        assert_eq!(piped_read, plain_read);
+        assert_eq!(piped.calls.len(), BATCH * 5 + 8);
+        assert_eq!(piped, plain);
+    }
+
+    #[test]
+    fn rows_handed_back_are_filled_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = Template::builtin();
+        let path = csv_with_rows(dir.path(), BATCH * 3 + 5);
+        let mut plain = Record::default();
+        read_file(&path, &template, &mut plain).unwrap();
+        let mut reused = Recycling::default();
+        read_file(&path, &template, &mut reused).unwrap();
+        assert_eq!(reused.record, plain);
+        let mut piped = Recycling::default();
+        read_file_pipelined(&path, &template, &mut piped).unwrap();
+        assert_eq!(piped.record, plain);
+    }
+
+    #[test]
+    fn errors_are_the_reader_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = Template::builtin();
+        let missing = dir.path().join("missing.xlsx");
+        let mut sink = Record::default();
+        assert_eq!(
+            read_file_pipelined(&missing, &template, &mut sink),
+            Err(ReadError::NotFound)
+        );
+        assert!(sink.calls.is_empty());
+    }
+
+    struct Failing;
+
+    impl RowSink for Failing {
+        fn sheet(&mut self, _layout: &SheetLayout) {}
+        fn row(&mut self, _layout: &SheetLayout, row: Row) {
+            if row.row == 700 {
+                panic!("row {} broke the check", row.row);
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_sink_becomes_the_file_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = Template::builtin();
+        let path = csv_with_rows(dir.path(), BATCH * 8);
+        let Err(ReadError::Corrupt(message)) = read_file_pipelined(&path, &template, &mut Failing)
+        else {
+            panic!("expected an internal error");
+        };
+        assert!(message.contains("row 700 broke the check"), "{message}");
+    }
+}

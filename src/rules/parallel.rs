@@ -1,0 +1,464 @@
+//! Checking several files of a run at once, with the findings of checking them
+//! one after the other.
+//!
+//! Up to one file per core is read and its rows checked at a time (each file's
+//! reading itself on a thread of its own, see
+//! [`crate::read::read_file_pipelined`]). What the cross-row rules need — which
+//! row is "the first" with an ID or a name — depends on the file order, so the
+//! workers only do what each file decides alone: sheet- and row-level findings,
+//! and the keys of each row. The calling thread takes those file by file, in
+//! order (master first, then argument order), as they come, and folds the keys
+//! into the run exactly as [`super::Validation::check_file`] would. A file read
+//! ahead of its turn waits in its channel.
+
+use super::engine::{
+    check_row, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation, PROGRESS_STEP,
+};
+use super::value::DateValue;
+use super::Finding;
+use crate::read::{read_file_pipelined, FileRead, ReadError, Row, RowSink, SheetLayout};
+use crate::template::SheetKind;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Mutex;
+
+/// Rows of keys per message from a worker.
+const CHUNK: usize = 1024;
+
+/// What a worker sends about its file, in reading order.
+enum Part {
+    Sheet(SheetKind, SheetInfo, Vec<Finding>),
+    Rows(Chunk),
+    Done(Result<FileRead, ReadError>),
+}
+
+/// The findings and cross-row keys of consecutive rows.
+#[derive(Default)]
+struct Chunk {
+    findings: Vec<Finding>,
+    keys: Vec<LoggedKeys>,
+    /// The texts the keys refer to.
+    text: String,
+}
+
+/// [`RowKeys`] of one row, owned, its texts in [`Chunk::text`].
+struct LoggedKeys {
+    row: u32,
+    kind: SheetKind,
+    id: Option<(usize, usize)>,
+    name: Option<(usize, usize)>,
+    date: Option<DateValue>,
+    status: Option<usize>,
+    approved: bool,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.keys.is_empty()
+    }
+}
+
+fn log_keys(keys_of: &mut Vec<LoggedKeys>, text: &mut String, row: u32, keys: RowKeys<'_>) {
+    let mut store = |s: &str| {
+        let start = text.len();
+        text.push_str(s);
+        (start, text.len())
+    };
+    let id = keys.id.map(&mut store);
+    let name = keys.name.map(&mut store);
+    keys_of.push(LoggedKeys {
+        row,
+        kind: keys.kind,
+        id,
+        name,
+        date: keys.date,
+        status: keys.status,
+        approved: keys.approved,
+    });
+}
+
+/// Checks `paths` as files of `run`, up to `cores` at a time; one result per
+/// path, in order.
+pub(super) fn check_files(
+    run: &mut Validation<'_>,
+    paths: &[&Path],
+    cores: usize,
+) -> Vec<Result<(), ReadError>> {
+    let files: Vec<usize> = paths.iter().map(|path| run.add_file(path)).collect();
+    let shown: Vec<String> = files.iter().map(|&f| run.path(f).to_string()).collect();
+    // The workers get a copy of what they check against; the run itself stays
+    // with this thread, which folds the results into it.
+    let ctx = run.ctx.clone();
+    let mut senders = Vec::with_capacity(paths.len());
+    let mut receivers = Vec::with_capacity(paths.len());
+    for _ in paths {
+        let (sender, receiver) = channel::<Part>();
+        senders.push(Some(sender));
+        receivers.push(receiver);
+    }
+    let senders = Mutex::new(senders);
+    let next = AtomicUsize::new(0);
+    let live = AtomicUsize::new(0);
+    let work = || {
+        // When the last worker is gone (normally, all files taken; or after a
+        // bug), no file may still wait for one: the folding below would wait
+        // forever.
+        let _last_out = LastOut {
+            live: &live,
+            senders: &senders,
+        };
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&path) = paths.get(i) else {
+                break;
+            };
+            let sender = senders
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_mut(i)
+                .and_then(Option::take);
+            if let (Some(sender), Some(&file), Some(shown)) = (sender, files.get(i), shown.get(i)) {
+                check_one(&ctx, file, shown, path, sender);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut spawned = 0;
+        for _ in 0..cores.min(paths.len()) {
+            live.fetch_add(1, Ordering::SeqCst);
+            let started = std::thread::Builder::new()
+                .name("crmsheet-check".into())
+                .spawn_scoped(scope, work);
+            match started {
+                Ok(_) => spawned += 1,
+                Err(_) => {
+                    live.fetch_sub(1, Ordering::SeqCst);
+                    break;
+                }
+            }
+        }
+        if spawned == 0 {
+            // No thread to be had: check the files here, then fold them.
+            live.fetch_add(1, Ordering::SeqCst);
+            work();
+        }
+        let results: Vec<Result<(), ReadError>> = files
+            .iter()
+            .zip(&receivers)
+            .map(|(&file, parts)| fold(run, file, parts))
+            .collect();
+        results
+    })
+}
+
+/// Drops the senders of files no worker took once the last worker has ended.
+struct LastOut<'a> {
+    live: &'a AtomicUsize,
+    senders: &'a Mutex<Vec<Option<Sender<Part>>>>,
+}
+
+impl Drop for LastOut<'_> {
+    fn drop(&mut self) {
+        if self.live.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.senders
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
+    }
+}
+
+/// A worker's part: reads and checks one file, sending what it finds.
+fn check_one(ctx: &Context<'_>, file: usize, path_shown: &str, path: &Path, parts: Sender<Part>) {
+    let mut sink = PartSink {
+        ctx,
+        file,
+        path: path_shown,
+        sheets: [None, None],
+        chunk: Chunk::default(),
+        parts,
+        rows: 0,
+        spent: None,
+    };
+    let result = read_file_pipelined(path, ctx.template, &mut sink);
+    sink.flush();
+    ctx.progress.add_rows(sink.rows);
+    let _ = sink.parts.send(Part::Done(result));
+}
+
+/// Takes one file's parts, in order, into the run.
+fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result<(), ReadError> {
+    let findings_before = run.findings.len();
+    let updates_before = run.cross.updates_len();
+    let mut result = None;
+    for part in parts {
+        match part {
+            Part::Sheet(kind, info, mut findings) => {
+                run.findings.append(&mut findings);
+                run.add_sheet(file, kind, info);
+            }
+            Part::Rows(mut chunk) => {
+                run.findings.append(&mut chunk.findings);
+                for keys in &chunk.keys {
+                    let text = |range: Option<(usize, usize)>| {
+                        range.and_then(|(start, end)| chunk.text.get(start..end))
+                    };
+                    let row_keys = RowKeys {
+                        kind: keys.kind,
+                        id: text(keys.id),
+                        name: text(keys.name),
+                        date: keys.date,
+                        status: keys.status,
+                        approved: keys.approved,
+                    };
+                    run.keep(file, keys.row, row_keys);
+                }
+            }
+            Part::Done(done) => {
+                result = Some(done);
+                break;
+            }
+        }
+    }
+    // A worker that ended without a result has failed (it cannot, short of a
+    // bug): the file counts as unreadable rather than half-checked.
+    let result = result.unwrap_or_else(|| {
+        Err(ReadError::Corrupt(
+            "the checking thread stopped unexpectedly".to_string(),
+        ))
+    });
+    let ended = run.end_file(file, findings_before, updates_before, result);
+    run.ctx.progress.file_done();
+    ended
+}
+
+/// A worker's sink: the per-row checks of [`super::engine`], with the
+/// cross-row keys logged for [`fold`].
+struct PartSink<'c, 't> {
+    ctx: &'c Context<'t>,
+    file: usize,
+    path: &'c str,
+    sheets: [Option<SheetInfo>; 2],
+    chunk: Chunk,
+    parts: Sender<Part>,
+    /// Rows not yet counted on the progress line.
+    rows: u64,
+    /// The row checked last, for the reader to fill again.
+    spent: Option<Row>,
+}
+
+impl PartSink<'_, '_> {
+    fn flush(&mut self) {
+        if !self.chunk.is_empty() {
+            let _ = self.parts.send(Part::Rows(std::mem::take(&mut self.chunk)));
+        }
+    }
+}
+
+impl RowSink for PartSink<'_, '_> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        self.flush();
+        let (info, findings) = sheet_checks(self.ctx, self.file, self.path, layout);
+        self.sheets[slot(layout.kind)] = Some(info.clone());
+        let _ = self.parts.send(Part::Sheet(layout.kind, info, findings));
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        let Some(info) = self.sheets[slot(layout.kind)].as_ref() else {
+            return;
+        };
+        let chunk = &mut self.chunk;
+        let (keys_of, text) = (&mut chunk.keys, &mut chunk.text);
+        check_row(
+            self.ctx,
+            self.file,
+            self.path,
+            info,
+            layout.kind,
+            &row,
+            &mut chunk.findings,
+            |keys, _| log_keys(keys_of, text, row.row, keys),
+        );
+        if chunk.keys.len() >= CHUNK || chunk.findings.len() >= CHUNK {
+            self.flush();
+        }
+        self.spent = Some(row);
+        self.rows += 1;
+        if self.rows >= PROGRESS_STEP {
+            self.ctx.progress.add_rows(std::mem::take(&mut self.rows));
+        }
+    }
+
+    fn spare_row(&mut self) -> Option<Row> {
+        self.spent.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::Lang;
+    use crate::rules::value::parse_as_of;
+    use crate::rules::{Options, Report, Validation};
+    use crate::template::{SheetKind, Template};
+    use std::path::{Path, PathBuf};
+
+    /// A CSV of one sheet, every field in template order.
+    fn write_csv(dir: &Path, name: &str, kind: SheetKind, rows: &[Vec<String>]) -> PathBuf {
+        let template = Template::builtin();
+        let def = template.sheet(kind);
+        let mut out = ::csv::Writer::from_writer(Vec::new());
+        out.write_record(def.fields.iter().map(|f| f.header.zh.as_str()))
+            .unwrap();
+        for row in rows {
+            out.write_record(row).unwrap();
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, out.into_inner().unwrap()).unwrap();
+        path
+    }
+
+    /// Entry rows `first..first + count`: IDs and names repeat across files
+    /// (every seventh row reuses an earlier ID, every fifth an earlier name), so
+    /// which row is "first" depends on the file order.
+    fn entries(first: usize, count: usize) -> Vec<Vec<String>> {
+        (first..first + count)
+            .map(|i| {
+                let id = if i % 7 == 0 { i / 7 } else { i };
+                let name = if i % 5 == 0 { i / 5 } else { i };
+                let status = ["已通过", "待审核", "已驳回", "已通过"][i % 4];
+                let reviewed = status != "待审核";
+                vec![
+                    format!("2026-{:02}-{:02}", i % 11 + 1, i % 27 + 1),
+                    "张伟".into(),
+                    if status == "待审核" {
+                        String::new()
+                    } else {
+                        format!("C{id:04}")
+                    },
+                    format!("明远{name}机械有限公司"),
+                    "制造业".into(),
+                    "王经理".into(),
+                    String::new(),
+                    String::new(),
+                    if i % 13 == 0 {
+                        "电话13812345678".into()
+                    } else {
+                        "拜访".into()
+                    },
+                    String::new(),
+                    ["活跃", "潜在"][i % 2].into(),
+                    status.into(),
+                    if reviewed {
+                        "李娜".into()
+                    } else {
+                        String::new()
+                    },
+                    if reviewed {
+                        format!("2026-{:02}-{:02}", i % 11 + 1, i % 27 + 2)
+                    } else {
+                        String::new()
+                    },
+                ]
+            })
+            .collect()
+    }
+
+    fn updates(ids: impl Iterator<Item = usize>) -> Vec<Vec<String>> {
+        ids.map(|id| {
+            vec![
+                "2026-11-20".into(),
+                "张伟".into(),
+                format!("C{id:04}"),
+                if id % 3 == 0 {
+                    format!("别的{id}公司")
+                } else {
+                    String::new()
+                },
+                if id % 4 == 0 {
+                    String::new()
+                } else {
+                    "赵主任".into()
+                },
+                String::new(),
+                String::new(),
+                String::new(),
+                ["活跃", "流失", ""][id % 3].into(),
+                "联系人离职".into(),
+                String::new(),
+                "联系人变更".into(),
+                ["已通过", "待审核", "已驳回"][id % 3].into(),
+                if id % 3 == 1 {
+                    String::new()
+                } else {
+                    "李娜".into()
+                },
+                if id % 3 == 1 {
+                    String::new()
+                } else {
+                    "2026-11-21".into()
+                },
+            ]
+        })
+        .collect()
+    }
+
+    fn run(paths: &[&Path], together: bool) -> Report {
+        let template = Template::builtin();
+        let options = Options {
+            as_of: parse_as_of("2026-11-30").unwrap(),
+            lang: Lang::En,
+        };
+        let mut run = Validation::new(&template, options);
+        let results = if together {
+            run.check_files(paths)
+        } else {
+            paths.iter().map(|p| run.check_file(p)).collect()
+        };
+        let unreadable: Vec<bool> = results.iter().map(Result::is_err).collect();
+        let report = run.finish();
+        assert_eq!(
+            unreadable,
+            report.files.iter().map(|f| !f.readable).collect::<Vec<_>>()
+        );
+        report
+    }
+
+    #[test]
+    fn several_files_at_once_give_the_findings_of_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let a = write_csv(d, "a.csv", SheetKind::Entry, &entries(1, 1500));
+        let b = write_csv(d, "b.csv", SheetKind::Update, &updates(0..2000));
+        let c = write_csv(d, "c.csv", SheetKind::Entry, &entries(1200, 900));
+        let damaged = d.join("damaged.xlsx");
+        std::fs::write(&damaged, b"PK\x03\x04 not really a workbook").unwrap();
+        let missing = d.join("missing.xlsx");
+        let e = write_csv(d, "e.csv", SheetKind::Entry, &entries(40, 300));
+        let order: Vec<&Path> = vec![&a, &b, &c, &damaged, &e, &missing, &a];
+        let one_by_one = run(&order, false);
+        let together = run(&order, true);
+        assert_eq!(together.files, one_by_one.files);
+        assert_eq!(together.findings, one_by_one.findings);
+        // The run exercised what depends on the order.
+        let rules: std::collections::BTreeSet<&str> =
+            together.findings.iter().map(|f| f.rule.as_str()).collect();
+        for rule in [
+            "duplicate-id",
+            "duplicate-customer",
+            "unknown-customer",
+            "id-name-mismatch",
+            "stale-customer",
+            "pii",
+            "file-unreadable",
+        ] {
+            assert!(rules.contains(rule), "{rule} missing from {rules:?}");
+        }
+        // Another order is another run, with other first occurrences.
+        let reversed: Vec<&Path> = order.iter().rev().copied().collect();
+        assert_eq!(
+            run(&reversed, true).findings,
+            run(&reversed, false).findings
+        );
+    }
+}
