@@ -48,6 +48,11 @@ MERGE_RSS_TARGET_MIB = 1024
 MERGE_TARGET_SIZE = 1_048_575
 
 
+# The 1-minute load average before each measured command: other work on the
+# machine inflates wall times, and RESULTS.md says how much there was.
+LOADS: list[float] = []
+
+
 class HarnessError(Exception):
     """A step that cannot go on; printed as one line and exit 2."""
 
@@ -170,6 +175,8 @@ def measure(cmd: list[str], stdout: Path | None, timeout: float, log_name: str) 
     On a timeout the whole process group is killed (the command, and GNU time).
     """
     LOGS.mkdir(parents=True, exist_ok=True)
+    if hasattr(os, "getloadavg"):
+        LOADS.append(os.getloadavg()[0])
     stderr_path = LOGS / f"{log_name}.stderr"
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
         time_path = Path(tf.name)
@@ -436,6 +443,10 @@ def write_results(args, info: dict, sizes: list[dict], extra: list[dict], notes:
     w(f"- Machine: {info['nproc']} cores ({info['cpu']}), "
       f"{fmt_int(info['mem_mib'])} MiB memory, {info['os']}")
     w(f"- Date: {info['date']}; crmsheet commit {info['commit']}; {info['rustc']}")
+    if LOADS:
+        w(f"- Load average (1 min) before each measured command: median "
+          f"{statistics.median(LOADS):.1f}, max {max(LOADS):.1f} (on {info['nproc']} cores; "
+          "above about 1, other work shared the machine and wall times are inflated)")
     w(f"- Frictionless {info['frictionless']} (Python {info['python']})")
     w(f"- Runs per leg and size: {args.runs}, alternating; median wall time; peak RSS is the "
       f"largest of the runs (`/usr/bin/time -v`); validation date `--as-of {AS_OF}`")
