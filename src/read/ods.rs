@@ -16,7 +16,7 @@
 
 use super::detect::{io_error, open};
 use super::guard::one_line;
-use super::limits::{human_count, MIB};
+use super::limits::{human_count, MAX_SHEETS, MIB};
 use super::rows::LazyValue;
 use super::workbook::{CellVisitor, Workbook};
 use super::{CellRange, ReadError};
@@ -168,6 +168,10 @@ impl OdsBook {
         loop {
             buf.clear();
             let at = xml.buffer_position();
+            if names.len() > MAX_SHEETS {
+                // The count is all the workbook reader needs to refuse it.
+                return Ok((names, offsets));
+            }
             match xml.read_event_into(&mut buf).map_err(xml_error)? {
                 Event::Start(e) if e.name().as_ref() == "table:table" => {
                     names.push(attribute(&e, "table:name").unwrap_or_default());

@@ -58,8 +58,7 @@ pub(crate) fn read_workbook(
     let names = book.sheet_names();
     if names.len() > MAX_SHEETS {
         return Err(ReadError::TooLarge(format!(
-            "it has {} sheets (at most {} are read)",
-            human_count(names.len() as u64),
+            "it has more than {} sheets (at most that many are read)",
             human_count(MAX_SHEETS as u64)
         )));
     }

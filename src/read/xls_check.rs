@@ -617,7 +617,7 @@ fn check_workbook(stream: &[u8]) -> Result<(), ReadError> {
                 }
                 if sheets.len() > MAX_SHEETS {
                     return Err(ReadError::TooLarge(format!(
-                        "it has more than {} sheets",
+                        "it has more than {} sheets (at most that many are read)",
                         human_count(MAX_SHEETS as u64)
                     )));
                 }
