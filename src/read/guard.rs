@@ -14,6 +14,8 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
+use super::ReadError;
+
 thread_local! {
     /// How many guarded regions this thread is inside (they may nest).
     static GUARD_DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -135,6 +137,14 @@ pub(crate) fn describe_panic(message: &str) -> &'static str {
     } else {
         "its data is malformed"
     }
+}
+
+/// The error for a contained panic inside a spreadsheet library.
+pub(crate) fn library_panic(message: &str) -> ReadError {
+    ReadError::Corrupt(format!(
+        "the spreadsheet library stopped on malformed data in it ({})",
+        describe_panic(message)
+    ))
 }
 
 /// Joins the lines of a message so that it prints as one line.

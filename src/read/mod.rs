@@ -41,6 +41,7 @@ mod stamp;
 mod workbook;
 mod xls_check;
 mod xlsx;
+mod xlsx_merged;
 
 pub use guard::contain_panics;
 pub use pipeline::read_file_pipelined;
@@ -86,17 +87,29 @@ pub fn read_file(
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
-    let result = match contain_panics(|| read_unguarded(path, template, sink)) {
+    read_guarded(|| read_unguarded(path, template, sink, Threads::One))
+}
+
+/// How many threads read a file: one, or two (the reading on one while the
+/// sink works on the other, see [`read_file_pipelined`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threads {
+    One,
+    Two,
+}
+
+/// Runs a reading with panics contained and reported as the file's error.
+pub(crate) fn read_guarded(
+    read: impl FnOnce() -> Result<FileRead, ReadError>,
+) -> Result<FileRead, ReadError> {
+    let result = match contain_panics(read) {
         Ok(result) => result,
         Err(message) => Err(match guard::own_panic_location() {
             Some(location) => ReadError::Corrupt(format!(
                 "{INTERNAL_ERROR} at {location} ({}); please report it with the file",
                 guard::describe_panic(&message)
             )),
-            None => ReadError::Corrupt(format!(
-                "the spreadsheet library stopped on malformed data in it ({})",
-                guard::describe_panic(&message)
-            )),
+            None => guard::library_panic(&message),
         }),
     };
     result.map_err(ReadError::masked)
@@ -110,11 +123,33 @@ fn read_unguarded(
     path: &Path,
     template: &Template,
     sink: &mut dyn RowSink,
+    threads: Threads,
 ) -> Result<FileRead, ReadError> {
     let format = detect::detect(path)?;
+    // xlsx, xlsm and xlsb hand out cells one at a time: their reading thread
+    // only parses cells, and the rows are made up on this one (see `xlsx`).
+    // Cells outside the schema are wanted only for an annotated copy, whose
+    // speed is not the point: it is read on this thread.
+    let streams_cells = matches!(format, Format::Xlsx | Format::Xlsm | Format::Xlsb);
+    if threads == Threads::Two && !streams_cells && !sink.wants_other_cells() {
+        return pipeline::read_rows_on_thread(
+            |pipe| read_guarded(|| read_format(path, format, template, pipe, Threads::One)),
+            sink,
+        );
+    }
+    read_format(path, format, template, sink, threads)
+}
+
+fn read_format(
+    path: &Path,
+    format: Format,
+    template: &Template,
+    sink: &mut dyn RowSink,
+    threads: Threads,
+) -> Result<FileRead, ReadError> {
     match format {
         Format::Xlsx | Format::Xlsm | Format::Xlsb => {
-            let mut book = xlsx::StreamingBook::open(path, format)?;
+            let mut book = xlsx::StreamingBook::open(path, format, threads)?;
             workbook::read_workbook(&mut book, format, template, sink)
         }
         Format::Ods => {

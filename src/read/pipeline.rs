@@ -2,8 +2,9 @@
 //!
 //! Unzipping and parsing a workbook is most of what validating it costs, and
 //! checking the rows is most of the rest; on two cores the two overlap, so a
-//! run takes about as long as the reading alone. The reader thread assembles
-//! rows as usual and passes them on in batches through a bounded channel (so
+//! run takes about as long as the reading alone. xlsx, xlsm and xlsb do it
+//! cell by cell (their reading thread only parses, see `xlsx`); for the other
+//! formats, done here, the reader thread assembles rows as usual and passes them on in batches through a bounded channel (so
 //! memory stays at a few batches however long the sheet is). The rows the sink
 //! is done with ([`RowSink::spare_row`]) go back to the reader in the batch
 //! vectors, to be filled again: no allocation per cell, and no memory freed on
@@ -13,7 +14,8 @@
 //! be answered here too: the reader thread only sees the [`Pipe`].
 
 use super::{
-    contain_panics, read_file, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout, Value,
+    contain_panics, read_guarded, read_unguarded, FileRead, MergedCells, ReadError, Row, RowSink,
+    SheetLayout, Threads, Value, INTERNAL_ERROR,
 };
 use crate::template::Template;
 use std::path::Path;
@@ -40,8 +42,9 @@ enum Event {
 
 /// Like [`read_file`], with the reading on a thread of its own: `sink`
 /// receives the same calls in the same order, on the calling thread, while the
-/// reader goes on with the next rows. Falls back to [`read_file`] on the
-/// calling thread when no thread can be started.
+/// reader goes on. xlsx, xlsm and xlsb pass cells from their reading thread
+/// (see `xlsx`); the other formats pass rows ([`read_rows_on_thread`]). Falls
+/// back to reading on the calling thread when no thread can be started.
 ///
 /// # Errors
 /// As [`read_file`]. A panic in `sink` is contained too, and reported as the
@@ -51,15 +54,22 @@ pub fn read_file_pipelined(
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
-    // Cells outside the schema are wanted only for an annotated copy, whose
-    // speed is not the point: it is read on this thread.
-    if sink.wants_other_cells() {
-        return read_file(path, template, sink);
-    }
-    let (events, received) = sync_channel::<Event>(IN_FLIGHT);
-    let (return_batch, returned) = channel::<Vec<Row>>();
-    let (answer, answers) = channel::<bool>();
-    std::thread::scope(|scope| {
+    read_guarded(|| read_unguarded(path, template, sink, Threads::Two))
+}
+
+/// Runs `read` on a thread of its own, handing the rows it reads to `sink` on
+/// this one.
+pub(super) fn read_rows_on_thread(
+    read: impl FnOnce(&mut dyn RowSink) -> Result<FileRead, ReadError> + Send,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    let mut read = Some(read);
+    let piped = std::thread::scope(|scope| {
+        let (events, received) = sync_channel::<Event>(IN_FLIGHT);
+        let (return_batch, returned) = channel::<Vec<Row>>();
+        let (answer, answers) = channel::<bool>();
+        // Borrowed, so that it is still here when no thread can be started.
+        let read = &mut read;
         let reader = std::thread::Builder::new()
             .name("crmsheet-read".into())
             .spawn_scoped(scope, move || {
@@ -71,29 +81,33 @@ pub fn read_file_pipelined(
                     spare: Vec::new(),
                     answers,
                 };
-                let result = read_file(path, template, &mut pipe);
+                let result = read.take().map(|read| read(&mut pipe));
                 pipe.flush();
                 result
-            });
-        let reader = match reader {
-            Ok(reader) => reader,
-            // No thread to be had: read here (the channel ends were dropped).
-            Err(_) => return read_file(path, template, sink),
-        };
+            })
+            .ok()?;
         let consumed = contain_panics(|| pass_on(received, &return_batch, &answer, sink));
         // The reader has finished (or, after a panic above, finds the channel
         // closed and finishes without waiting) by the time it is joined.
-        let result = reader.join().unwrap_or_else(|_| {
-            Err(ReadError::Corrupt(
+        let result = match reader.join() {
+            Ok(Some(result)) => result,
+            _ => Err(ReadError::Corrupt(
                 "the reading thread stopped unexpectedly".to_string(),
-            ))
-        });
-        match consumed {
+            )),
+        };
+        Some(match consumed {
             Ok(()) => result,
             Err(message) => Err(ReadError::Corrupt(format!(
-                "crmsheet failed on data it did not expect: an internal error ({message}); please report it with the file"
+                "{INTERNAL_ERROR} ({message}); please report it with the file"
             ))),
-        }
+        })
+    });
+    // No thread to be had: read here.
+    piped.unwrap_or_else(|| match read.take() {
+        Some(read) => read(sink),
+        None => Err(ReadError::Corrupt(
+            "the reading thread stopped unexpectedly".to_string(),
+        )),
     })
 }
 
@@ -212,7 +226,7 @@ impl RowSink for Pipe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::FieldCell;
+    use crate::read::{read_file, FieldCell};
     use crate::template::Template;
 
     /// Records what a sink receives, to compare the pipelined reading with the
@@ -300,6 +314,49 @@ mod tests {
         assert_eq!(piped_read, plain_read);
         assert_eq!(piped.calls.len(), BATCH * 5 + 8);
         assert_eq!(piped, plain);
+    }
+
+    /// An xlsx with the same rows as [`csv_with_rows`]: its cells pass from the
+    /// reading thread in batches of cells, not rows.
+    fn xlsx_with_rows(dir: &Path, rows: usize) -> std::path::PathBuf {
+        let csv = csv_with_rows(dir, rows);
+        let text = std::fs::read_to_string(csv).unwrap();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, line) in text.lines().enumerate() {
+            for (c, value) in line.split(',').enumerate() {
+                if !value.is_empty() {
+                    sheet.write(r as u32, c as u16, value).unwrap();
+                }
+            }
+        }
+        let path = dir.join("rows.xlsx");
+        book.save(&path).unwrap();
+        path
+    }
+
+    #[test]
+    fn xlsx_cells_read_on_a_thread_give_what_a_plain_read_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = Template::builtin();
+        // Several batches of cells (4096 each), and a last one that is not full.
+        let path = xlsx_with_rows(dir.path(), 5000);
+        let mut plain = Record::default();
+        let plain_read = read_file(&path, &template, &mut plain);
+        let mut piped = Recycling::default();
+        let piped_read = read_file_pipelined(&path, &template, &mut piped);
+        assert_eq!(piped_read, plain_read);
+        assert_eq!(piped.record.calls.len(), 5001);
+        assert_eq!(piped.record, plain);
+        // A panic while checking is crmsheet's own, told by where it happened.
+        let Err(ReadError::Corrupt(message)) = read_file_pipelined(&path, &template, &mut Failing)
+        else {
+            panic!("expected an internal error");
+        };
+        assert!(
+            message.starts_with(&format!("{INTERNAL_ERROR} at src/read/pipeline.rs:")),
+            "{message}"
+        );
     }
 
     #[test]

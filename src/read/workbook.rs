@@ -37,6 +37,10 @@ pub(crate) trait Workbook {
     fn merged_cells(&mut self, _sheet: &str) -> Result<Vec<CellRange>, ReadError> {
         Ok(Vec::new())
     }
+
+    /// Says that `sheet`'s merged ranges may be asked for once its cells are
+    /// read: a format that can find them alongside the reading starts now.
+    fn merged_cells_ahead(&mut self, _sheet: &str) {}
 }
 
 /// A data sheet chosen for reading.
@@ -74,6 +78,7 @@ pub(crate) fn read_workbook(
         };
         let mut assembler =
             SheetAssembler::new(template.sheet(kind), choice.name.clone(), choice.by_name);
+        book.merged_cells_ahead(&choice.name);
         book.for_each_cell(&choice.name, &mut |row, col, value| {
             if let Some(slot) = assembler.slot(row, col, sink) {
                 assembler.put_value(slot, col, value);

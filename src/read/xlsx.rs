@@ -3,37 +3,65 @@
 //! calamine's cell readers hand out one cell at a time in row order, so a sheet
 //! is never held whole: neither its 1,048,575 data rows nor the empty space a
 //! stray value in `XFD1048576` would make a `Range` allocate.
+//!
+//! Read with [`Threads::Two`], the cell reader runs on a thread of its own and
+//! does nothing but parse: it passes the cells on in batches, their texts still
+//! borrowed from calamine's shared-string table, and the rows are made up on
+//! the calling thread while it parses on. Unzipping and parsing the sheet is
+//! what reading any workbook costs; with everything else on the other core, a
+//! validation takes little longer than that.
 
-use super::calamine_range::cell_range;
 use super::detect::{io_error, open};
-use super::guard::one_line;
+use super::guard::{contain_panics, library_panic, one_line};
 use super::rows::LazyValue;
 use super::workbook::{CellVisitor, Workbook};
-use super::{CellRange, Format, ReadError};
-use calamine::{Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
+use super::{xlsx_merged, CellRange, Format, ReadError, Threads};
+use calamine::{Cell, DataRef, Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
 use std::fs::File;
 use std::io::BufReader;
-use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, sync_channel};
+use std::thread::JoinHandle;
 
 type Input = BufReader<File>;
 
 /// An open xlsx/xlsm or xlsb workbook.
-pub(crate) enum StreamingBook {
+pub(crate) struct StreamingBook {
+    book: Book,
+    path: PathBuf,
+    threads: Threads,
+    /// The merged ranges of a sheet being found on another thread
+    /// ([`Workbook::merged_cells_ahead`]).
+    merged_ahead: Option<(String, JoinHandle<MergedRead>)>,
+}
+
+enum Book {
     Xlsx(Box<Xlsx<Input>>),
     Xlsb(Box<Xlsb<Input>>),
 }
+
+type MergedRead = Result<Result<Vec<CellRange>, ReadError>, String>;
 
 impl StreamingBook {
     /// Opens the workbook at `path` (already detected as `format`).
     ///
     /// # Errors
     /// `Encrypted`, or `Corrupt` when the workbook parts cannot be parsed.
-    pub(crate) fn open(path: &Path, format: Format) -> Result<StreamingBook, ReadError> {
+    pub(crate) fn open(
+        path: &Path,
+        format: Format,
+        threads: Threads,
+    ) -> Result<StreamingBook, ReadError> {
         let input = BufReader::new(open(path)?);
-        Ok(match format {
-            Format::Xlsb => StreamingBook::Xlsb(Box::new(Xlsb::new(input).map_err(xlsb_error)?)),
-            _ => StreamingBook::Xlsx(Box::new(Xlsx::new(input).map_err(xlsx_error)?)),
+        let book = match format {
+            Format::Xlsb => Book::Xlsb(Box::new(Xlsb::new(input).map_err(xlsb_error)?)),
+            _ => Book::Xlsx(Box::new(Xlsx::new(input).map_err(xlsx_error)?)),
+        };
+        Ok(StreamingBook {
+            book,
+            path: path.to_path_buf(),
+            threads,
+            merged_ahead: None,
         })
     }
 }
@@ -60,6 +88,93 @@ fn xlsb_error(error: XlsbError) -> ReadError {
     }
 }
 
+/// Cells per batch passed from the reading thread: large enough that passing
+/// costs nothing per cell, small enough to stay in the cores' caches.
+const CELLS_PER_BATCH: usize = 4096;
+/// Batches on their way at most; the reader waits when the rows lag behind.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One cell as the reading thread passes it on: 1-based row, column, value.
+type RawCell<'a> = (u32, u32, DataRef<'a>);
+
+/// Hands every cell `next` yields to `visit`, until `visit` breaks.
+fn stream_cells<'a>(
+    mut next: impl FnMut() -> Result<Option<Cell<DataRef<'a>>>, ReadError> + Send,
+    threads: Threads,
+    visit: &mut CellVisitor<'_>,
+) -> Result<(), ReadError> {
+    if threads == Threads::Two {
+        if let Some(result) = stream_cells_on_thread(&mut next, visit) {
+            return result;
+        }
+    }
+    while let Some(cell) = next()? {
+        let (row, col) = cell.get_position();
+        if visit(row.saturating_add(1), col, LazyValue::Ref(cell.get_value())).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// [`stream_cells`] with `next` on a thread of its own, or `None` when no
+/// thread can be started (nothing has been read then).
+fn stream_cells_on_thread<'a>(
+    next: &mut (impl FnMut() -> Result<Option<Cell<DataRef<'a>>>, ReadError> + Send),
+    visit: &mut CellVisitor<'_>,
+) -> Option<Result<(), ReadError>> {
+    std::thread::scope(|scope| {
+        let (send_full, full) = sync_channel::<Vec<RawCell<'a>>>(BATCHES_IN_FLIGHT);
+        let (send_empty, empty) = channel::<Vec<RawCell<'a>>>();
+        let reader = std::thread::Builder::new()
+            .name("crmsheet-read".into())
+            .spawn_scoped(scope, move || {
+                contain_panics(move || -> Result<(), ReadError> {
+                    loop {
+                        let mut batch = empty
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(CELLS_PER_BATCH));
+                        let mut done = false;
+                        while batch.len() < CELLS_PER_BATCH {
+                            let Some(cell) = next()? else {
+                                done = true;
+                                break;
+                            };
+                            let (row, col) = cell.get_position();
+                            batch.push((row.saturating_add(1), col, cell.get_value().clone()));
+                        }
+                        // A closed channel: the cells are no longer wanted.
+                        if send_full.send(batch).is_err() || done {
+                            return Ok(());
+                        }
+                    }
+                })
+            })
+            .ok()?;
+        let mut stopped = false;
+        for mut batch in full.iter() {
+            for (row, col, value) in batch.drain(..) {
+                if visit(row, col, LazyValue::Ref(&value)).is_break() {
+                    stopped = true;
+                    break;
+                }
+            }
+            if stopped {
+                break;
+            }
+            // The reader may be done already; then the batch is not needed.
+            let _ = send_empty.send(batch);
+        }
+        // Stops a reader still parsing (after a break) before it is waited for.
+        drop(full);
+        Some(match reader.join() {
+            Ok(Ok(result)) => result,
+            Ok(Err(message)) => Err(library_panic(&message)),
+            Err(_) => Err(library_panic("the reading thread stopped")),
+        })
+    })
+}
+
 fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
     sheets
         .iter()
@@ -70,49 +185,70 @@ fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
 
 impl Workbook for StreamingBook {
     fn sheet_names(&self) -> Vec<String> {
-        match self {
-            StreamingBook::Xlsx(wb) => worksheet_names(wb.sheets_metadata()),
-            StreamingBook::Xlsb(wb) => worksheet_names(wb.sheets_metadata()),
+        match &self.book {
+            Book::Xlsx(wb) => worksheet_names(wb.sheets_metadata()),
+            Book::Xlsb(wb) => worksheet_names(wb.sheets_metadata()),
         }
     }
 
     fn for_each_cell(&mut self, sheet: &str, visit: &mut CellVisitor<'_>) -> Result<(), ReadError> {
-        // The two readers have the same shape but no common trait.
-        macro_rules! stream {
-            ($reader:expr, $error:expr) => {{
-                let mut reader = $reader.map_err($error)?;
-                while let Some(cell) = reader.next_cell().map_err($error)? {
-                    let (row, col) = cell.get_position();
-                    let flow = visit(row.saturating_add(1), col, LazyValue::Ref(cell.get_value()));
-                    if flow == ControlFlow::Break(()) {
-                        break;
-                    }
-                }
-                Ok(())
-            }};
-        }
-        match self {
-            StreamingBook::Xlsx(wb) => stream!(wb.worksheet_cells_reader(sheet), xlsx_error),
-            StreamingBook::Xlsb(wb) => stream!(wb.worksheet_cells_reader(sheet), xlsb_error),
+        let threads = self.threads;
+        match &mut self.book {
+            Book::Xlsx(wb) => {
+                let mut reader = wb.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
+                stream_cells(
+                    move || reader.next_cell().map_err(xlsx_error),
+                    threads,
+                    visit,
+                )
+            }
+            Book::Xlsb(wb) => {
+                let mut reader = wb.worksheet_cells_reader(sheet).map_err(xlsb_error)?;
+                stream_cells(
+                    move || reader.next_cell().map_err(xlsb_error),
+                    threads,
+                    visit,
+                )
+            }
         }
     }
 
     fn custom_property(&mut self, name: &str) -> Option<String> {
-        let properties = match self {
-            StreamingBook::Xlsx(wb) => wb.workbook_properties().ok()?,
-            StreamingBook::Xlsb(wb) => wb.workbook_properties().ok()?,
+        let properties = match &mut self.book {
+            Book::Xlsx(wb) => wb.workbook_properties().ok()?,
+            Book::Xlsb(wb) => wb.workbook_properties().ok()?,
         };
         properties.custom_properties.get(name).cloned()
     }
 
+    fn merged_cells_ahead(&mut self, sheet: &str) {
+        if !matches!(self.book, Book::Xlsx(_)) {
+            return;
+        }
+        let path = self.path.clone();
+        let name = sheet.to_string();
+        let scan = std::thread::Builder::new()
+            .name("crmsheet-merged".into())
+            .spawn(move || contain_panics(|| xlsx_merged::merged_ranges(&path, &name)));
+        // Without a thread, they are found when asked for.
+        self.merged_ahead = scan.ok().map(|scan| (sheet.to_string(), scan));
+    }
+
     fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
-        match self {
-            StreamingBook::Xlsx(wb) => {
-                let ranges = wb.merge_cells_by_sheet_name(sheet).map_err(xlsx_error)?;
-                Ok(ranges.iter().map(cell_range).collect())
+        match &self.book {
+            Book::Xlsx(_) => {
+                let found = match self.merged_ahead.take() {
+                    Some((name, scan)) if name == sheet => scan
+                        .join()
+                        .unwrap_or_else(|_| Err("the thread stopped".to_string())),
+                    _ => contain_panics(|| xlsx_merged::merged_ranges(&self.path, sheet)),
+                };
+                // A panic while looking: the merged ranges only explain other
+                // findings, so the sheet simply has none to tell of.
+                found.unwrap_or_else(|_| Ok(Vec::new()))
             }
             // calamine does not read the merged cells of an xlsb.
-            StreamingBook::Xlsb(_) => Ok(Vec::new()),
+            Book::Xlsb(_) => Ok(Vec::new()),
         }
     }
 }
