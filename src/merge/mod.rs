@@ -14,7 +14,9 @@
 //!    new change-log rows and the summary sheet.
 //!
 //! Memory therefore grows with the inputs, not with the register: a master of a
-//! million rows is streamed twice and never held.
+//! million rows is streamed twice and never held. The input entries are held
+//! packed ([`value::PackedCells`], about 200 bytes a row), so that even an
+//! input as large as Excel allows merges within 1 GiB.
 //!
 //! The book is written to a temporary file beside OUT and renamed into place
 //! ([`write_atomically`]); an existing OUT is replaced only with `force`, and
@@ -36,9 +38,9 @@ use crate::write::output::{ensure_writable, write_atomically};
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
-use register::{Merger, Output, Record, SheetSource, Sources};
+use register::{HeldEntry, Merger, Output, Record, SheetSource, Sources};
 use std::path::{Path, PathBuf};
-use value::{id_number, type_row, type_value, Val};
+use value::{id_number, type_row, type_value, PackedCells, Val};
 
 /// What to merge, and where to.
 #[derive(Debug, Clone)]
@@ -265,7 +267,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 struct Collected {
     sources: Sources,
     /// Entry rows of the inputs.
-    entries: Vec<Record>,
+    entries: Vec<HeldEntry>,
     /// Update rows of every file, master first.
     updates: Vec<Record>,
     /// Highest number among the customer IDs present.
@@ -337,14 +339,14 @@ impl RowSink for Collector<'_, '_, '_> {
                         .and_then(|i| value::val(&cells, i));
                     self.note_id(id);
                 }
-                let record = Record {
-                    file,
-                    row: row.row,
-                    cells,
-                };
+                let (file, row) = (file, row.row);
                 match kind {
-                    SheetKind::Entry => self.collected.entries.push(record),
-                    SheetKind::Update => self.collected.updates.push(record),
+                    SheetKind::Entry => self.collected.entries.push(HeldEntry {
+                        file,
+                        row,
+                        cells: PackedCells::pack(&cells),
+                    }),
+                    SheetKind::Update => self.collected.updates.push(Record { file, row, cells }),
                 }
             }
         }

@@ -10,8 +10,8 @@
 use super::log::{Column, Keys, LogRow};
 use super::summary::Stats;
 use super::value::{
-    key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields, Review,
-    Val,
+    key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields,
+    PackedCells, Review, Val,
 };
 use crate::lang::Lang;
 use crate::read::{a1, Row};
@@ -26,13 +26,16 @@ pub const LISTED_NEW_CUSTOMERS: usize = 1000;
 
 /// A data row held in memory, with where it came from.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub struct Record<C = Cells> {
     /// Index of the file in the run (master first).
     pub file: usize,
     /// 1-based row in its sheet.
     pub row: u32,
-    pub cells: Cells,
+    pub cells: C,
 }
+
+/// An input entry row, held packed: merge holds every one of them.
+pub type HeldEntry = Record<PackedCells>;
 
 /// A data sheet of a file, for naming the source of a change.
 #[derive(Debug, Clone)]
@@ -159,7 +162,7 @@ pub struct Merger<'t> {
     targets: Vec<(usize, Target)>,
     sources: Sources,
     next_id: u64,
-    entries: Vec<Record>,
+    entries: Vec<HeldEntry>,
     groups: Vec<Group>,
     group_of_key: HashMap<String, usize>,
     updates: Vec<Update>,
@@ -182,7 +185,7 @@ impl<'t> Merger<'t> {
         template: &'t Template,
         lang: Lang,
         sources: Sources,
-        entries: Vec<Record>,
+        entries: Vec<HeldEntry>,
         updates: Vec<Record>,
         max_id: u64,
         out: Output,
@@ -241,17 +244,17 @@ impl<'t> Merger<'t> {
         .join("\u{1f}")
     }
 
-    fn group_entries(&mut self, entries: Vec<Record>) {
+    fn group_entries(&mut self, entries: Vec<HeldEntry>) {
         for (i, rec) in entries.iter().enumerate() {
-            let key = self.entry_identity(&rec.cells);
+            let cells = rec.cells.unpack();
+            let key = self.entry_identity(&cells);
             let g = *self.group_of_key.entry(key).or_insert_with(|| {
                 self.groups.push(Group::default());
                 self.groups.len() - 1
             });
             self.groups[g].members.push(i);
-            if review_of(self.template, self.entry_def(), &self.ef, &rec.cells) == Review::Rejected
-            {
-                let key = self.rejected_entry_key(&rec.cells);
+            if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Rejected {
+                let key = self.rejected_entry_key(&cells);
                 self.wanted_reviews.insert(key);
             }
         }
@@ -431,14 +434,15 @@ impl<'t> Merger<'t> {
     /// Copies the review fields of the group's first reviewed row into `cells`;
     /// returns where that row is.
     fn take_over_review(&self, g: usize, cells: &mut Cells) -> Option<(usize, u32)> {
-        let reviewer = self.groups[g].members.iter().find_map(|&m| {
+        let (reviewer, reviewed) = self.groups[g].members.iter().find_map(|&m| {
             let rec = &self.entries[m];
-            let review = review_of(self.template, self.entry_def(), &self.ef, &rec.cells);
-            (review != Review::Pending).then_some(rec)
+            let cells = rec.cells.unpack();
+            let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+            (review != Review::Pending).then_some((rec, cells))
         })?;
         for i in self.ef.review_fields() {
             if let Some(slot) = cells.get_mut(i) {
-                *slot = reviewer.cells.get(i).cloned().flatten();
+                *slot = reviewed.get(i).cloned().flatten();
             }
         }
         Some((reviewer.file, reviewer.row))
@@ -457,7 +461,7 @@ impl<'t> Merger<'t> {
                 continue;
             };
             let rec = &self.entries[first];
-            let (origin, mut cells) = ((rec.file, rec.row), rec.cells.clone());
+            let (origin, mut cells) = ((rec.file, rec.row), rec.cells.unpack());
             let mut review_source = origin;
             self.counts.already_present += self.groups[g].members.len() - 1;
             if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
