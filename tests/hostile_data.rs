@@ -279,6 +279,38 @@ fn a_row_that_lost_its_value_to_a_merge_is_told_so() {
         message.contains("merged (D2:D4): the value is only in D2"),
         "{message}"
     );
+    // Several files are checked at once, each on a core of its own: each
+    // still tells of its merges.
+    std::fs::copy(&path, dir.path().join("copy.xlsx")).unwrap();
+    let run = run_limited(
+        dir.path(),
+        &[
+            "validate",
+            "merged.xlsx",
+            "copy.xlsx",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-30",
+        ],
+    );
+    assert_no_panic(&run);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let told: Vec<String> = findings(&json)
+        .iter()
+        .filter(|f| f["rule"] == "missing-required")
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("单元格被合并（D2:D4）")
+        })
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        told,
+        ["merged.xlsx", "merged.xlsx", "copy.xlsx", "copy.xlsx"]
+    );
 }
 
 #[test]

@@ -1209,17 +1209,30 @@ impl RowSink for FileChecker<'_, '_> {
     /// cell) lost its value to the merge: its finding says so.
     fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
         let lang = self.run.options().lang;
-        for finding in &mut self.run.findings[self.findings_before..] {
-            if finding.rule != Code::MissingRequired || finding.sheet_kind != Some(layout.kind) {
-                continue;
-            }
-            let (Some(row), Some(col)) = (finding.row, finding.col) else {
-                continue;
-            };
-            if let Some(range) = merged.covering(row, col) {
-                if (range.first_row, range.first_col) != (row, col) {
-                    fields::lost_to_merge(finding, range, lang);
-                }
+        let findings = &mut self.run.findings[self.findings_before..];
+        explain_merges(findings, layout.kind, merged, lang);
+    }
+}
+
+/// Says, in the findings of an empty required cell of sheet `kind` that lies
+/// inside a merged range (but is not its first cell), that the cell lost its
+/// value to the merge.
+pub(super) fn explain_merges(
+    findings: &mut [Finding],
+    kind: SheetKind,
+    merged: &MergedCells,
+    lang: Lang,
+) {
+    for finding in findings {
+        if finding.rule != Code::MissingRequired || finding.sheet_kind != Some(kind) {
+            continue;
+        }
+        let (Some(row), Some(col)) = (finding.row, finding.col) else {
+            continue;
+        };
+        if let Some(range) = merged.covering(row, col) {
+            if (range.first_row, range.first_col) != (row, col) {
+                fields::lost_to_merge(finding, range, lang);
             }
         }
     }

@@ -12,11 +12,14 @@
 //! ahead of its turn waits in its channel.
 
 use super::engine::{
-    check_row, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation, PROGRESS_STEP,
+    check_row, explain_merges, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation,
+    PROGRESS_STEP,
 };
 use super::value::DateValue;
-use super::Finding;
-use crate::read::{read_file_pipelined, FileRead, ReadError, Row, RowSink, SheetLayout};
+use super::{Code, Finding};
+use crate::read::{
+    read_file_pipelined, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout,
+};
 use crate::template::SheetKind;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +33,8 @@ const CHUNK: usize = 1024;
 enum Part {
     Sheet(SheetKind, SheetInfo, Vec<Finding>),
     Rows(Chunk),
+    /// The merged ranges of a sheet with an empty required cell, after its rows.
+    Merged(SheetKind, MergedCells),
     Done(Result<FileRead, ReadError>),
 }
 
@@ -180,6 +185,7 @@ fn check_one(ctx: &Context<'_>, file: usize, path_shown: &str, path: &Path, part
         parts,
         rows: 0,
         spent: None,
+        missing_required: [false; 2],
     };
     let result = read_file_pipelined(path, ctx.template, &mut sink);
     sink.flush();
@@ -215,6 +221,10 @@ fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result
                     run.keep(file, keys.row, row_keys);
                 }
             }
+            Part::Merged(kind, merged) => {
+                let lang = run.options().lang;
+                explain_merges(&mut run.findings[findings_before..], kind, &merged, lang);
+            }
             Part::Done(done) => {
                 result = Some(done);
                 break;
@@ -246,6 +256,9 @@ struct PartSink<'c, 't> {
     rows: u64,
     /// The row checked last, for the reader to fill again.
     spent: Option<Row>,
+    /// Per sheet: whether it has an empty required cell (which merged cells
+    /// may explain).
+    missing_required: [bool; 2],
 }
 
 impl PartSink<'_, '_> {
@@ -269,6 +282,7 @@ impl RowSink for PartSink<'_, '_> {
             return;
         };
         let chunk = &mut self.chunk;
+        let findings_before = chunk.findings.len();
         let (keys_of, text) = (&mut chunk.keys, &mut chunk.text);
         check_row(
             self.ctx,
@@ -280,6 +294,9 @@ impl RowSink for PartSink<'_, '_> {
             &mut chunk.findings,
             |keys, _| log_keys(keys_of, text, row.row, keys),
         );
+        self.missing_required[slot(layout.kind)] |= chunk.findings[findings_before..]
+            .iter()
+            .any(|f| f.rule == Code::MissingRequired);
         if chunk.keys.len() >= CHUNK || chunk.findings.len() >= CHUNK {
             self.flush();
         }
@@ -292,6 +309,15 @@ impl RowSink for PartSink<'_, '_> {
 
     fn spare_row(&mut self) -> Option<Row> {
         self.spent.take()
+    }
+
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
+        self.missing_required[slot(layout.kind)]
+    }
+
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        self.flush();
+        let _ = self.parts.send(Part::Merged(layout.kind, merged.clone()));
     }
 }
 
