@@ -400,7 +400,36 @@ pub fn check(dir: &Path, book: &Book) -> Run {
 /// a notice) when LibreOffice is absent outside CI; under CI its absence fails.
 #[allow(dead_code)]
 pub fn soffice_convert(file: &Path, to: &str, dir: &Path) -> Option<PathBuf> {
-    let profile = dir.join(format!("lo-profile-{to}"));
+    run_soffice(file, to, dir)?;
+    let out = dir.join(file.file_stem()?).with_extension(to);
+    assert!(out.is_file(), "soffice wrote no {}", out.display());
+    Some(out)
+}
+
+/// [`soffice_convert`], for any target LibreOffice takes (a filter such as
+/// `csv:…` too): the files it added to `dir`.
+#[allow(dead_code)]
+pub fn soffice_convert_all(file: &Path, to: &str, dir: &Path) -> Option<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).expect("create folder");
+    let listing = || -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .expect("list folder")
+            .map(|e| e.expect("folder entry").path())
+            .filter(|p| p.is_file())
+            .collect()
+    };
+    let before = listing();
+    run_soffice(file, to, dir)?;
+    let written: Vec<PathBuf> = listing()
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    assert!(!written.is_empty(), "soffice wrote nothing for {to}");
+    Some(written)
+}
+
+fn run_soffice(file: &Path, to: &str, dir: &Path) -> Option<()> {
+    let profile = dir.join(format!("lo-profile-{}", to.split(':').next().unwrap_or(to)));
     let status = std::process::Command::new("soffice")
         .arg(format!(
             "-env:UserInstallation=file://{}",
@@ -413,19 +442,16 @@ pub fn soffice_convert(file: &Path, to: &str, dir: &Path) -> Option<PathBuf> {
         .stderr(std::process::Stdio::null())
         .status();
     match status {
-        Ok(s) if s.success() => {}
+        Ok(s) if s.success() => Some(()),
         Ok(s) => panic!("soffice failed converting to {to}: {s}"),
         Err(e) => {
             if std::env::var_os("CI").is_some() {
                 panic!("LibreOffice (soffice) is needed for this test under CI: {e}");
             }
             eprintln!("skipping: LibreOffice (soffice) not available: {e}");
-            return None;
+            None
         }
     }
-    let out = dir.join(file.file_stem()?).with_extension(to);
-    assert!(out.is_file(), "soffice wrote no {}", out.display());
-    Some(out)
 }
 
 /// The cells of a sheet as text, row by row from row 1 (dates as `yyyy-mm-dd`,
