@@ -635,3 +635,52 @@ fn a_pending_update_in_the_register_takes_over_its_approval() {
     assert_eq!(log.len(), 2);
     assert_eq!(log[1][9], "a.xlsx: 客户信息更新表!E2", "{:?}", log[1]);
 }
+
+/// After a merge the applied updates live in the change log, not on the update
+/// sheet: they still count as contacts for stale-customer, and a rejected one
+/// (logged as a review) still does not.
+#[test]
+fn updates_in_the_change_log_keep_a_customer_from_going_stale() {
+    let dir = tmp();
+    let old = |id: &str, name: &str| {
+        approved(id, name)
+            .set("entry_date", Cell::Date(2026, 8, 1))
+            .set("review_date", Cell::Date(2026, 8, 2))
+    };
+    Book::new()
+        .entries([old("C001", "甲公司"), old("C002", "乙公司")])
+        .write(dir.path(), "master.xlsx");
+    let recent = |id: &str, status: &str| {
+        reviewed(
+            update(id).set("update_date", Cell::Date(2026, 11, 20)),
+            status,
+        )
+    };
+    Book::new()
+        .updates([recent("C001", "已通过"), recent("C002", "已驳回")])
+        .write(dir.path(), "team.xlsx");
+    let (code, stdout, stderr) = merge(
+        dir.path(),
+        &[
+            "team.xlsx",
+            "--master",
+            "master.xlsx",
+            "-o",
+            "register.xlsx",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let run = validate(dir.path(), &["register.xlsx"]);
+    assert_eq!(run.cells_of("stale-customer"), ["K3"], "{:#}", run.json);
+    // The register as the master of the next merge: merge's own check counts
+    // the log too.
+    Book::new()
+        .entries([approved_new("丙公司")])
+        .write(dir.path(), "new.xlsx");
+    let (code, stdout, stderr) = merge(
+        dir.path(),
+        &["new.xlsx", "--master", "register.xlsx", "-o", "again.xlsx"],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(stdout.matches("stale-customer").count(), 1, "{stdout}");
+}

@@ -751,6 +751,22 @@ fn stale_customer_quiet_after_a_recent_update_or_when_not_active() {
     assert_clean(&run);
 }
 
+#[test]
+fn stale_customer_quiet_when_the_last_update_has_a_bad_date() {
+    let dir = tmp();
+    let old = approved("C001", "甲公司")
+        .set("entry_date", Cell::Date(2026, 8, 1))
+        .set("review_date", Cell::Date(2026, 8, 2));
+    // The update is a contact whose date cannot be read: its own finding says
+    // so, and when the customer was last contacted is not known.
+    let undated = update("C001").set("update_date", "11/30/2026");
+    let run = check(dir.path(), &Book::new().entries([old]).updates([undated]));
+    assert_eq!(
+        run.cells(),
+        [("A2".to_string(), "invalid-date".to_string())]
+    );
+}
+
 // ---------------------------------------------------------------- privacy
 
 #[test]

@@ -116,5 +116,6 @@ pub fn validate_paths<'p>(
             let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
         }
     }
+    crate::merge::log::add_contacts(&mut run);
     run.finish()
 }

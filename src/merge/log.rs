@@ -8,7 +8,8 @@
 
 use crate::lang::Lang;
 use crate::read::contain_panics;
-use crate::rules::value::{cell_text, parse_date_text};
+use crate::rules::value::{cell_text, parse_date_text, DateValue};
+use crate::rules::Validation;
 use crate::template::{SheetKind, Template};
 use crate::text::{normalize_header, normalize_name, normalize_value};
 use crate::write::CellOut;
@@ -102,21 +103,23 @@ impl LogRow {
             CellOut::Empty => String::new(),
             CellOut::Text(t) => t.clone(),
             CellOut::Number(n) => cell_text(&crate::read::Value::Number(*n)).into_owned(),
-            CellOut::Date(at) => crate::rules::value::DateValue::from_cell(*at).display(),
+            CellOut::Date(at) => DateValue::from_cell(*at).display(),
+        }
+    }
+
+    /// The date column's value, when it is a date.
+    pub fn date(&self) -> Option<DateValue> {
+        match self.get(Column::Date) {
+            CellOut::Date(at) => Some(DateValue::from_cell(*at)),
+            _ => parse_date_text(&normalize_value(&self.text(Column::Date))),
         }
     }
 
     /// The day of the date column, for comparing.
     pub fn day(&self) -> String {
-        match self.get(Column::Date) {
-            CellOut::Date(at) => day(at.date()),
-            _ => {
-                let text = self.text(Column::Date);
-                match parse_date_text(&normalize_value(&text)) {
-                    Some(d) => day(d.date()),
-                    None => normalize_value(&text).to_lowercase(),
-                }
-            }
+        match self.date() {
+            Some(d) => day(d.date()),
+            None => normalize_value(&self.text(Column::Date)).to_lowercase(),
         }
     }
 }
@@ -210,6 +213,27 @@ impl<'t> Keys<'t> {
 
 fn join(parts: &[&str]) -> String {
     parts.join("\u{1f}")
+}
+
+/// Counts what the change logs of the run's files record for `stale-customer`:
+/// each field an applied update changed is a contact with that customer on the
+/// update's date (reviews and assigned IDs are not contacts, and a rejected
+/// update is logged as a review). Without this, every customer updated since
+/// its entry would look stale once a merge has moved its updates into the log.
+///
+/// A log that cannot be read is passed over: its contacts do not count, and
+/// merge, which copies the log, says what is wrong with it.
+pub fn add_contacts(run: &mut Validation<'_>) {
+    let template = run.template();
+    let keys = Keys::new(template);
+    for path in run.files_with_change_log() {
+        let _ = read_log(&path, template, &mut |row| {
+            if let (RowKind::Change, Some(date)) = (keys.kind(&row), row.date()) {
+                run.add_contact(&row.text(Column::Id), date);
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Reads the change-log sheet of the workbook at `path` (named as in the

@@ -144,6 +144,7 @@ pub fn merge_with(
         }
         let _ = checker.end(result);
     }
+    log::add_contacts(&mut run);
     let report = run.finish();
     if report.outcome(false) != Outcome::Clean {
         return Ok(MergeOutcome::Refused(report));

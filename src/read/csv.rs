@@ -99,6 +99,7 @@ pub(crate) fn read_csv(
         stamp: Stamp::NotApplicable,
         sheets: vec![summary],
         missing_sheets: SheetKind::ALL.into_iter().filter(|k| *k != kind).collect(),
+        change_log: None,
     })
 }
 
@@ -109,6 +110,7 @@ fn unrecognised() -> FileRead {
         stamp: Stamp::NotApplicable,
         sheets: Vec::new(),
         missing_sheets: SheetKind::ALL.to_vec(),
+        change_log: None,
     }
 }
 

@@ -396,6 +396,9 @@ pub struct FileRead {
     /// Data sheets the file should have but does not (for a CSV: both, when its
     /// headers match neither sheet).
     pub missing_sheets: Vec<SheetKind>,
+    /// The name of the change-log sheet (as merge writes it) when the workbook
+    /// has one.
+    pub change_log: Option<String>,
 }
 
 /// Why a file could not be read at all: the cause of a `file-unreadable` finding.

@@ -7,7 +7,7 @@ use super::layout::{self, RawRow};
 use super::limits::{human_count, MAX_SHEETS};
 use super::rows::{LazyValue, PrefixCollector, SheetAssembler};
 use super::{stamp, CellRange, FileRead, Format, MergedCells, ReadError, RowSink, SheetLayout};
-use crate::template::{SheetKind, Template};
+use crate::template::{Label, SheetKind, Template};
 use crate::text::normalize_header;
 use std::ops::ControlFlow;
 
@@ -91,11 +91,16 @@ pub(crate) fn read_workbook(
         }
         sheets.push(summary);
     }
+    let change_log = names
+        .iter()
+        .find(|name| names_label(&template.workbook.change_log, name))
+        .cloned();
     Ok(FileRead {
         format,
         stamp,
         sheets,
         missing_sheets,
+        change_log,
     })
 }
 
@@ -137,7 +142,6 @@ fn read_prefix(book: &mut dyn Workbook, sheet: &str) -> Result<Vec<RawRow>, Read
 /// lists, `_meta`, …), which are never taken for a data sheet.
 fn is_auxiliary(template: &Template, name: &str) -> bool {
     let w = &template.workbook;
-    let n = normalize_header(name);
     [
         &w.instructions,
         &w.lists,
@@ -147,7 +151,13 @@ fn is_auxiliary(template: &Template, name: &str) -> bool {
         &w.report,
     ]
     .iter()
-    .any(|label| n == normalize_header(&label.zh) || n == normalize_header(&label.en))
+    .any(|label| names_label(label, name))
+}
+
+/// Whether a sheet name is a template sheet name, in either language.
+fn names_label(label: &Label, name: &str) -> bool {
+    let n = normalize_header(name);
+    n == normalize_header(&label.zh) || n == normalize_header(&label.en)
 }
 
 /// The entry and update sheets: by name in either language; failing that, a

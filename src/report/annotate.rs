@@ -145,6 +145,7 @@ pub fn validate(
             None
         }
     };
+    crate::merge::log::add_contacts(&mut run);
     (run.finish(), kept)
 }
 

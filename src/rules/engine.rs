@@ -27,8 +27,8 @@ use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 /// What a run is checked against besides the template.
 #[derive(Debug, Clone, Copy)]
@@ -236,6 +236,10 @@ pub(super) struct SheetInfo {
 
 pub(super) struct FileState {
     path: String,
+    /// The path as given, for reading the file again.
+    source: PathBuf,
+    /// The workbook has a change-log sheet (it is a merged register).
+    change_log: bool,
     report: FileReport,
     /// Entry and update sheet, once seen.
     sheets: [Option<SheetInfo>; 2],
@@ -298,6 +302,9 @@ pub struct Validation<'t> {
     pub(super) files: Vec<FileState>,
     pub(super) findings: Vec<Finding>,
     pub(super) cross: CrossRows,
+    /// Per customer ID, the latest contact its change logs record
+    /// ([`Validation::add_contact`]).
+    log_contacts: HashMap<u32, DateValue>,
     /// Buffer for normalising names.
     name_buffer: String,
 }
@@ -317,6 +324,7 @@ impl<'t> Validation<'t> {
             files: Vec::new(),
             findings: Vec::new(),
             cross: CrossRows::new(&template.params.id_prefix),
+            log_contacts: HashMap::new(),
             name_buffer: String::new(),
         }
     }
@@ -382,6 +390,8 @@ impl<'t> Validation<'t> {
         let file = self.files.len();
         self.files.push(FileState {
             path: display.clone(),
+            source: path.to_path_buf(),
+            change_log: false,
             report: FileReport {
                 path: display,
                 readable: false,
@@ -475,6 +485,7 @@ impl<'t> Validation<'t> {
                 }
                 self.findings.append(&mut out);
                 if let Some(state) = self.files.get_mut(file) {
+                    state.change_log = read.change_log.is_some();
                     let report = &mut state.report;
                     report.readable = true;
                     report.format = Some(read.format);
@@ -493,6 +504,32 @@ impl<'t> Validation<'t> {
                 }
                 Err(error)
             }
+        }
+    }
+
+    /// The readable files of the run that have a change-log sheet (merged
+    /// registers, whose applied updates left the update sheet for the log), in
+    /// run order.
+    pub fn files_with_change_log(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .filter(|f| f.change_log && f.report.readable)
+            .map(|f| f.source.clone())
+            .collect()
+    }
+
+    /// Counts a contact with customer `id` on `date` for `stale-customer`: an
+    /// update an earlier merge applied, as a change log records it. Call before
+    /// [`Self::finish`].
+    pub fn add_contact(&mut self, id: &str, date: DateValue) {
+        let id = normalize_value(id);
+        if id.is_empty() {
+            return;
+        }
+        let n = self.cross.intern_id(&id);
+        let last = self.log_contacts.entry(n).or_insert(date);
+        if date.at > last.at {
+            *last = date;
         }
     }
 
@@ -518,14 +555,19 @@ impl<'t> Validation<'t> {
             files,
             cross,
             findings,
+            log_contacts,
             name_buffer,
         } = self;
         let lang = ctx.options.lang;
         let update_plan = ctx.plan(SheetKind::Update);
         let entry_plan = ctx.plan(SheetKind::Entry);
-        // Only customers named by updates have these, so maps rather than a
-        // slot per customer.
-        let mut last_contact: HashMap<u32, DateValue> = HashMap::new();
+        // Only customers named by updates (or change logs) have these, so maps
+        // rather than a slot per customer.
+        let mut last_contact: HashMap<u32, DateValue> = std::mem::take(log_contacts);
+        // Customers with an update whose date is missing or bad (it has its own
+        // finding): when they were last contacted is not known, so they are
+        // never called stale (one problem, one finding).
+        let mut contact_unknown: HashSet<u32> = HashSet::new();
         // Latest approved status change: (date, position, option).
         let mut latest_status: HashMap<u32, (Option<DateValue>, usize, usize)> = HashMap::new();
         let mut out = Vec::new();
@@ -572,10 +614,15 @@ impl<'t> Validation<'t> {
                     lang,
                 ));
             }
-            if let Some(date) = u.date {
-                let last = last_contact.entry(n).or_insert(date);
-                if date.at > last.at {
-                    *last = date;
+            match u.date {
+                Some(date) => {
+                    let last = last_contact.entry(n).or_insert(date);
+                    if date.at > last.at {
+                        *last = date;
+                    }
+                }
+                None => {
+                    contact_unknown.insert(n);
                 }
             }
             if let (true, Some(status)) = (u.approved, u.status) {
@@ -587,7 +634,7 @@ impl<'t> Validation<'t> {
             }
         }
         for (n, c) in cross.customers() {
-            if !c.approved {
+            if !c.approved || contact_unknown.contains(&n) {
                 continue;
             }
             let status = match latest_status.get(&n) {
@@ -1337,6 +1384,7 @@ mod tests {
                     stamp: Stamp::Meta("1.0.0".into()),
                     sheets: Vec::new(),
                     missing_sheets: Vec::new(),
+                    change_log: None,
                 })
             } else {
                 Err(ReadError::Corrupt("truncated".into()))
