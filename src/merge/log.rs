@@ -49,21 +49,9 @@ impl Column {
         Column::Source,
     ];
 
-    /// The header in a language.
-    pub fn header(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            Column::Date => ("日期", "Date"),
-            Column::Id => ("客户ID", "Customer ID"),
-            Column::Name => ("客户名称", "Customer name"),
-            Column::Field => ("字段", "Field"),
-            Column::Old => ("原值", "Old value"),
-            Column::New => ("新值", "New value"),
-            Column::Reason => ("原因", "Reason"),
-            Column::Salesperson => ("销售人员", "Salesperson"),
-            Column::Reviewer => ("审核人", "Reviewer"),
-            Column::Source => ("来源", "Source"),
-        };
-        lang.pick(zh, en)
+    /// The header in a language, as the template defines it.
+    pub fn header(self, template: &Template, lang: Lang) -> &str {
+        template.change_log_columns[self.index()].get(lang)
     }
 
     fn index(self) -> usize {
@@ -71,17 +59,21 @@ impl Column {
     }
 
     /// The column a header cell names, in either language.
-    fn from_header(text: &str) -> Option<Column> {
+    fn from_header(template: &Template, text: &str) -> Option<Column> {
         let n = normalize_header(text);
         Column::ALL.into_iter().find(|c| {
-            n == normalize_header(c.header(Lang::Zh)) || n == normalize_header(c.header(Lang::En))
+            let label = &template.change_log_columns[c.index()];
+            n == normalize_header(&label.zh) || n == normalize_header(&label.en)
         })
     }
 }
 
 /// The headers of the log sheet in a language.
-pub fn headers(lang: Lang) -> Vec<&'static str> {
-    Column::ALL.iter().map(|c| c.header(lang)).collect()
+pub fn headers(template: &Template, lang: Lang) -> Vec<&str> {
+    Column::ALL
+        .iter()
+        .map(|c| c.header(template, lang))
+        .collect()
 }
 
 /// One row of the change log, a cell per [`Column`].
@@ -285,7 +277,7 @@ fn read_log_unguarded(
     else {
         return Ok(());
     };
-    let mut rows = Assembler::default();
+    let mut rows = Assembler::new(template);
     match &mut book {
         Sheets::Xlsx(wb) => {
             let mut cells = wb.worksheet_cells_reader(&sheet).map_err(|e| fail(&e))?;
@@ -381,8 +373,8 @@ fn iso(text: &str) -> CellOut {
 
 /// Turns a stream of cells into log rows: the first non-empty row is the header,
 /// which maps sheet columns to [`Column`]s; each later row goes to `visit`.
-#[derive(Default)]
-struct Assembler {
+struct Assembler<'t> {
+    template: &'t Template,
     /// Sheet column → log column, once the header is read.
     columns: Option<Vec<(u32, Column)>>,
     header: Vec<(u32, String)>,
@@ -391,7 +383,18 @@ struct Assembler {
     filled: bool,
 }
 
-impl Assembler {
+impl<'t> Assembler<'t> {
+    fn new(template: &'t Template) -> Assembler<'t> {
+        Assembler {
+            template,
+            columns: None,
+            header: Vec::new(),
+            row: None,
+            current: LogRow::default(),
+            filled: false,
+        }
+    }
+
     fn put(
         &mut self,
         row: u32,
@@ -431,7 +434,7 @@ impl Assembler {
         if self.columns.is_none() {
             let mut columns = Vec::new();
             for (col, text) in &self.header {
-                if let Some(column) = Column::from_header(text) {
+                if let Some(column) = Column::from_header(self.template, text) {
                     if !columns.iter().any(|(_, c)| *c == column) {
                         columns.push((*col, column));
                     }
@@ -457,16 +460,18 @@ mod tests {
 
     #[test]
     fn columns_round_trip_in_both_languages() {
+        let t = Template::builtin();
         for c in Column::ALL {
-            assert_eq!(Column::from_header(c.header(Lang::Zh)), Some(c));
-            assert_eq!(Column::from_header(c.header(Lang::En)), Some(c));
+            assert_eq!(Column::from_header(&t, c.header(&t, Lang::Zh)), Some(c));
+            assert_eq!(Column::from_header(&t, c.header(&t, Lang::En)), Some(c));
         }
-        assert_eq!(Column::from_header("备注"), None);
+        assert_eq!(Column::from_header(&t, "备注"), None);
     }
 
     #[test]
     fn rows_are_assembled_below_a_moved_header() {
-        let mut a = Assembler::default();
+        let t = Template::builtin();
+        let mut a = Assembler::new(&t);
         let mut rows = Vec::new();
         let mut visit = |r: LogRow| {
             rows.push(r);

@@ -158,7 +158,7 @@ pub fn merge_with(
         Placement::AfterData,
         true,
     )?;
-    book.write_header(log_sheet, &log::headers(lang))?;
+    book.write_header(log_sheet, &log::headers(template, lang))?;
     let summary_name = template.workbook.summary.get(lang).to_string();
     let summary_sheet = book.add_sheet(&summary_name, Placement::AfterData, false)?;
     let out = Output {

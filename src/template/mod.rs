@@ -237,6 +237,9 @@ pub struct Template {
     pub version: String,
     pub params: Params,
     pub workbook: WorkbookNames,
+    /// The change log's column headers, in order: date, customer ID, customer
+    /// name, field, old value, new value, reason, salesperson, reviewer, source.
+    pub change_log_columns: [Label; 10],
     pub guide_zh: Vec<String>,
     pub guide_en: Vec<String>,
     pub lists: Vec<OptionList>,
@@ -360,6 +363,46 @@ impl Checker<'_> {
         )
     }
 
+    /// The change log's headers; no two may be the same, or a log read back
+    /// would mix up its columns.
+    fn change_log_columns(
+        &self,
+        raw: toml::Spanned<raw::RawChangeLogColumns>,
+    ) -> Result<[Label; 10]> {
+        let span = raw.span();
+        let c = raw.into_inner();
+        let columns: [Label; 10] = [
+            c.date,
+            c.customer_id,
+            c.customer_name,
+            c.field,
+            c.old_value,
+            c.new_value,
+            c.reason,
+            c.salesperson,
+            c.reviewer,
+            c.source,
+        ]
+        .map(Label::from);
+        let mut owner: HashMap<String, usize> = HashMap::new();
+        for (i, label) in columns.iter().enumerate() {
+            for text in [&label.zh, &label.en] {
+                let key = normalize_header(text);
+                if key.is_empty() {
+                    return self.err(span, "[change_log_columns] has an empty header");
+                }
+                // A column's zh and en header may be the same; two columns' may not.
+                if *owner.entry(key).or_insert(i) != i {
+                    return self.err(
+                        span,
+                        format!("[change_log_columns] names two columns {text:?}"),
+                    );
+                }
+            }
+        }
+        Ok(columns)
+    }
+
     fn check(&self, raw: raw::RawTemplate) -> Result<Template> {
         let version = raw.version.get_ref().clone();
         let semver = Regex::new(r"^\d+\.\d+\.\d+$").expect("static regex");
@@ -393,6 +436,7 @@ impl Checker<'_> {
                 self.origin
             );
         }
+        let change_log_columns = self.change_log_columns(raw.change_log_columns)?;
         let w = raw.workbook;
         Ok(Template {
             name: raw.template.into_inner(),
@@ -406,6 +450,7 @@ impl Checker<'_> {
                 summary: w.summary.into(),
                 report: w.report.into(),
             },
+            change_log_columns,
             guide_zh: raw.guide.zh,
             guide_en: raw.guide.en,
             lists,
@@ -750,5 +795,33 @@ mod tests {
         assert!(broken("key = \"salesperson\"", "key = \"entry_date\"").contains("appears twice"));
         assert!(broken("version = \"1.0.0\"", "version = \"one\"").contains("line 9:"));
         assert!(broken("id_pattern = '^C\\d{3,}$'", "id_pattern = '^C(['").contains("id_pattern"));
+    }
+
+    #[test]
+    fn change_log_columns_come_from_the_definition() {
+        let t = Template::builtin();
+        assert_eq!(t.change_log_columns[0].zh, "日期");
+        assert_eq!(t.change_log_columns[9].en, "Source");
+        let line = BUILTIN[..BUILTIN.find("[change_log_columns]").unwrap()]
+            .lines()
+            .count()
+            + 1;
+        // Two columns under one header would be mixed up when a log is read back.
+        let msg = broken(
+            "reason = { zh = \"原因\", en = \"Reason\" }",
+            "reason = { zh = \"字段\", en = \"Reason\" }",
+        );
+        assert_eq!(
+            msg,
+            format!("t.toml: line {line}: [change_log_columns] names two columns \"字段\"")
+        );
+        let missing = broken("source = { zh = \"来源\", en = \"Source\" }\n", "");
+        assert!(missing.contains("missing field `source`"), "{missing}");
+        // A column's two headers may be the same.
+        let same = BUILTIN.replace(
+            "date = { zh = \"日期\", en = \"Date\" }",
+            "date = { zh = \"Date\", en = \"Date\" }",
+        );
+        assert!(Template::parse(&same, "t.toml").is_ok());
     }
 }

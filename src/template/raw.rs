@@ -14,6 +14,7 @@ pub struct RawTemplate {
     pub version: Spanned<String>,
     pub params: RawParams,
     pub workbook: RawWorkbook,
+    pub change_log_columns: Spanned<RawChangeLogColumns>,
     pub guide: RawGuide,
     pub lists: Spanned<BTreeMap<String, Spanned<RawList>>>,
     pub sheets: RawSheets,
@@ -45,6 +46,21 @@ pub struct RawWorkbook {
     pub change_log: RawLabel,
     pub summary: RawLabel,
     pub report: RawLabel,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChangeLogColumns {
+    pub date: RawLabel,
+    pub customer_id: RawLabel,
+    pub customer_name: RawLabel,
+    pub field: RawLabel,
+    pub old_value: RawLabel,
+    pub new_value: RawLabel,
+    pub reason: RawLabel,
+    pub salesperson: RawLabel,
+    pub reviewer: RawLabel,
+    pub source: RawLabel,
 }
 
 #[derive(Debug, Deserialize)]
