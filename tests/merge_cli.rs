@@ -642,11 +642,7 @@ fn a_pending_update_in_the_register_takes_over_its_approval() {
 #[test]
 fn updates_in_the_change_log_keep_a_customer_from_going_stale() {
     let dir = tmp();
-    let old = |id: &str, name: &str| {
-        approved(id, name)
-            .set("entry_date", Cell::Date(2026, 8, 1))
-            .set("review_date", Cell::Date(2026, 8, 2))
-    };
+    let old = approved_long_ago;
     Book::new()
         .entries([old("C001", "甲公司"), old("C002", "乙公司")])
         .write(dir.path(), "master.xlsx");

@@ -723,9 +723,7 @@ fn overdue_review_quiet_within_the_day_and_without_a_valid_date() {
 #[test]
 fn stale_customer_warns_at_the_entry_status_cell() {
     let dir = tmp();
-    let old = approved("C001", "甲公司")
-        .set("entry_date", Cell::Date(2026, 8, 1))
-        .set("review_date", Cell::Date(2026, 8, 2));
+    let old = approved_long_ago("C001", "甲公司");
     let run = check(dir.path(), &Book::new().entries([old]));
     assert_eq!(
         run.cells(),
@@ -736,11 +734,7 @@ fn stale_customer_warns_at_the_entry_status_cell() {
 #[test]
 fn stale_customer_quiet_after_a_recent_update_or_when_not_active() {
     let dir = tmp();
-    let old = |id: &str, name: &str| {
-        approved(id, name)
-            .set("entry_date", Cell::Date(2026, 8, 1))
-            .set("review_date", Cell::Date(2026, 8, 2))
-    };
+    let old = approved_long_ago;
     let dormant = old("C002", "乙公司").set("customer_status", "休眠");
     let run = check(
         dir.path(),
@@ -754,9 +748,7 @@ fn stale_customer_quiet_after_a_recent_update_or_when_not_active() {
 #[test]
 fn stale_customer_quiet_when_the_last_update_has_a_bad_date() {
     let dir = tmp();
-    let old = approved("C001", "甲公司")
-        .set("entry_date", Cell::Date(2026, 8, 1))
-        .set("review_date", Cell::Date(2026, 8, 2));
+    let old = approved_long_ago("C001", "甲公司");
     // The update is a contact whose date cannot be read: its own finding says
     // so, and when the customer was last contacted is not known.
     let undated = update("C001").set("update_date", "11/30/2026");

@@ -93,6 +93,15 @@ pub fn approved(id: &str, name: &str) -> Rec {
         .set("review_date", Cell::Date(2026, 11, 21))
 }
 
+/// [`approved`], entered and reviewed in August: stale by [`AS_OF`] unless
+/// something newer records a contact.
+#[allow(dead_code)]
+pub fn approved_long_ago(id: &str, name: &str) -> Rec {
+    approved(id, name)
+        .set("entry_date", Cell::Date(2026, 8, 1))
+        .set("review_date", Cell::Date(2026, 8, 2))
+}
+
 /// A pending contact change for customer `id`, dated the day before [`AS_OF`].
 pub fn update(id: &str) -> Rec {
     Rec::default()
