@@ -1491,6 +1491,55 @@ fn write_xlsb(path: &Path, sheets: &[(&str, XlsbCells)], date1904: bool) {
     zip.finish().unwrap();
 }
 
+/// A copy of the xlsb at `src` whose first sheet begins with a record that
+/// claims 256 MiB and holds 16 bytes.
+fn xlsb_with_overlong_record(src: &Path, dst: &Path) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(src).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(dst).unwrap());
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.bin" {
+            // BrtWsDim (0x94: two type bytes), length 2^28 - 1 (four bytes).
+            let mut forged = vec![0x94, 0x01, 0xFF, 0xFF, 0xFF, 0x7F];
+            forged.extend([0u8; 16]);
+            forged.extend(bytes);
+            bytes = forged;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+#[test]
+fn an_xlsb_record_claiming_more_than_its_part_holds_is_refused_before_reading() {
+    let dir = TempDir::new().unwrap();
+    let fine = dir.path().join("fine.xlsb");
+    let entry: XlsbCells = headers(SheetKind::Entry, Lang::Zh)
+        .into_iter()
+        .enumerate()
+        .map(|(c, h)| (0, c as u32, XlsbCell::Text(h)))
+        .collect();
+    write_xlsb(&fine, &[("客户信息录入表", entry)], false);
+    read(&fine);
+    let forged = dir.path().join("forged.xlsb");
+    xlsb_with_overlong_record(&fine, &forged);
+    let ReadError::Corrupt(message) = read_err(&forged) else {
+        panic!("expected a damaged-file error");
+    };
+    // What follows is the 16 bytes and the sheet's own records: far less.
+    assert!(
+        message
+            .starts_with("a record in its part xl/worksheets/sheet1.bin claims 256 MiB, but only ")
+            && message.ends_with(" bytes follow"),
+        "{message}"
+    );
+}
+
 #[test]
 fn xlsb_is_streamed_like_xlsx() {
     let dir = TempDir::new().unwrap();

@@ -112,6 +112,7 @@ fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
     }
     if has_workbook_bin {
         limits::check_zip(&mut archive)?;
+        limits::check_xlsb_records(&mut archive)?;
         return Ok(Format::Xlsb);
     }
     if has_workbook_xml {

@@ -179,6 +179,70 @@ pub(crate) fn check_zip<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Res
     Ok(())
 }
 
+/// Checks that no record of an xlsb's binary parts claims more bytes than its
+/// part still holds. calamine makes room for a record's claimed length (up to
+/// 256 MiB) before reading it, so a few forged bytes could otherwise cost that
+/// much memory; after this check a record never claims more than is there.
+/// A part that cannot be inflated is left to calamine, which reports it.
+///
+/// # Errors
+/// `Corrupt`, naming the part and what the record claims.
+pub(crate) fn check_xlsb_records<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), ReadError> {
+    let parts: Vec<String> = archive
+        .file_names()
+        .flatten()
+        .filter(|name| {
+            name.to_ascii_lowercase().ends_with(".bin") && part_kind(name) != PartKind::Unread
+        })
+        .map(|name| name.into_owned())
+        .collect();
+    for name in parts {
+        let Ok(part) = archive.by_name(&name) else {
+            continue;
+        };
+        if let Some((claimed, left)) = first_overlong_record(BufReader::new(part)) {
+            return Err(ReadError::Corrupt(format!(
+                "a record in its part {name} claims {}, but only {} follow",
+                human_size(claimed),
+                human_size(left)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Walks the BIFF12 records of a part (type: one or two bytes; length: one to
+/// four bytes of 7 bits, as calamine reads them): the first record whose
+/// length runs past the end of the part, as (claimed, bytes left).
+fn first_overlong_record(mut part: impl Read) -> Option<(u64, u64)> {
+    loop {
+        // The end of the part, or a header cut short (which allocates nothing).
+        let typ = read_byte(&mut part)?;
+        if typ & 0x80 != 0 {
+            read_byte(&mut part)?;
+        }
+        let mut claimed = 0u64;
+        for i in 0..4 {
+            let b = read_byte(&mut part)?;
+            claimed |= u64::from(b & 0x7F) << (7 * i);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let left = std::io::copy(&mut (&mut part).take(claimed), &mut std::io::sink()).ok()?;
+        if left < claimed {
+            return Some((claimed, left));
+        }
+    }
+}
+
+fn read_byte(part: &mut impl Read) -> Option<u8> {
+    let mut b = [0u8];
+    part.read_exact(&mut b).ok().map(|()| b[0])
+}
+
 /// Refuses a shared-string table that declares more texts than it can hold or
 /// than is safe to make room for (see [`MAX_SHARED_STRINGS`]).
 ///
