@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +49,30 @@ MERGE_RSS_TARGET_MIB = 1024
 MERGE_TARGET_SIZE = 1_048_575
 
 
-# The 1-minute load average before each measured command: other work on the
-# machine inflates wall times, and RESULTS.md says how much there was.
+# Other work on the machine inflates wall times, and RESULTS.md says how much
+# there was: the share of the machine's CPU time used while the harness waits
+# half a second before each measured command (nothing of the benchmark runs
+# then), and the 1-minute load average (which also counts the benchmark's own
+# previous commands, so it is about 1 even on an idle machine).
+BUSY: list[float] = []
 LOADS: list[float] = []
+
+
+def busy_share(seconds: float = 0.5) -> float | None:
+    """Share of all cores' time spent on other work over `seconds` (Linux)."""
+    def snapshot() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            # user nice system idle iowait irq softirq steal (guest is in user)
+            fields = [int(x) for x in f.readline().split()[1:9]]
+        return sum(fields), fields[3] + fields[4]
+    try:
+        total0, idle0 = snapshot()
+        time.sleep(seconds)
+        total1, idle1 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return None if total <= 0 else max(0.0, 1 - (idle1 - idle0) / total)
 
 
 class HarnessError(Exception):
@@ -175,6 +197,9 @@ def measure(cmd: list[str], stdout: Path | None, timeout: float, log_name: str) 
     On a timeout the whole process group is killed (the command, and GNU time).
     """
     LOGS.mkdir(parents=True, exist_ok=True)
+    busy = busy_share()
+    if busy is not None:
+        BUSY.append(busy)
     if hasattr(os, "getloadavg"):
         LOADS.append(os.getloadavg()[0])
     stderr_path = LOGS / f"{log_name}.stderr"
@@ -443,10 +468,14 @@ def write_results(args, info: dict, sizes: list[dict], extra: list[dict], notes:
     w(f"- Machine: {info['nproc']} cores ({info['cpu']}), "
       f"{fmt_int(info['mem_mib'])} MiB memory, {info['os']}")
     w(f"- Date: {info['date']}; crmsheet commit {info['commit']}; {info['rustc']}")
+    if BUSY:
+        w(f"- Other work on the machine, in the half second before each measured command: "
+          f"median {statistics.median(BUSY):.0%}, max {max(BUSY):.0%} of its "
+          f"{info['nproc']} cores' time (above a few percent, wall times are inflated)")
     if LOADS:
         w(f"- Load average (1 min) before each measured command: median "
-          f"{statistics.median(LOADS):.1f}, max {max(LOADS):.1f} (on {info['nproc']} cores; "
-          "above about 1, other work shared the machine and wall times are inflated)")
+          f"{statistics.median(LOADS):.1f}, max {max(LOADS):.1f} (it counts the benchmark's "
+          "own previous commands too)")
     w(f"- Frictionless {info['frictionless']} (Python {info['python']})")
     w(f"- Runs per leg and size: {args.runs}, alternating; median wall time; peak RSS is the "
       f"largest of the runs (`/usr/bin/time -v`); validation date `--as-of {AS_OF}`")
