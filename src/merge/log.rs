@@ -7,17 +7,14 @@
 //! rejection already logged?"), so nothing of the log is kept in memory.
 
 use crate::lang::Lang;
-use crate::read::contain_panics;
 use crate::rules::value::{cell_text, parse_date_text, DateValue};
 use crate::rules::Validation;
 use crate::template::{SheetKind, Template};
-use crate::text::{normalize_header, normalize_name, normalize_value};
+use crate::text::{normalize_name, normalize_value};
 use crate::write::CellOut;
 use anyhow::{anyhow, Result};
-use calamine::{open_workbook, Data, DataRef, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
 use chrono::NaiveDate;
-use std::fs::File;
-use std::io::BufReader;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// The columns of the change log, in order.
@@ -60,11 +57,9 @@ impl Column {
 
     /// The column a header cell names, in either language.
     fn from_header(template: &Template, text: &str) -> Option<Column> {
-        let n = normalize_header(text);
-        Column::ALL.into_iter().find(|c| {
-            let label = &template.change_log_columns[c.index()];
-            n == normalize_header(&label.zh) || n == normalize_header(&label.en)
-        })
+        Column::ALL
+            .into_iter()
+            .find(|c| template.change_log_columns[c.index()].names(text))
     }
 }
 
@@ -242,133 +237,26 @@ pub fn read_log(
     template: &Template,
     visit: &mut dyn FnMut(LogRow) -> Result<()>,
 ) -> Result<()> {
-    let outcome = contain_panics(|| read_log_unguarded(path, template, visit));
-    match outcome {
-        Ok(result) => result,
-        Err(message) => Err(anyhow!(
-            "{}: the change log cannot be read: the spreadsheet library failed on malformed data ({message})",
-            path.display()
-        )),
-    }
-}
-
-fn read_log_unguarded(
-    path: &Path,
-    template: &Template,
-    visit: &mut dyn FnMut(LogRow) -> Result<()>,
-) -> Result<()> {
-    let fail = |e: &dyn std::fmt::Display| {
-        anyhow!(
-            "{}: the change log cannot be read: {}",
-            path.display(),
-            e.to_string().replace('\n', " ")
-        )
-    };
-    let Some(mut book) = open_any(path) else {
-        // Not a workbook calamine opens (a CSV register): it has no log sheet.
-        return Ok(());
-    };
     let label = &template.workbook.change_log;
-    let wanted = [normalize_header(&label.zh), normalize_header(&label.en)];
-    let Some(sheet) = book
-        .sheet_names()
-        .into_iter()
-        .find(|n| wanted.contains(&normalize_header(n)))
-    else {
-        return Ok(());
-    };
     let mut rows = Assembler::new(template);
-    match &mut book {
-        Sheets::Xlsx(wb) => {
-            let mut cells = wb.worksheet_cells_reader(&sheet).map_err(|e| fail(&e))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| fail(&e))? {
-                let (row, col) = cell.get_position();
-                rows.put(row, col, from_ref(cell.get_value()), visit)?;
-            }
-        }
-        Sheets::Xlsb(wb) => {
-            let mut cells = wb.worksheet_cells_reader(&sheet).map_err(|e| fail(&e))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| fail(&e))? {
-                let (row, col) = cell.get_position();
-                rows.put(row, col, from_ref(cell.get_value()), visit)?;
-            }
-        }
-        other => {
-            let range = other.worksheet_range(&sheet).map_err(|e| fail(&e))?;
-            for (row, col, value) in range.used_cells() {
-                let (row, col) = (row as u32, col as u32);
-                let (row, col) = match range.start() {
-                    Some((r0, c0)) => (row + r0, col + c0),
-                    None => (row, col),
-                };
-                rows.put(row, col, from_data(value), visit)?;
-            }
-        }
+    let mut failed = None;
+    let read =
+        crate::read::read_sheet(
+            path,
+            &|name| label.names(name),
+            &mut |row, col, value| match rows.put(row, col, CellOut::from(value), visit) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            },
+        );
+    if let Some(e) = failed {
+        return Err(e);
     }
+    read.map_err(|e| anyhow!("{}: the change log cannot be read: {e}", path.display()))?;
     rows.finish(visit)
-}
-
-/// Opens a workbook by its extension, else by trying each format (a register
-/// saved under the wrong extension).
-fn open_any(path: &Path) -> Option<Sheets<BufReader<File>>> {
-    if let Ok(book) = calamine::open_workbook_auto(path) {
-        return Some(book);
-    }
-    if let Ok(book) = open_workbook::<Xlsx<_>, _>(path) {
-        return Some(Sheets::Xlsx(book));
-    }
-    if let Ok(book) = open_workbook::<Xlsb<_>, _>(path) {
-        return Some(Sheets::Xlsb(book));
-    }
-    if let Ok(book) = open_workbook::<Ods<_>, _>(path) {
-        return Some(Sheets::Ods(book));
-    }
-    open_workbook::<Xls<_>, _>(path).ok().map(Sheets::Xls)
-}
-
-fn from_ref(value: &DataRef<'_>) -> CellOut {
-    match value {
-        DataRef::Empty => CellOut::Empty,
-        DataRef::String(s) => CellOut::Text(s.clone()),
-        DataRef::SharedString(s) => CellOut::Text((*s).to_string()),
-        DataRef::Int(n) => CellOut::Number(*n as f64),
-        DataRef::Float(n) => CellOut::Number(*n),
-        DataRef::Bool(b) => CellOut::text(if *b { "TRUE" } else { "FALSE" }),
-        DataRef::DateTime(dt) => match dt.as_datetime() {
-            Some(at) if dt.is_datetime() => CellOut::Date(at),
-            _ => CellOut::Number(dt.as_f64()),
-        },
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso(s),
-        DataRef::Error(e) => CellOut::Text(e.to_string()),
-    }
-}
-
-fn from_data(value: &Data) -> CellOut {
-    match value {
-        Data::Empty => CellOut::Empty,
-        Data::String(s) => CellOut::Text(s.clone()),
-        Data::Int(n) => CellOut::Number(*n as f64),
-        Data::Float(n) => CellOut::Number(*n),
-        Data::Bool(b) => CellOut::text(if *b { "TRUE" } else { "FALSE" }),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(at) if dt.is_datetime() => CellOut::Date(at),
-            _ => CellOut::Number(dt.as_f64()),
-        },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => iso(s),
-        Data::Error(e) => CellOut::Text(e.to_string()),
-    }
-}
-
-/// An ODS date cell (ISO text).
-fn iso(text: &str) -> CellOut {
-    let plain = text.trim().trim_end_matches('Z');
-    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(plain, "%Y-%m-%dT%H:%M:%S%.f") {
-        return CellOut::Date(at);
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(plain, "%Y-%m-%d") {
-        return CellOut::Date(date.and_time(chrono::NaiveTime::MIN));
-    }
-    CellOut::Text(text.to_string())
 }
 
 /// Turns a stream of cells into log rows: the first non-empty row is the header,

@@ -34,7 +34,9 @@ use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
 use crate::rules::value::DateValue;
 use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
-use crate::write::output::{ensure_writable, write_atomically};
+use crate::write::output::{
+    ensure_folder, ensure_writable, file_state, same_file, write_atomically,
+};
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
@@ -232,35 +234,6 @@ pub fn merge_with(
         counts,
         new_customers,
     })))
-}
-
-/// Fails when the folder OUT goes into does not exist, before any work is done.
-///
-/// # Errors
-/// As described.
-pub fn ensure_folder(out: &Path) -> Result<()> {
-    match out.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
-            "{}: the folder {} does not exist",
-            out.display(),
-            dir.display()
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// Size and modification time, to notice a file that changes between reads.
-fn file_state(path: &Path) -> Option<(u64, std::time::SystemTime)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), meta.modified().ok()?))
-}
-
-/// Whether two paths name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// What the validation read keeps for merge.

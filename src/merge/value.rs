@@ -333,7 +333,8 @@ pub fn key_text(cells: &Cells, i: usize) -> String {
 /// that did not parse compares by its text.
 pub fn key_day(cells: &Cells, i: usize) -> String {
     match val(cells, i) {
-        Some(Val::Date(d)) => d.date().format("%Y-%m-%d").to_string(),
+        // The day as the change log's keys write it, so that the two match.
+        Some(Val::Date(d)) => super::log::day(d.date()),
         _ => key_text(cells, i),
     }
 }

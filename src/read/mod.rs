@@ -49,6 +49,7 @@ pub use pipeline::read_file_pipelined;
 use crate::lang::Lang;
 use crate::template::{SheetKind, Template};
 use chrono::NaiveDateTime;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Reads the data sheets of the file at `path` into `sink`: for each data sheet
@@ -99,9 +100,7 @@ pub(crate) enum Threads {
 }
 
 /// Runs a reading with panics contained and reported as the file's error.
-pub(crate) fn read_guarded(
-    read: impl FnOnce() -> Result<FileRead, ReadError>,
-) -> Result<FileRead, ReadError> {
+pub(crate) fn read_guarded<T>(read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
     let result = match contain_panics(read) {
         Ok(result) => result,
         Err(message) => Err(match guard::own_panic_location() {
@@ -147,21 +146,55 @@ fn read_format(
     sink: &mut dyn RowSink,
     threads: Threads,
 ) -> Result<FileRead, ReadError> {
-    match format {
-        Format::Xlsx | Format::Xlsm | Format::Xlsb => {
-            let mut book = xlsx::StreamingBook::open(path, format, threads)?;
-            workbook::read_workbook(&mut book, format, template, sink)
-        }
-        Format::Ods => {
-            let mut book = ods::OdsBook::open(path)?;
-            workbook::read_workbook(&mut book, format, template, sink)
-        }
-        Format::Xls => {
-            let mut book = calamine_range::RangeBook::open(path)?;
-            workbook::read_workbook(&mut book, format, template, sink)
-        }
-        Format::Csv => csv::read_csv(path, template, sink),
+    match open_book(path, format, threads)? {
+        Some(mut book) => workbook::read_workbook(book.as_mut(), format, template, sink),
+        None => csv::read_csv(path, template, sink),
     }
+}
+
+/// The workbook at `path`, of a detected `format`; `None` for a CSV.
+fn open_book(
+    path: &Path,
+    format: Format,
+    threads: Threads,
+) -> Result<Option<Box<dyn workbook::Workbook>>, ReadError> {
+    Ok(Some(match format {
+        Format::Xlsx | Format::Xlsm | Format::Xlsb => {
+            Box::new(xlsx::StreamingBook::open(path, format, threads)?)
+        }
+        Format::Ods => Box::new(ods::OdsBook::open(path)?),
+        Format::Xls => Box::new(calamine_range::RangeBook::open(path)?),
+        Format::Csv => return Ok(None),
+    }))
+}
+
+/// Streams the cells of one sheet besides the data sheets (the change log),
+/// opened and bounded as [`read_file`] opens a file: `visit` gets the 1-based
+/// row, 0-based column and value of every non-empty cell of the first sheet
+/// whose name `is_wanted` accepts, in row order, until it breaks. `false` when
+/// the file has no such sheet (a CSV never has).
+///
+/// # Errors
+/// As [`read_file`].
+pub fn read_sheet(
+    path: &Path,
+    is_wanted: &dyn Fn(&str) -> bool,
+    visit: &mut dyn FnMut(u32, u32, Value) -> ControlFlow<()>,
+) -> Result<bool, ReadError> {
+    read_guarded(|| {
+        let format = detect::detect(path)?;
+        let Some(mut book) = open_book(path, format, Threads::One)? else {
+            return Ok(false);
+        };
+        let Some(name) = book.sheet_names().into_iter().find(|n| is_wanted(n)) else {
+            return Ok(false);
+        };
+        book.for_each_cell(&name, &mut |row, col, value| match value.into_value() {
+            Some(value) => visit(row, col, value),
+            None => ControlFlow::Continue(()),
+        })?;
+        Ok(true)
+    })
 }
 
 /// A cell value as read, before any rule looks at it.

@@ -28,10 +28,7 @@ pub(crate) fn workbook_stamp(
     template: &Template,
 ) -> Result<Stamp, ReadError> {
     let meta = &template.workbook.meta;
-    let meta_sheet = names.iter().find(|name| {
-        let n = normalize_header(name);
-        n == normalize_header(&meta.zh) || n == normalize_header(&meta.en)
-    });
+    let meta_sheet = names.iter().find(|name| meta.names(name));
     if let Some(sheet) = meta_sheet {
         return Ok(match meta_version(book, sheet)? {
             Some(version) => Stamp::Meta(version),

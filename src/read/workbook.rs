@@ -7,8 +7,7 @@ use super::layout::{self, RawRow};
 use super::limits::{human_count, MAX_SHEETS};
 use super::rows::{LazyValue, PrefixCollector, SheetAssembler};
 use super::{stamp, CellRange, FileRead, Format, MergedCells, ReadError, RowSink, SheetLayout};
-use crate::template::{Label, SheetKind, Template};
-use crate::text::normalize_header;
+use crate::template::{SheetKind, Template};
 use std::ops::ControlFlow;
 
 /// Receives one cell: 1-based row, 0-based column, value. Returning `Break` stops
@@ -93,7 +92,7 @@ pub(crate) fn read_workbook(
     }
     let change_log = names
         .iter()
-        .find(|name| names_label(&template.workbook.change_log, name))
+        .find(|name| template.workbook.change_log.names(name))
         .cloned();
     Ok(FileRead {
         format,
@@ -151,13 +150,7 @@ fn is_auxiliary(template: &Template, name: &str) -> bool {
         &w.report,
     ]
     .iter()
-    .any(|label| names_label(label, name))
-}
-
-/// Whether a sheet name is a template sheet name, in either language.
-fn names_label(label: &Label, name: &str) -> bool {
-    let n = normalize_header(name);
-    n == normalize_header(&label.zh) || n == normalize_header(&label.en)
+    .any(|label| label.names(name))
 }
 
 /// The entry and update sheets: by name in either language; failing that, a

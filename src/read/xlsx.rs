@@ -222,7 +222,9 @@ impl Workbook for StreamingBook {
     }
 
     fn merged_cells_ahead(&mut self, sheet: &str) {
-        if !matches!(self.book, Book::Xlsx(_)) {
+        // Read on one thread, they are found when asked for: only a sheet
+        // with an empty required cell asks.
+        if !matches!(self.book, Book::Xlsx(_)) || self.threads == Threads::One {
             return;
         }
         let path = self.path.clone();

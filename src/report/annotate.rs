@@ -18,7 +18,9 @@ use crate::read::{a1, read_file, MergedCells, ReadError, Row, RowSink, SheetLayo
 use crate::rules::value::cell_text;
 use crate::rules::{Code, FileChecker, Finding, Options, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
-use crate::write::output::{ensure_writable, write_atomically};
+use crate::write::output::{
+    ensure_folder, ensure_writable, file_state, same_file, write_atomically,
+};
 use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
 use anyhow::{anyhow, bail, Result};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
@@ -161,23 +163,14 @@ fn stderr_line(path: &Path, error: &ReadError) {
 /// # Errors
 /// As described.
 pub fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
-    for input in inputs {
-        if let (Ok(a), Ok(b)) = (out.canonicalize(), input.canonicalize()) {
-            if a == b {
-                bail!(
-                    "{}: is the file being checked; the annotated copy must be another file",
-                    out.display()
-                );
-            }
-        }
+    if inputs.iter().any(|input| same_file(input, out)) {
+        bail!(
+            "{}: is the file being checked; the annotated copy must be another file",
+            out.display()
+        );
     }
     ensure_writable(out, force)?;
-    crate::merge::ensure_folder(out)
-}
-
-fn file_state(path: &Path) -> Option<(u64, SystemTime)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), meta.modified().ok()?))
+    ensure_folder(out)
 }
 
 /// The validation sink that also keeps layouts, widths and salespeople.
@@ -545,7 +538,7 @@ impl Copier<'_, '_> {
         let mut cells = vec![CellOut::Empty; width];
         for (col, value) in fields.into_iter().chain(other) {
             if let Some(slot) = cells.get_mut(col as usize) {
-                *slot = cell_out(value);
+                *slot = CellOut::from(value);
             }
         }
         let sheet = self.book.data_sheet(kind);
@@ -566,17 +559,6 @@ impl Copier<'_, '_> {
         self.written.marked += marks.len();
         self.written.notes += marks.iter().filter(|m| m.note.is_some()).count();
         self.book.write_row_marked(sheet, row, &cells, &marks)
-    }
-}
-
-/// A value written back as it was: text as typed, numbers, dates.
-fn cell_out(value: Value) -> CellOut {
-    match value {
-        Value::Text(t) => CellOut::Text(t),
-        Value::Number(n) => CellOut::Number(n),
-        Value::Bool(b) => CellOut::text(if b { "TRUE" } else { "FALSE" }),
-        Value::DateTime(at) => CellOut::Date(at),
-        Value::Error(e) => CellOut::Text(e),
     }
 }
 

@@ -235,7 +235,6 @@ pub(super) struct SheetInfo {
 }
 
 pub(super) struct FileState {
-    path: String,
     /// The path as given, for reading the file again.
     source: PathBuf,
     /// The workbook has a change-log sheet (it is a merged register).
@@ -389,7 +388,6 @@ impl<'t> Validation<'t> {
         let display = path.display().to_string();
         let file = self.files.len();
         self.files.push(FileState {
-            path: display.clone(),
             source: path.to_path_buf(),
             change_log: false,
             report: FileReport {
@@ -407,7 +405,7 @@ impl<'t> Validation<'t> {
 
     /// The path of a file of the run, as the findings show it.
     pub(super) fn path(&self, file: usize) -> &str {
-        self.files.get(file).map_or("", |f| f.path.as_str())
+        self.files.get(file).map_or("", |f| f.report.path.as_str())
     }
 
     /// Records a data sheet of `file` and its sheet-level findings.
@@ -656,7 +654,7 @@ impl<'t> Validation<'t> {
 /// `file!cell` of a field on a kept row.
 fn reference(files: &[FileState], at: At, kind: SheetKind, field: Option<usize>) -> String {
     let file = files.get(at.file as usize);
-    let path = file.map_or("", |f| f.path.as_str());
+    let path = file.map_or("", |f| f.report.path.as_str());
     match column_of(file, kind, field) {
         Some(col) => format!("{path}!{}", a1(at.row, col)),
         None => format!("{path}:{}", at.row),
@@ -684,7 +682,7 @@ fn place_at<'a>(
     let def = ctx.template.sheet(kind);
     Place {
         file_index: at.file as usize,
-        file: file.map_or("", |f| f.path.as_str()),
+        file: file.map_or("", |f| f.report.path.as_str()),
         sheet_kind: Some(kind),
         sheet: info.map(|i| i.name.as_str()),
         row: Some(at.row),
@@ -1226,7 +1224,7 @@ impl RowSink for FileChecker<'_, '_> {
         check_row(
             ctx,
             file,
-            &state.path,
+            &state.report.path,
             info,
             layout.kind,
             &row,

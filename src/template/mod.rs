@@ -36,6 +36,13 @@ impl Label {
             Lang::En => &self.en,
         }
     }
+
+    /// Whether `text` (a sheet name or header) is this label in either
+    /// language, as headers are compared.
+    pub fn names(&self, text: &str) -> bool {
+        let n = normalize_header(text);
+        n == normalize_header(&self.zh) || n == normalize_header(&self.en)
+    }
 }
 
 impl From<raw::RawLabel> for Label {
@@ -224,8 +231,7 @@ impl SheetDef {
 
     /// Whether a sheet name is this sheet's, in either language.
     pub fn is_named(&self, name: &str) -> bool {
-        let n = normalize_header(name);
-        n == normalize_header(&self.name.zh) || n == normalize_header(&self.name.en)
+        self.name.names(name)
     }
 }
 

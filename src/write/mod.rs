@@ -77,6 +77,21 @@ pub enum CellOut {
     Date(NaiveDateTime),
 }
 
+/// A value read from a file, written back as it was: text as typed, numbers,
+/// dates.
+impl From<crate::read::Value> for CellOut {
+    fn from(value: crate::read::Value) -> CellOut {
+        use crate::read::Value;
+        match value {
+            Value::Text(t) => CellOut::Text(t),
+            Value::Number(n) => CellOut::Number(n),
+            Value::Bool(b) => CellOut::text(if b { "TRUE" } else { "FALSE" }),
+            Value::DateTime(at) => CellOut::Date(at),
+            Value::Error(e) => CellOut::Text(e),
+        }
+    }
+}
+
 impl CellOut {
     /// Shorthand for [`CellOut::Text`].
     pub fn text(s: impl Into<String>) -> CellOut {

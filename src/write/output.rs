@@ -24,6 +24,35 @@ pub fn ensure_writable(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Fails when the folder OUT goes into does not exist, before any work is done.
+///
+/// # Errors
+/// As described.
+pub fn ensure_folder(out: &Path) -> Result<()> {
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
+            "{}: the folder {} does not exist",
+            out.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Size and modification time, to notice a file that changes between reads.
+pub fn file_state(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+/// Whether two paths name the same existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// `OUT.bak` beside `OUT`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
