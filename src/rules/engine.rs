@@ -27,7 +27,7 @@ use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What a run is checked against besides the template.
@@ -303,7 +303,7 @@ pub struct Validation<'t> {
     pub(super) cross: CrossRows,
     /// Per customer ID, the latest contact its change logs record
     /// ([`Validation::add_contact`]).
-    log_contacts: HashMap<u32, DateValue>,
+    log_contacts: HashMap<u32, Contact>,
     /// Buffer for normalising names.
     name_buffer: String,
 }
@@ -525,10 +525,7 @@ impl<'t> Validation<'t> {
             return;
         }
         let n = self.cross.intern_id(&id);
-        let last = self.log_contacts.entry(n).or_insert(date);
-        if date.at > last.at {
-            *last = date;
-        }
+        note_contact(&mut self.log_contacts, n, Some(date));
     }
 
     /// Resolves the cross-row rules and returns the report.
@@ -561,11 +558,7 @@ impl<'t> Validation<'t> {
         let entry_plan = ctx.plan(SheetKind::Entry);
         // Only customers named by updates (or change logs) have these, so maps
         // rather than a slot per customer.
-        let mut last_contact: HashMap<u32, DateValue> = std::mem::take(log_contacts);
-        // Customers with an update whose date is missing or bad (it has its own
-        // finding): when they were last contacted is not known, so they are
-        // never called stale (one problem, one finding).
-        let mut contact_unknown: HashSet<u32> = HashSet::new();
+        let mut contacts = std::mem::take(log_contacts);
         // Latest approved status change: (date, position, option).
         let mut latest_status: HashMap<u32, (Option<DateValue>, usize, usize)> = HashMap::new();
         let mut out = Vec::new();
@@ -612,17 +605,7 @@ impl<'t> Validation<'t> {
                     lang,
                 ));
             }
-            match u.date {
-                Some(date) => {
-                    let last = last_contact.entry(n).or_insert(date);
-                    if date.at > last.at {
-                        *last = date;
-                    }
-                }
-                None => {
-                    contact_unknown.insert(n);
-                }
-            }
+            note_contact(&mut contacts, n, u.date);
             if let (true, Some(status)) = (u.approved, u.status) {
                 let key = (u.date, seq, status);
                 let latest = latest_status.entry(n).or_insert(key);
@@ -632,22 +615,54 @@ impl<'t> Validation<'t> {
             }
         }
         for (n, c) in cross.customers() {
-            if !c.approved || contact_unknown.contains(&n) {
+            if !c.approved {
                 continue;
             }
             let status = match latest_status.get(&n) {
                 Some(&(_, _, option)) => Some((SheetKind::Update, option)),
                 None => c.status().map(|o| (SheetKind::Entry, o)),
             };
-            let last = match (c.date, last_contact.get(&n).copied()) {
-                (Some(a), Some(b)) => Some(if b.at > a.at { b } else { a }),
-                (a, b) => a.or(b),
+            let last = match contacts.get(&n) {
+                // When the customer was last contacted is not known: never
+                // called stale (one problem, one finding).
+                Some(Contact::Unknown) => continue,
+                Some(&Contact::Last(logged)) => Some(later(c.date, logged)),
+                None => c.date,
             };
             if let (Some(status), Some(last)) = (status, last) {
                 out.extend(stale(ctx, files, c.at, status, last));
             }
         }
         findings.append(&mut out);
+    }
+}
+
+/// What is known of a customer's last contact besides its entry date.
+#[derive(Debug, Clone, Copy)]
+enum Contact {
+    /// The latest dated update (or change-log change).
+    Last(DateValue),
+    /// An update whose date is missing or bad (it has its own finding): when
+    /// the customer was last contacted is not known.
+    Unknown,
+}
+
+/// Counts a contact with customer `n`: a date raises the last one, a missing
+/// date makes it unknown for good.
+fn note_contact(contacts: &mut HashMap<u32, Contact>, n: u32, date: Option<DateValue>) {
+    let next = match (date, contacts.get(&n)) {
+        (None, _) | (_, Some(Contact::Unknown)) => Contact::Unknown,
+        (Some(date), Some(&Contact::Last(last))) => Contact::Last(later(Some(last), date)),
+        (Some(date), None) => Contact::Last(date),
+    };
+    contacts.insert(n, next);
+}
+
+/// The later of two dates (the first on a tie).
+fn later(a: Option<DateValue>, b: DateValue) -> DateValue {
+    match a {
+        Some(a) if a.at >= b.at => a,
+        _ => b,
     }
 }
 
