@@ -11,11 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 use support::*;
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
 
 const ENTRY: &str = "客户信息录入表";
 const UPDATE: &str = "客户信息更新表";

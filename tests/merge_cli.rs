@@ -8,11 +8,6 @@ mod support;
 use crmsheet::template::SheetKind;
 use std::path::{Path, PathBuf};
 use support::*;
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
 
 const ENTRY: &str = "客户信息录入表";
 const UPDATE: &str = "客户信息更新表";
@@ -31,21 +26,6 @@ fn merge(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-/// A new customer entered on 11-29 and approved on 11-30, without an ID yet.
-fn approved_new(name: &str) -> Rec {
-    entry(name)
-        .set("review_status", "已通过")
-        .set("reviewer", "李娜")
-        .set("review_date", Cell::Date(2026, 11, 30))
-}
-
-fn rejected_new(name: &str) -> Rec {
-    entry(name)
-        .set("review_status", "已驳回")
-        .set("reviewer", "李娜")
-        .set("review_date", Cell::Date(2026, 11, 30))
 }
 
 fn reviewed(rec: Rec, status: &str) -> Rec {

@@ -20,13 +20,6 @@ fn listing(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-fn approved_new(name: &str) -> Rec {
-    entry(name)
-        .set("review_status", "已通过")
-        .set("reviewer", "李娜")
-        .set("review_date", Cell::Date(2026, 11, 30))
-}
-
 #[test]
 fn a_failing_write_leaves_the_old_output_and_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,11 +7,6 @@ mod support;
 use crmsheet::template::SheetKind;
 use std::path::Path;
 use support::*;
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
 
 /// The whole CLI run as one text: exit code, stdout, stderr.
 fn whole_run(dir: &Path, args: &[&str]) -> String {

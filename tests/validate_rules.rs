@@ -6,11 +6,6 @@ mod support;
 use crmsheet::lang::Lang;
 use crmsheet::template::SheetKind;
 use support::*;
-use tempfile::TempDir;
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
 
 /// Asserts the run found nothing at all (the strongest "quiet").
 #[track_caller]

@@ -65,6 +65,12 @@ impl Rec {
     }
 }
 
+/// A fresh folder for a test's files.
+#[allow(dead_code)]
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
 /// A new customer, pending review, entered the day before [`AS_OF`]: a row with
 /// no findings at all.
 pub fn entry(name: &str) -> Rec {
@@ -100,6 +106,23 @@ pub fn approved_long_ago(id: &str, name: &str) -> Rec {
     approved(id, name)
         .set("entry_date", Cell::Date(2026, 8, 1))
         .set("review_date", Cell::Date(2026, 8, 2))
+}
+
+/// A new customer entered on 11-29 and approved on 11-30, without an ID yet.
+#[allow(dead_code)]
+pub fn approved_new(name: &str) -> Rec {
+    entry(name)
+        .set("review_status", "已通过")
+        .set("reviewer", "李娜")
+        .set("review_date", Cell::Date(2026, 11, 30))
+}
+
+#[allow(dead_code)]
+pub fn rejected_new(name: &str) -> Rec {
+    entry(name)
+        .set("review_status", "已驳回")
+        .set("reviewer", "李娜")
+        .set("review_date", Cell::Date(2026, 11, 30))
 }
 
 /// A pending contact change for customer `id`, dated the day before [`AS_OF`].
