@@ -31,3 +31,16 @@ pub enum Command {
     /// List the rules validate applies, with their codes and severities
     Rules(cmd::rules::Args),
 }
+
+impl Cli {
+    /// The language the run speaks in: its command's `--lang`.
+    pub fn lang(&self) -> crate::lang::Lang {
+        match &self.command {
+            Command::Generate(a) => a.lang,
+            Command::Validate(a) => a.lang,
+            Command::Merge(a) => a.lang,
+            Command::Schema(a) => a.lang,
+            Command::Rules(a) => a.lang,
+        }
+    }
+}

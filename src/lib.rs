@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cmd;
 pub mod lang;
 pub mod merge;
+pub mod messages;
 pub mod progress;
 pub mod read;
 pub mod report;

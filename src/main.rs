@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use crmsheet::cli::Cli;
+use crmsheet::messages::error_line;
 use crmsheet::{cmd, Outcome};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -17,21 +19,13 @@ fn main() -> ExitCode {
             });
         }
     };
+    let lang = cli.lang();
     match cmd::run(cli) {
         Ok(outcome) => ExitCode::from(outcome as u8),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crmsheet: {e:#}");
+            // A closed stderr must not turn into a panic.
+            let _ = writeln!(std::io::stderr(), "crmsheet: {}", error_line(&e, lang));
             ExitCode::from(Outcome::Failed as u8)
         }
     }
-}
-
-/// `crmsheet validate … | head` closes the pipe early; that is not an error.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -471,13 +471,14 @@ fn refusals() {
 
     let (code, _, stderr) = run(d, &["a.xlsx", "b.xlsx", "--annotate", "out.xlsx"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("exactly one"), "{stderr}");
+    // Command messages follow --lang (zh by default).
+    assert!(stderr.contains("只给出一个"), "{stderr}");
     assert!(!d.join("out.xlsx").exists());
 
     let before = std::fs::read(&a).unwrap();
     let (code, _, stderr) = run(d, &["a.xlsx", "--annotate", "a.xlsx", "--force"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("another file"), "{stderr}");
+    assert!(stderr.contains("其他文件"), "{stderr}");
     assert_eq!(std::fs::read(&a).unwrap(), before);
 
     std::fs::write(d.join("out.xlsx"), b"mine").unwrap();

@@ -156,7 +156,10 @@ fn generate_never_overwrites_without_force() {
     let dir = TempDir::new().unwrap();
     let target = dir.path().join("template.xlsx");
     std::fs::write(&target, b"the old file").unwrap();
-    let run = run_limited(dir.path(), &["generate", "-o", "template.xlsx"]);
+    let run = run_limited(
+        dir.path(),
+        &["generate", "-o", "template.xlsx", "--lang", "en"],
+    );
     assert_eq!(run.code, 2);
     assert_no_panic(&run);
     assert!(
@@ -205,7 +208,7 @@ fn a_read_only_folder_is_a_clear_error_and_leaves_nothing() {
     };
     let target = folder.join("crmsheet-template.xlsx");
     let target_arg = target.to_str().unwrap();
-    let run = run_limited(dir.path(), &["generate", "-o", target_arg]);
+    let run = run_limited(dir.path(), &["generate", "-o", target_arg, "--lang", "en"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_no_panic(&run);
     let line = run.stderr.trim_end();

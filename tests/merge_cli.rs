@@ -406,7 +406,7 @@ fn an_input_is_never_the_output() {
     let before = bytes(&a);
     let (code, _, stderr) = merge(d, &["a.xlsx", "-o", "a.xlsx", "--force"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("also an input"), "{stderr}");
+    assert!(stderr.contains("这也是输入文件"), "{stderr}");
     assert_eq!(bytes(&a), before);
 }
 
@@ -588,7 +588,7 @@ fn a_missing_output_folder_is_refused_before_any_work() {
     team_book(d);
     let (code, _, stderr) = merge(d, &["a.xlsx", "-o", "no/such/folder/out.xlsx"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(stderr.contains("不存在"), "{stderr}");
 }
 
 #[test]

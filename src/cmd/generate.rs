@@ -3,11 +3,13 @@
 //! picks the options and the output path.
 
 use crate::lang::Lang;
+use crate::messages;
 use crate::template::Template;
 use crate::write::output::write_atomically;
 use crate::write::{BookOptions, TemplateBook, DEFAULT_ROWS, MAX_ROWS};
 use crate::Outcome;
-use anyhow::{bail, Result};
+use anyhow::Result;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -49,10 +51,7 @@ pub fn default_file_name(template: &Template, lang: Lang) -> String {
 /// cannot be written.
 pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     if !(2..=MAX_ROWS).contains(&args.rows) {
-        bail!(
-            "--rows {}: must be between 2 and {MAX_ROWS} (the last row that validation covers)",
-            args.rows
-        );
+        return Err(messages::rows_out_of_range(args.rows, MAX_ROWS));
     }
     let path = args
         .output
@@ -64,18 +63,12 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     crate::write::output::ensure_writable(&path, args.force)?;
     let book = TemplateBook::new(template, &options)?;
     write_atomically(&path, args.force, false, |temp| book.save(temp))?;
-    println!(
-        "wrote {}: template {} v{} ({}), validation on rows 2-{}{}",
-        path.display(),
-        template.name,
-        template.version,
-        args.lang.as_str(),
-        args.rows,
-        if args.no_protect {
-            ", not protected"
-        } else {
-            ""
-        }
-    );
+    let mut out = super::stdout();
+    writeln!(
+        out,
+        "{}",
+        messages::generated(&path, template, args.lang, args.rows, !args.no_protect)
+    )?;
+    out.flush()?;
     Ok(Outcome::Clean)
 }

@@ -4,6 +4,7 @@
 
 use crate::lang::Lang;
 use crate::merge::{self, MergeOutcome, Merged};
+use crate::messages;
 use crate::report;
 use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::template::Template;
@@ -51,14 +52,13 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
         lang: args.lang,
     };
     let outcome = merge::merge(template, &options)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let lang = args.lang;
     match outcome {
         MergeOutcome::Refused(report) => {
             for file in &report.files {
                 if let Some(error) = &file.error {
-                    let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", file.path);
+                    messages::print_unreadable(&file.path, error, lang);
                 }
             }
             report::text::write(&mut out, &report, report::text::use_color())?;

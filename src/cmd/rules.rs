@@ -26,10 +26,9 @@ pub enum TableFormat {
 /// Prints the table to stdout.
 ///
 /// # Errors
-/// Writing to stdout failed (main stays quiet on a closed pipe).
+/// Writing to stdout failed (a closed pipe is not an error: see [`super::stdout`]).
 pub fn run(args: Args) -> Result<Outcome> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     write_table(&mut out, args.lang, args.format)?;
     out.flush()?;
     Ok(Outcome::Clean)

@@ -3,11 +3,13 @@
 //! Schema for one data sheet.
 
 use crate::lang::Lang;
+use crate::messages;
 use crate::template::{FieldType, SheetKind, Template};
 use crate::Outcome;
 use anyhow::Result;
 use serde_json::{json, Map, Value};
 use std::io::Write;
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SchemaFormat {
@@ -38,12 +40,42 @@ pub struct Args {
     pub lang: Lang,
 }
 
+/// The definition `schema` prints. It is asked for a definition, not to use
+/// one: an empty file (the shell creates `crmsheet.toml` before
+/// `crmsheet schema > crmsheet.toml` runs) gives the built-in definition, and so
+/// does a broken `crmsheet.toml` found in the current folder, with a line on
+/// stderr saying why. A broken file named by `--schema` or `$CRMSHEET_SCHEMA`
+/// is an error, as in every command.
+///
+/// # Errors
+/// As described.
+pub fn definition(explicit: Option<&Path>, lang: Lang) -> Result<Template> {
+    let Some((path, local)) = Template::chosen_file(explicit) else {
+        return Ok(Template::builtin());
+    };
+    if std::fs::read_to_string(&path).is_ok_and(|text| text.trim().is_empty()) {
+        return Ok(Template::builtin());
+    }
+    match Template::load(&path) {
+        Ok(template) => Ok(template),
+        Err(e) if local => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "crmsheet: {}",
+                messages::definition_skipped(&e, lang)
+            );
+            Ok(Template::builtin())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Prints the definition.
 ///
 /// # Errors
-/// Standard output cannot be written (a closed pipe is handled by main).
+/// Standard output cannot be written (a closed pipe is not an error: see [`super::stdout`]).
 pub fn run(args: Args, template: &Template) -> Result<Outcome> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match args.format {
         SchemaFormat::Toml => out.write_all(template.source.as_bytes())?,
         SchemaFormat::TableSchema => {

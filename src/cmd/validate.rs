@@ -3,6 +3,7 @@
 //! only parses the options, runs it and writes the report.
 
 use crate::lang::Lang;
+use crate::messages;
 use crate::progress::Progress;
 use crate::report::{self, annotate};
 
@@ -10,7 +11,7 @@ use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::rules::{Options, Report, Validation};
 use crate::template::Template;
 use crate::Outcome;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +56,7 @@ pub enum ReportFormat {
 /// unreadable file also gets one line on stderr.
 ///
 /// # Errors
-/// Writing the report failed (main stays quiet on a closed pipe).
+/// Writing the report failed (a closed pipe is not an error: see [`super::stdout`]).
 pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     let options = Options {
         as_of: args.as_of.unwrap_or_else(now),
@@ -64,7 +65,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     let (report, annotation) = match &args.annotate {
         Some(out) => {
             let [file] = args.files.as_slice() else {
-                bail!("--annotate writes the copy of one FILE; give exactly one");
+                return Err(messages::annotate_one_file());
             };
             let mut inputs = vec![file.as_path()];
             inputs.extend(args.master.as_deref());
@@ -78,8 +79,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
             None,
         ),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     match args.format {
         ReportFormat::Text => report::text::write(&mut out, &report, report::text::use_color())?,
         ReportFormat::Json => report::json::write(&mut out, &report)?,
@@ -112,8 +112,7 @@ pub fn validate_paths<'p>(
     progress.finish();
     for (path, result) in paths.iter().zip(results) {
         if let Err(error) = result {
-            // A closed stderr must not stop the run (eprintln! would panic).
-            let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
+            messages::print_unreadable(&path.display(), &error, options.lang);
         }
     }
     crate::merge::log::add_contacts(&mut run);

@@ -30,6 +30,7 @@ pub mod value;
 pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 
 use crate::lang::Lang;
+use crate::messages;
 use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
 use crate::rules::value::DateValue;
 use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
@@ -39,7 +40,7 @@ use crate::write::output::{
 };
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
-use anyhow::{anyhow, bail, Result};
+use anyhow::Result;
 use register::{HeldEntry, Merger, Output, Record, SheetSource, Sources};
 use std::path::{Path, PathBuf};
 use value::{id_number, type_row, type_value, PackedCells, Val};
@@ -107,10 +108,7 @@ pub fn merge_with(
     ensure_folder(options.out)?;
     for input in options.inputs {
         if same_file(input, options.out) {
-            bail!(
-                "{}: is also an input; merge never writes over an input (choose another -o)",
-                options.out.display()
-            );
+            return Err(messages::output_is_input(options.out));
         }
     }
     let master_before = options.master.map(file_state);
@@ -193,7 +191,7 @@ pub fn merge_with(
             error: None,
         };
         read_file(master, template, &mut stream)
-            .map_err(|e| anyhow!("{}: cannot be read again: {e}", master.display()))?;
+            .map_err(|e| messages::unreadable_again(master, &e))?;
         if let Some(error) = stream.error {
             return Err(error);
         }
@@ -212,10 +210,7 @@ pub fn merge_with(
 
     if let (Some(master), Some(before)) = (options.master, master_before) {
         if file_state(master) != before {
-            bail!(
-                "{}: the master changed while it was being merged; nothing was written, run merge again",
-                master.display()
-            );
+            return Err(messages::changed_while_read(master, true));
         }
     }
     let Merger {

@@ -23,7 +23,7 @@ const TEXT_SNIFF_BYTES: usize = 8192;
 pub(crate) fn open(path: &Path) -> Result<File, ReadError> {
     let metadata = std::fs::metadata(path).map_err(io_error)?;
     if metadata.is_dir() {
-        return Err(ReadError::Io("is a folder".to_string()));
+        return Err(ReadError::Folder);
     }
     File::open(path).map_err(io_error)
 }
@@ -32,10 +32,7 @@ pub(crate) fn open(path: &Path) -> Result<File, ReadError> {
 pub(crate) fn io_error(error: std::io::Error) -> ReadError {
     match error.kind() {
         ErrorKind::NotFound => ReadError::NotFound,
-        ErrorKind::PermissionDenied => ReadError::Io(
-            "permission denied (or the file is locked by another program such as Excel)"
-                .to_string(),
-        ),
+        ErrorKind::PermissionDenied => ReadError::PermissionDenied,
         ErrorKind::UnexpectedEof => ReadError::Corrupt("the file ends too early".to_string()),
         _ => ReadError::Io(super::guard::one_line(&error.to_string())),
     }
@@ -55,9 +52,7 @@ pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
         .read_to_end(&mut head)
         .map_err(io_error)?;
     if head.is_empty() {
-        return Err(ReadError::Corrupt(
-            "the file is empty (0 bytes)".to_string(),
-        ));
+        return Err(ReadError::Empty);
     }
     let extension = path
         .extension()

@@ -25,7 +25,7 @@
 //!   except an HTML page under a spreadsheet name. UTF-16 with a byte-order mark
 //!   (Excel's "Unicode text", tab-separated) is read too; the delimiter is a
 //!   comma unless the first line has more tabs or semicolons.
-//! - An empty (0-byte) file is `Corrupt("the file is empty (0 bytes)")`, also
+//! - An empty (0-byte) file is `Empty`, also
 //!   for `.csv`: an empty export is a failed save, not a file without sheets.
 
 mod calamine_range;
@@ -439,6 +439,12 @@ pub struct FileRead {
 pub enum ReadError {
     #[error("file not found")]
     NotFound,
+    #[error("is a folder, not a file")]
+    Folder,
+    #[error("permission denied (or the file is locked by another program such as Excel)")]
+    PermissionDenied,
+    #[error("the file is empty (0 bytes)")]
+    Empty,
     #[error("cannot open the file: {0}")]
     Io(String),
     #[error(

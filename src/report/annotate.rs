@@ -14,7 +14,8 @@
 //! file is; only the findings, which the report holds anyway, are kept.
 
 use crate::lang::Lang;
-use crate::read::{a1, read_file, MergedCells, ReadError, Row, RowSink, SheetLayout, Value};
+use crate::messages;
+use crate::read::{a1, read_file, MergedCells, Row, RowSink, SheetLayout, Value};
 use crate::rules::value::cell_text;
 use crate::rules::{Code, FileChecker, Finding, Options, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
@@ -22,7 +23,7 @@ use crate::write::output::{
     ensure_folder, ensure_writable, file_state, same_file, write_atomically,
 };
 use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
-use anyhow::{anyhow, bail, Result};
+use anyhow::Result;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -116,7 +117,7 @@ pub fn validate(
     let mut run = Validation::new(template, options);
     if let Some(master) = master {
         if let Err(error) = run.check_file(master) {
-            stderr_line(master, &error);
+            messages::print_unreadable(&master.display(), &error, options.lang);
         }
     }
     let state = file_state(file);
@@ -143,18 +144,12 @@ pub fn validate(
     let kept = match checker.end(result) {
         Ok(()) => Some(kept),
         Err(error) => {
-            stderr_line(file, &error);
+            messages::print_unreadable(&file.display(), &error, options.lang);
             None
         }
     };
     crate::merge::log::add_contacts(&mut run);
     (run.finish(), kept)
-}
-
-fn stderr_line(path: &Path, error: &ReadError) {
-    use std::io::Write;
-    // A closed stderr must not stop the run.
-    let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
 }
 
 /// Fails before any work when OUT cannot be written: it exists without
@@ -164,10 +159,7 @@ fn stderr_line(path: &Path, error: &ReadError) {
 /// As described.
 pub fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
     if inputs.iter().any(|input| same_file(input, out)) {
-        bail!(
-            "{}: is the file being checked; the annotated copy must be another file",
-            out.display()
-        );
+        return Err(messages::annotate_over_input(out));
     }
     ensure_writable(out, force)?;
     ensure_folder(out)
@@ -415,15 +407,12 @@ pub fn write(
     copier.flush();
     let error = copier.error.take();
     drop(copier);
-    result.map_err(|e| anyhow!("{}: cannot be read again: {e}", kept.path.display()))?;
+    result.map_err(|e| messages::unreadable_again(&kept.path, &e))?;
     if let Some(error) = error {
         return Err(error);
     }
     if file_state(&kept.path) != kept.state {
-        bail!(
-            "{}: the file changed while it was being checked; run validate again",
-            kept.path.display()
-        );
+        return Err(messages::changed_while_read(&kept.path, false));
     }
     write_atomically(out, force, false, |temp| book.save(temp))?;
     Ok(written)

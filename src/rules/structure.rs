@@ -4,31 +4,21 @@
 
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::messages;
 use crate::read::ReadError;
 
 /// `file-unreadable`: the file is not a spreadsheet, is damaged, encrypted,
 /// missing or cannot be opened, so nothing in it can be checked.
 pub fn file_unreadable(place: &Place, error: &ReadError, lang: Lang) -> Finding {
+    let cause = messages::read_error(error, lang);
+    let fix = messages::read_error_advice(error, lang);
     let message = match lang {
-        Lang::Zh => {
-            let cause = match error {
-                ReadError::NotFound => "找不到该文件".to_string(),
-                ReadError::Io(e) => format!("无法打开该文件（{e}）"),
-                ReadError::Encrypted => "文件设置了密码（已加密）".to_string(),
-                ReadError::NotSpreadsheet => {
-                    "不是表格文件（应为 xlsx、xlsm、xls、xlsb、ods 或 csv）".to_string()
-                }
-                ReadError::Corrupt(e) => format!("文件已损坏或不完整（{e}）"),
-                ReadError::TooLarge(e) => format!("文件过大，无法安全检查（{e}）"),
-            };
-            let fix = match error {
-                ReadError::NotFound => "请检查路径和文件名。",
-                ReadError::Encrypted => "请取消密码后另存，再重新检查。",
-                _ => "请在 Excel 或 WPS 中打开并另存为 xlsx 后重新检查。",
-            };
-            format!("无法读取文件：{cause}。{fix}")
-        }
-        Lang::En => format!("Cannot read the file: {error}."),
+        Lang::Zh => format!("无法读取文件：{cause}。{fix}"),
+        // The English causes mostly carry their advice already.
+        Lang::En => match error {
+            ReadError::Folder => format!("Cannot read the file: {cause}. {fix}"),
+            _ => format!("Cannot read the file: {cause}."),
+        },
     };
     place.finding(Code::FileUnreadable, None, message, None)
 }

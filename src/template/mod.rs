@@ -267,29 +267,41 @@ impl Template {
     /// else `crmsheet.toml` in the current folder, else the built-in one.
     ///
     /// # Errors
-    /// A file that cannot be read, or whose definition is broken; the message
-    /// names the file and the line.
+    /// A file that cannot be read, is empty, or whose definition is broken; the
+    /// message names the file and the line.
     pub fn resolve(explicit: Option<&Path>) -> Result<Template> {
-        let path: Option<PathBuf> = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => match std::env::var_os(SCHEMA_ENV).filter(|v| !v.is_empty()) {
-                Some(v) => Some(PathBuf::from(v)),
-                None => Some(PathBuf::from(LOCAL_FILE)).filter(|p| p.is_file()),
-            },
-        };
-        match path {
-            Some(p) => Template::load(&p),
+        match Template::chosen_file(explicit) {
+            Some((path, _)) => Template::load(&path),
             None => Ok(Template::builtin()),
+        }
+    }
+
+    /// The definition file a command would use, and whether it was only found
+    /// in the current folder (rather than named by `--schema` or
+    /// `$CRMSHEET_SCHEMA`); `None` for the built-in definition.
+    pub fn chosen_file(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
+        match explicit {
+            Some(p) => Some((p.to_path_buf(), false)),
+            None => match std::env::var_os(SCHEMA_ENV).filter(|v| !v.is_empty()) {
+                Some(v) => Some((PathBuf::from(v), false)),
+                None => Some(PathBuf::from(LOCAL_FILE))
+                    .filter(|p| p.is_file())
+                    .map(|p| (p, true)),
+            },
         }
     }
 
     /// Loads and checks a definition file.
     ///
     /// # Errors
-    /// The file cannot be read or holds a broken definition.
+    /// The file cannot be read, is empty (white space only), or holds a broken
+    /// definition.
     pub fn load(path: &Path) -> Result<Template> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read template definition", path.display()))?;
+        if text.trim().is_empty() {
+            return Err(crate::messages::definition_empty(path));
+        }
         Template::parse(&text, &path.display().to_string())
     }
 

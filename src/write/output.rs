@@ -2,8 +2,8 @@
 //! forced, write to a temporary file beside the target, then rename it into place.
 //! A crash or a kill mid-write leaves the previous file as it was.
 
-use anyhow::{bail, Context, Result};
-use std::io::ErrorKind;
+use crate::messages::{self, Writing};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// Fails unless `path` is free or `force` is set. Called before any work starts so
@@ -13,13 +13,10 @@ use std::path::{Path, PathBuf};
 /// `path` exists (or is a folder) and `force` is not set.
 pub fn ensure_writable(path: &Path, force: bool) -> Result<()> {
     if path.is_dir() {
-        bail!("{}: is a folder, not a file", path.display());
+        return Err(messages::output_is_folder(path));
     }
     if path.exists() && !force {
-        bail!(
-            "{}: already exists; use --force to overwrite it",
-            path.display()
-        );
+        return Err(messages::output_exists(path));
     }
     Ok(())
 }
@@ -30,11 +27,9 @@ pub fn ensure_writable(path: &Path, force: bool) -> Result<()> {
 /// As described.
 pub fn ensure_folder(out: &Path) -> Result<()> {
     match out.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
-            "{}: the folder {} does not exist",
-            out.display(),
-            dir.display()
-        ),
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(messages::output_folder_missing(out, dir))
+        }
         _ => Ok(()),
     }
 }
@@ -87,17 +82,17 @@ pub fn write_atomically(
         .prefix(&format!(".{stem}."))
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(|e| describe_io(&dir, e, "cannot create a file in this folder"))?;
+        .map_err(|e| messages::write_failed(&dir, Writing::CreateTemp, &e))?;
     // The writer opens the path itself; the handle only reserves the name and
     // removes the file again if anything below fails.
     write(temp.path()).with_context(|| format!("{}: could not be written", path.display()))?;
     keep_usual_permissions(temp.path(), path);
     if keep_backup && path.exists() {
         std::fs::copy(path, backup_path(path))
-            .map_err(|e| describe_io(path, e, "cannot keep a backup copy"))?;
+            .map_err(|e| messages::write_failed(path, Writing::Backup, &e))?;
     }
     temp.persist(path)
-        .map_err(|e| describe_io(path, e.error, "cannot replace the file"))?;
+        .map_err(|e| messages::write_failed(path, Writing::Replace, &e.error))?;
     Ok(())
 }
 
@@ -130,20 +125,6 @@ fn current_umask() -> u32 {
                 .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
         })
         .unwrap_or(0o022)
-}
-
-/// A one-line explanation of an I/O failure on `path`.
-pub fn describe_io(path: &Path, error: std::io::Error, doing: &str) -> anyhow::Error {
-    let cause = match error.kind() {
-        ErrorKind::PermissionDenied => {
-            "permission denied (read-only folder, or the file is open in another program such as Excel)"
-                .to_string()
-        }
-        ErrorKind::StorageFull => "the disk is full".to_string(),
-        ErrorKind::NotFound => "the folder does not exist".to_string(),
-        _ => error.to_string(),
-    };
-    anyhow::anyhow!("{}: {doing}: {cause}", path.display())
 }
 
 #[cfg(test)]

@@ -1,0 +1,292 @@
+//! The commands' own words, in both languages, in one place: the one-line
+//! errors `main` prints, the lines on stderr about unreadable files, and what a
+//! command says it did. (The rules' messages live with their rules.)
+//!
+//! An error is made here as a [`Said`], which holds both languages; `main`
+//! picks the run's `--lang` when it prints it, so code deep in a command does
+//! not need to know the language to fail in it.
+
+use crate::lang::Lang;
+use crate::read::ReadError;
+use std::fmt;
+use std::path::Path;
+
+/// A message in both languages. As an error its `Display` is English (logs,
+/// tests); [`error_line`] picks the run's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Said {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Said {
+        Said {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl std::error::Error for Said {}
+
+/// An error in both languages.
+fn error(zh: String, en: String) -> anyhow::Error {
+    anyhow::Error::new(Said::new(zh, en))
+}
+
+/// The line `main` prints for an error that stopped a command (after
+/// `crmsheet: `): in `lang` when the error was made here, else as it is.
+pub fn error_line(error: &anyhow::Error, lang: Lang) -> String {
+    match error.downcast_ref::<Said>() {
+        Some(said) => said.get(lang).to_string(),
+        None => format!("{error:#}"),
+    }
+}
+
+// ---------------------------------------------------------------- definition
+
+/// The definition file is empty: most likely the shell created it for
+/// `crmsheet schema > crmsheet.toml`, or the copy was never filled.
+pub fn definition_empty(path: &Path) -> anyhow::Error {
+    let p = path.display();
+    error(
+        format!(
+            "{p}：模板定义文件是空的。运行 `crmsheet schema > {p}` 填入内置定义后再修改，或删除该文件以使用内置定义"
+        ),
+        format!(
+            "{p}: the template definition is empty; fill it with `crmsheet schema > {p}` and edit it, or delete it to use the built-in definition"
+        ),
+    )
+}
+
+/// `crmsheet schema` could not use the local definition and prints the
+/// built-in one instead.
+pub fn definition_skipped(cause: &anyhow::Error, lang: Lang) -> String {
+    let cause = error_line(cause, lang);
+    match lang {
+        Lang::Zh => format!("{cause}（因此输出的是内置定义）"),
+        Lang::En => format!("{cause} (so the built-in definition is printed)"),
+    }
+}
+
+// ---------------------------------------------------------------- inputs
+
+/// Why a file could not be read, in `lang`, as one clause without a final stop:
+/// the stderr line `crmsheet: PATH: …` and the `file-unreadable` message.
+pub fn read_error(error: &ReadError, lang: Lang) -> String {
+    match lang {
+        Lang::En => error.to_string(),
+        Lang::Zh => match error {
+            ReadError::NotFound => "找不到该文件".to_string(),
+            ReadError::Folder => "这是一个文件夹，不是文件".to_string(),
+            ReadError::PermissionDenied => {
+                "没有读取权限（或文件正被 Excel 等程序占用）".to_string()
+            }
+            ReadError::Empty => "文件是空的（0 字节）".to_string(),
+            ReadError::Io(e) => format!("无法打开该文件（{e}）"),
+            ReadError::Encrypted => "文件设置了密码（已加密）".to_string(),
+            ReadError::NotSpreadsheet => {
+                "不是表格文件（应为 xlsx、xlsm、xls、xlsb、ods 或 csv）".to_string()
+            }
+            ReadError::Corrupt(e) => format!("文件已损坏或不完整（{e}）"),
+            ReadError::TooLarge(e) => format!("文件过大，无法安全检查（{e}）"),
+        },
+    }
+}
+
+/// What to do about a file that could not be read, as one sentence.
+pub fn read_error_advice(error: &ReadError, lang: Lang) -> &'static str {
+    match error {
+        ReadError::NotFound => lang.pick("请检查路径和文件名。", "Check the path and the name."),
+        ReadError::Folder => lang.pick(
+            "请给出其中的文件，例如 文件夹/*.xlsx。",
+            "Give the files in it instead, such as folder/*.xlsx.",
+        ),
+        ReadError::PermissionDenied => lang.pick(
+            "请关闭占用它的程序，或检查文件权限后重试。",
+            "Close the program that has it open, or check its permissions, and try again.",
+        ),
+        ReadError::Encrypted => lang.pick(
+            "请取消密码后另存，再重新检查。",
+            "Save it without a password and try again.",
+        ),
+        ReadError::Empty
+        | ReadError::Io(_)
+        | ReadError::NotSpreadsheet
+        | ReadError::Corrupt(_)
+        | ReadError::TooLarge(_) => lang.pick(
+            "请在 Excel 或 WPS 中打开并另存为 xlsx 后重新检查。",
+            "Open it in Excel or WPS, save it as xlsx and check it again.",
+        ),
+    }
+}
+
+/// Prints `crmsheet: PATH: cause` on stderr for an input that could not be
+/// read. A closed stderr must not stop the run (eprintln! would panic).
+pub fn print_unreadable(path: &dyn fmt::Display, error: &ReadError, lang: Lang) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "crmsheet: {path}: {}",
+        read_error(error, lang)
+    );
+}
+
+// ---------------------------------------------------------------- outputs
+
+pub fn output_is_folder(path: &Path) -> anyhow::Error {
+    let p = path.display();
+    error(
+        format!("{p}：这是一个文件夹，请给出要写入的文件名"),
+        format!("{p}: is a folder, not a file"),
+    )
+}
+
+pub fn output_exists(path: &Path) -> anyhow::Error {
+    let p = path.display();
+    error(
+        format!("{p}：文件已存在；如要覆盖，请加 --force"),
+        format!("{p}: already exists; use --force to overwrite it"),
+    )
+}
+
+pub fn output_folder_missing(out: &Path, dir: &Path) -> anyhow::Error {
+    let (o, d) = (out.display(), dir.display());
+    error(
+        format!("{o}：文件夹 {d} 不存在"),
+        format!("{o}: the folder {d} does not exist"),
+    )
+}
+
+/// What was being done when an output could not be written.
+#[derive(Debug, Clone, Copy)]
+pub enum Writing {
+    CreateTemp,
+    Backup,
+    Replace,
+}
+
+/// A one-line explanation of an I/O failure while writing `path`.
+pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyhow::Error {
+    use std::io::ErrorKind;
+    let (doing_zh, doing_en) = match doing {
+        Writing::CreateTemp => (
+            "无法在此文件夹中创建文件",
+            "cannot create a file in this folder",
+        ),
+        Writing::Backup => ("无法保留备份副本", "cannot keep a backup copy"),
+        Writing::Replace => ("无法替换该文件", "cannot replace the file"),
+    };
+    let (cause_zh, cause_en) = match cause.kind() {
+        ErrorKind::PermissionDenied => (
+            "没有写入权限（文件夹只读，或文件正被 Excel 等程序打开）".to_string(),
+            "permission denied (read-only folder, or the file is open in another program such as Excel)"
+                .to_string(),
+        ),
+        ErrorKind::StorageFull => ("磁盘已满".to_string(), "the disk is full".to_string()),
+        ErrorKind::NotFound => (
+            "文件夹不存在".to_string(),
+            "the folder does not exist".to_string(),
+        ),
+        _ => (cause.to_string(), cause.to_string()),
+    };
+    let p = path.display();
+    error(
+        format!("{p}：{doing_zh}：{cause_zh}"),
+        format!("{p}: {doing_en}: {cause_en}"),
+    )
+}
+
+/// The output would overwrite one of the files being read.
+pub fn output_is_input(out: &Path) -> anyhow::Error {
+    let o = out.display();
+    error(
+        format!("{o}：这也是输入文件；合并从不覆盖输入文件（请用 -o 另选文件）"),
+        format!("{o}: is also an input; merge never writes over an input (choose another -o)"),
+    )
+}
+
+pub fn annotate_over_input(out: &Path) -> anyhow::Error {
+    let o = out.display();
+    error(
+        format!("{o}：这是正在检查的文件；批注副本必须另存为其他文件"),
+        format!("{o}: is the file being checked; the annotated copy must be another file"),
+    )
+}
+
+pub fn annotate_one_file() -> anyhow::Error {
+    error(
+        "--annotate 只为一个文件写批注副本，请只给出一个 FILE".to_string(),
+        "--annotate writes the copy of one FILE; give exactly one".to_string(),
+    )
+}
+
+/// A file changed between the two reads of a run: nothing was written.
+pub fn changed_while_read(path: &Path, merging: bool) -> anyhow::Error {
+    let p = path.display();
+    if merging {
+        error(
+            format!("{p}：合并期间主表被修改（可能另有人同时在合并）；未写入任何文件，请重新运行 merge"),
+            format!("{p}: the master changed while it was being merged (someone else merging at the same time?); nothing was written, run merge again"),
+        )
+    } else {
+        error(
+            format!("{p}：检查期间该文件被修改；请重新运行 validate"),
+            format!("{p}: the file changed while it was being checked; run validate again"),
+        )
+    }
+}
+
+/// A file that was read once could not be read again.
+pub fn unreadable_again(path: &Path, cause: &ReadError) -> anyhow::Error {
+    let p = path.display();
+    error(
+        format!("{p}：无法再次读取：{}", read_error(cause, Lang::Zh)),
+        format!("{p}: cannot be read again: {cause}"),
+    )
+}
+
+pub fn rows_out_of_range(rows: u32, max: u32) -> anyhow::Error {
+    error(
+        format!("--rows {rows}：必须在 2 到 {max} 之间（数据验证覆盖到的最后一行）"),
+        format!("--rows {rows}: must be between 2 and {max} (the last row that validation covers)"),
+    )
+}
+
+// ---------------------------------------------------------------- what was done
+
+/// `generate`'s one line.
+pub fn generated(
+    path: &Path,
+    template: &crate::template::Template,
+    lang: Lang,
+    rows: u32,
+    protected: bool,
+) -> String {
+    let (p, name, version) = (path.display(), &template.name, &template.version);
+    match lang {
+        Lang::Zh => format!(
+            "已写入 {p}：模板 {name} v{version}（中文），数据验证覆盖第 2-{rows} 行{}",
+            if protected {
+                ""
+            } else {
+                "，未保护工作表"
+            }
+        ),
+        Lang::En => format!(
+            "wrote {p}: template {name} v{version} (en), validation on rows 2-{rows}{}",
+            if protected { "" } else { ", not protected" }
+        ),
+    }
+}

@@ -1,0 +1,147 @@
+//! What a new user hit on a first trial (issue 13): the customising step, exit
+//! codes through a pipe, the register's summary, hints and messages in one
+//! language. Each test runs the CLI as a person would, in a folder of its own.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use support::*;
+
+/// The binary, run in `dir` with a clean environment (a plain
+/// `std::process::Command`, for tests that set up stdout themselves).
+fn bin(dir: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crmsheet"));
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CRMSHEET_SCHEMA");
+    cmd
+}
+
+const BUILTIN: &str = include_str!("../templates/customer-register.toml");
+
+// ---------------------------------------------------------------- 1: schema > crmsheet.toml
+
+#[test]
+fn schema_redirected_into_crmsheet_toml_works_in_an_empty_folder() {
+    let dir = tmp();
+    // What the shell does for `crmsheet schema > crmsheet.toml`: create the
+    // (empty) file first, then run the command with it as stdout.
+    let file = std::fs::File::create(dir.path().join("crmsheet.toml")).unwrap();
+    let output = bin(dir.path())
+        .arg("schema")
+        .stdout(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty());
+    let written = std::fs::read_to_string(dir.path().join("crmsheet.toml")).unwrap();
+    assert_eq!(written, BUILTIN);
+    // And the folder is usable: generate picks the definition up.
+    crmsheet(dir.path())
+        .args(["generate", "-o", "t.xlsx"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn an_empty_crmsheet_toml_says_how_to_fill_it() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("crmsheet.toml"), "\n  \n").unwrap();
+    Book::new()
+        .entries([entry("甲公司")])
+        .write(dir.path(), "a.xlsx");
+    for (lang, words) in [("zh", "模板定义文件是空的"), ("en", "is empty")] {
+        let output = crmsheet(dir.path())
+            .args(["validate", "a.xlsx", "--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("crmsheet: crmsheet.toml"), "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+        assert!(
+            stderr.contains("crmsheet schema > crmsheet.toml"),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn schema_prints_the_builtin_definition_past_a_broken_local_file() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("crmsheet.toml"), "version = 1\n").unwrap();
+    let output = crmsheet(dir.path())
+        .args(["schema", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), BUILTIN);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("crmsheet.toml: line 1") && stderr.contains("built-in"),
+        "{stderr}"
+    );
+    // A file the user named explicitly must be good, as for every command.
+    crmsheet(dir.path())
+        .args(["schema", "--schema", "crmsheet.toml"])
+        .assert()
+        .code(2);
+}
+
+// ---------------------------------------------------------------- 2: closed stdout
+
+/// Runs with stdout a pipe whose reading end is already closed (`| head -1`
+/// that has gone), returning the exit code and stderr.
+fn with_closed_stdout(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = bin(dir)
+        .args(args)
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_stdout_keeps_the_exit_code_and_prints_nothing() {
+    let dir = tmp();
+    Book::new()
+        .entries([entry("甲公司").set("industry", "制造")])
+        .write(dir.path(), "bad.xlsx");
+    Book::new()
+        .entries([entry("乙公司")])
+        .write(dir.path(), "good.xlsx");
+    for format in ["text", "json", "csv"] {
+        for (file, code) in [("bad.xlsx", 1), ("good.xlsx", 0)] {
+            let (got, stderr) = with_closed_stdout(
+                dir.path(),
+                &["validate", file, "--format", format, "--as-of", AS_OF],
+            );
+            assert_eq!(got, Some(code), "{format} {file}: {stderr}");
+            assert_eq!(stderr, "", "{format} {file}");
+        }
+    }
+    for args in [
+        &["schema", "--format", "table-schema"][..],
+        &["schema"],
+        &["rules"],
+    ] {
+        let (got, stderr) = with_closed_stdout(dir.path(), args);
+        assert_eq!(got, Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
