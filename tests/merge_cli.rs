@@ -529,11 +529,13 @@ fn summary_sheet_has_tables_and_native_charts() {
             .cloned()
             .unwrap_or_else(|| panic!("{label} in {rows:#?}"))
     };
-    assert_eq!(find("制造业"), ["制造业", "6"]);
-    assert_eq!(find("采矿业"), ["采矿业", "0"]);
-    assert_eq!(find("活跃"), ["活跃", "2"]);
-    assert_eq!(find("潜在"), ["潜在", "4"]);
-    assert_eq!(find("2026-11"), ["2026-11", "6"]);
+    // Customers are the approved rows (C001, C002, 苏州, 南京); the pending
+    // entries (东方, 杭州) have a column of their own and are no customers yet.
+    assert_eq!(find("制造业"), ["制造业", "4", "2"]);
+    assert_eq!(find("采矿业"), ["采矿业", "0", "0"]);
+    assert_eq!(find("活跃"), ["活跃", "2", "0"]);
+    assert_eq!(find("潜在"), ["潜在", "2", "2"]);
+    assert_eq!(find("2026-11"), ["2026-11", "4"]);
     // Pending: 东方 and 杭州 entries, the carried C002 update, all by 张伟.
     assert_eq!(find("张伟"), ["张伟", "2", "1"]);
 

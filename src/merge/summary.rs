@@ -3,8 +3,9 @@
 //! pending reviews per salesperson, each a table with a native Excel chart.
 //!
 //! The counts are gathered while the rows are written, so the register is never
-//! held to count it. They cover every row of the entry sheet (approved and still
-//! pending; rejected rows are not in the register).
+//! held to count it. A customer is an approved entry row: pending rows are
+//! counted in a column of their own (and per salesperson), never as customers;
+//! rejected rows are not in the register.
 
 use super::value::{val, Cells, Fields, Review, Val};
 use crate::lang::Lang;
@@ -13,12 +14,13 @@ use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartLegendPosition, Color, Format, FormatBorder, Worksheet};
 use std::collections::BTreeMap;
 
-/// Counts per option of a list field, plus values that are no option.
+/// Counts per option of a list field, plus values that are no option: each
+/// `[approved, pending]`.
 #[derive(Debug, Clone, Default)]
 struct Counter {
     field: Option<usize>,
-    options: Vec<u64>,
-    other: BTreeMap<String, u64>,
+    options: Vec<[u64; 2]>,
+    other: BTreeMap<String, [u64; 2]>,
 }
 
 impl Counter {
@@ -31,18 +33,19 @@ impl Counter {
             .map_or(0, |l| l.options.len());
         Counter {
             field,
-            options: vec![0; options],
+            options: vec![[0; 2]; options],
             other: BTreeMap::new(),
         }
     }
 
-    fn add(&mut self, cells: &Cells, lang: Lang) {
+    /// Counts a row: `column` 0 for an approved customer, 1 for a pending entry.
+    fn add(&mut self, cells: &Cells, column: usize, lang: Lang) {
         let Some(field) = self.field else { return };
         match val(cells, field) {
-            Some(Val::Choice(o)) if *o < self.options.len() => self.options[*o] += 1,
-            Some(Val::Text(t)) => *self.other.entry(t.to_string()).or_default() += 1,
+            Some(Val::Choice(o)) if *o < self.options.len() => self.options[*o][column] += 1,
+            Some(Val::Text(t)) => self.other.entry(t.to_string()).or_default()[column] += 1,
             Some(_) => {}
-            None => *self.other.entry(unfilled(lang).to_string()).or_default() += 1,
+            None => self.other.entry(unfilled(lang).to_string()).or_default()[column] += 1,
         }
     }
 
@@ -58,11 +61,11 @@ impl Counter {
                 .options
                 .iter()
                 .zip(&self.options)
-                .map(|(o, n)| (o.label.get(lang).to_string(), vec![*n]))
+                .map(|(o, n)| (o.label.get(lang).to_string(), n.to_vec()))
                 .collect(),
             None => Vec::new(),
         };
-        rows.extend(self.other.iter().map(|(k, n)| (k.clone(), vec![*n])));
+        rows.extend(self.other.iter().map(|(k, n)| (k.clone(), n.to_vec())));
         rows
     }
 }
@@ -77,7 +80,7 @@ pub struct Stats {
     lang: Lang,
     industry: Counter,
     status: Counter,
-    /// `yyyy-mm` → new customers entered that month.
+    /// `yyyy-mm` → new (approved) customers entered that month.
     months: BTreeMap<String, u64>,
     /// Salesperson → (pending entries, pending updates).
     pending: BTreeMap<String, (u64, u64)>,
@@ -102,15 +105,21 @@ impl Stats {
         cells: &Cells,
         review: Review,
     ) {
-        self.industry.add(cells, self.lang);
-        self.status.add(cells, self.lang);
-        if let Some(Val::Date(d)) = val(cells, fields.date) {
-            *self
-                .months
-                .entry(d.at.format("%Y-%m").to_string())
-                .or_default() += 1;
-        }
-        if review == Review::Pending {
+        let column = match review {
+            Review::Approved => 0,
+            Review::Pending => 1,
+            Review::Rejected => return,
+        };
+        self.industry.add(cells, column, self.lang);
+        self.status.add(cells, column, self.lang);
+        if review == Review::Approved {
+            if let Some(Val::Date(d)) = val(cells, fields.date) {
+                *self
+                    .months
+                    .entry(d.at.format("%Y-%m").to_string())
+                    .or_default() += 1;
+            }
+        } else {
             let person = self.person(template, SheetKind::Entry, fields, cells);
             self.pending.entry(person).or_default().0 += 1;
         }
@@ -146,6 +155,8 @@ struct Table {
     headers: Vec<String>,
     rows: Vec<(String, Vec<u64>)>,
     chart: fn() -> Chart,
+    /// How many value columns the chart shows (the first ones).
+    series: u16,
     /// Show the legend (pie slices, two series).
     legend: bool,
     /// Chart height in pixels.
@@ -179,7 +190,12 @@ pub fn write(
         .set_border(FormatBorder::Thin);
     let cell = Format::new().set_border(FormatBorder::Thin);
 
-    let count = lang.pick("客户数", "Customers").to_string();
+    let count = lang
+        .pick("客户数（已通过）", "Customers (approved)")
+        .to_string();
+    let pending = lang
+        .pick("待审核录入（未计入）", "Pending entries (not counted)")
+        .to_string();
     let industry_header = field_header(template, "industry", lang);
     let status_header = field_header(template, "customer_status", lang);
     let mut tables = Vec::new();
@@ -190,9 +206,10 @@ pub fn write(
             title: lang
                 .pick("按行业类别统计客户", "Customers by industry")
                 .to_string(),
-            headers: vec![industry_header, count.clone()],
+            headers: vec![industry_header, count.clone(), pending.clone()],
             rows,
             chart: Chart::new_bar,
+            series: 1,
             legend: false,
             height,
         });
@@ -202,9 +219,10 @@ pub fn write(
             title: lang
                 .pick("按客户状态统计客户", "Customers by status")
                 .to_string(),
-            headers: vec![status_header, count.clone()],
+            headers: vec![status_header, count.clone(), pending.clone()],
             rows: stats.status.rows(template, lang),
             chart: Chart::new_pie,
+            series: 1,
             legend: true,
             height: 300,
         });
@@ -212,8 +230,8 @@ pub fn write(
     tables.push(Table {
         title: lang
             .pick(
-                "每月新客户（按录入日期）",
-                "New customers per month (by entry date)",
+                "每月新客户（已通过，按录入日期）",
+                "New customers per month (approved, by entry date)",
             )
             .to_string(),
         headers: vec![
@@ -226,6 +244,7 @@ pub fn write(
             .map(|(m, n)| (m.clone(), vec![*n]))
             .collect(),
         chart: Chart::new_column,
+        series: 1,
         legend: false,
         height: 300,
     });
@@ -244,6 +263,7 @@ pub fn write(
             .map(|(p, (e, u))| (p.clone(), vec![*e, *u]))
             .collect(),
         chart: Chart::new_column,
+        series: 2,
         legend: true,
         height: 300,
     });
@@ -259,8 +279,8 @@ pub fn write(
         &title,
     )?;
     ws.set_column_width(0, 34)?;
-    ws.set_column_width(1, 14)?;
-    ws.set_column_width(2, 14)?;
+    ws.set_column_width(1, 18)?;
+    ws.set_column_width(2, 22)?;
     let mut top: u32 = 2;
     for table in tables {
         ws.write_string_with_format(top, 0, &table.title, &caption)?;
@@ -283,7 +303,7 @@ pub fn write(
         } else {
             let last = first + table.rows.len() as u32 - 1;
             let mut chart = (table.chart)();
-            for c in 1..table.headers.len() as u16 {
+            for c in 1..=table.series {
                 chart
                     .add_series()
                     .set_name((sheet, head, c))
