@@ -145,3 +145,42 @@ fn a_closed_stdout_keeps_the_exit_code_and_prints_nothing() {
         assert_eq!(stderr, "", "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------- 7: updates without the register
+
+#[test]
+fn updates_without_any_approved_customer_suggest_master_once() {
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([entry("新客户有限公司")])
+        .updates([update("C001"), update("C002"), update("C003")])
+        .write(d, "updates.xlsx");
+    let run = validate(d, &["updates.xlsx"]);
+    assert_eq!(run.code, 1);
+    let unknown = run.of("unknown-customer");
+    assert_eq!(unknown.len(), 1, "{unknown:#?}");
+    assert_eq!(unknown[0]["cell"], "C2");
+    assert_eq!(unknown[0]["hint"], "--master");
+    let message = unknown[0]["message"].as_str().unwrap();
+    assert!(message.contains("--master") && message.contains("3"), "{message}");
+
+    // With the register, the same updates are fine.
+    Book::new()
+        .entries([
+            approved("C001", "甲公司"),
+            approved("C002", "乙公司"),
+            approved("C003", "丙公司"),
+        ])
+        .write(d, "register.xlsx");
+    let run = validate(d, &["updates.xlsx", "--master", "register.xlsx"]);
+    assert!(run.of("unknown-customer").is_empty(), "{:#?}", run.findings());
+
+    // One approved customer in the run: a wrong ID is that row's own mistake.
+    Book::new()
+        .entries([approved("C001", "甲公司")])
+        .updates([update("C001"), update("C007"), update("C008")])
+        .write(d, "mixed.xlsx");
+    let run = validate(d, &["mixed.xlsx"]);
+    assert_eq!(run.cells_of("unknown-customer"), ["C3", "C4"]);
+}

@@ -566,11 +566,19 @@ impl<'t> Validation<'t> {
             |at: At, kind: SheetKind, field: Option<usize>| place_at(ctx, files, at, kind, field);
         let reference =
             |at: At, kind: SheetKind, field: Option<usize>| reference(files, at, kind, field);
+        // With no approved customer at all in the run, the register was most
+        // likely left out: one finding saying so, not one per update.
+        let no_register = !cross.customers().any(|(_, c)| c.approved_in().is_some());
+        let mut unknown_without_register: Vec<(At, u32)> = Vec::new();
         for (seq, u) in cross.updates.iter().enumerate() {
             let n = u.id;
             let id_text = cross.id_text(n);
             let known = cross.customer(n);
             let Some(customer) = known.filter(|c| c.approved_in().is_some()) else {
+                if no_register && known.is_none() {
+                    unknown_without_register.push((u.at, n));
+                    continue;
+                }
                 let pending_at = known.map(|c| reference(c.at, SheetKind::Entry, entry_plan.id));
                 out.push(references::unknown_customer(
                     &place_at(u.at, SheetKind::Update, update_plan.id),
@@ -613,6 +621,17 @@ impl<'t> Validation<'t> {
                     *latest = key;
                 }
             }
+        }
+        if let Some(&(at, n)) = unknown_without_register
+            .iter()
+            .min_by_key(|(at, _)| (at.file, at.row))
+        {
+            out.push(references::no_register(
+                &place_at(at, SheetKind::Update, update_plan.id),
+                cross.id_text(n),
+                unknown_without_register.len(),
+                lang,
+            ));
         }
         for (n, c) in cross.customers() {
             if !c.approved {

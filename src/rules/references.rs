@@ -29,6 +29,27 @@ pub fn unknown_customer(place: &Place, id: &str, pending_at: Option<&str>, lang:
     )
 }
 
+/// `unknown-customer` once for the whole run, when no entry row of the run is an
+/// approved customer: the updates' IDs cannot be checked because the register
+/// (`--master`) was left out, not because `count` rows each have a wrong ID.
+/// Placed at the first such update's ID cell.
+pub fn no_register(place: &Place, id: &str, count: usize, lang: Lang) -> Finding {
+    let message = match lang {
+        Lang::Zh => format!(
+            "本次检查的文件中没有任何已通过的客户，所以更新表中 {count} 行的客户ID（从这里起）都无法核对。请用 --master 给出客户总表，与这些文件一起检查。"
+        ),
+        Lang::En => format!(
+            "No approved customer is in the files checked, so the customer IDs of {count} update row(s) (from this one on) cannot be checked. Give the register with --master and check them together."
+        ),
+    };
+    place.finding(
+        Code::UnknownCustomer,
+        Some(id),
+        message,
+        Some("--master".to_string()),
+    )
+}
+
 /// `id-name-mismatch`: the update's customer name differs (normalised) from the
 /// name entered for that ID — often a wrong ID.
 pub fn id_name_mismatch(
