@@ -163,7 +163,10 @@ fn updates_without_any_approved_customer_suggest_master_once() {
     assert_eq!(unknown[0]["cell"], "C2");
     assert_eq!(unknown[0]["hint"], "--master");
     let message = unknown[0]["message"].as_str().unwrap();
-    assert!(message.contains("--master") && message.contains("3"), "{message}");
+    assert!(
+        message.contains("--master") && message.contains("3"),
+        "{message}"
+    );
 
     // With the register, the same updates are fine.
     Book::new()
@@ -174,7 +177,11 @@ fn updates_without_any_approved_customer_suggest_master_once() {
         ])
         .write(d, "register.xlsx");
     let run = validate(d, &["updates.xlsx", "--master", "register.xlsx"]);
-    assert!(run.of("unknown-customer").is_empty(), "{:#?}", run.findings());
+    assert!(
+        run.of("unknown-customer").is_empty(),
+        "{:#?}",
+        run.findings()
+    );
 
     // One approved customer in the run: a wrong ID is that row's own mistake.
     Book::new()
@@ -183,4 +190,35 @@ fn updates_without_any_approved_customer_suggest_master_once() {
         .write(d, "mixed.xlsx");
     let run = validate(d, &["mixed.xlsx"]);
     assert_eq!(run.cells_of("unknown-customer"), ["C3", "C4"]);
+}
+
+// ---------------------------------------------------------------- 8: industry hints and options
+
+#[test]
+fn an_industry_word_is_hinted_and_the_options_are_listed() {
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([
+            entry("甲公司").set("industry", "软件"),
+            entry("乙公司").set("industry", "信息技术"),
+            entry("丙公司").set("industry", "服务"),
+        ])
+        .write(d, "a.xlsx");
+    let run = validate(d, &["a.xlsx"]);
+    let found = run.of("invalid-enum");
+    assert_eq!(found.len(), 3);
+    let it = "信息传输、软件和信息技术服务业";
+    assert_eq!(found[0]["hint"], it);
+    assert_eq!(found[1]["hint"], it);
+    assert!(found[2]["hint"].is_null(), "服务 is in several options");
+    for f in &found {
+        let message = f["message"].as_str().unwrap();
+        // Every option, kept apart by a mark that no option contains.
+        assert!(
+            message.contains("可选：农、林、牧、渔业；采矿业；制造业；"),
+            "{message}"
+        );
+        assert!(message.contains("；国际组织。"), "{message}");
+    }
 }

@@ -223,7 +223,8 @@ fn a_missing_file_fails_with_2_and_the_good_file_is_still_reported() {
         "{stdout}"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr, "crmsheet: nope.xlsx: file not found\n");
+    // In the run's language (zh by default), like the report.
+    assert_eq!(stderr, "crmsheet: nope.xlsx: 找不到该文件\n");
 }
 
 #[test]

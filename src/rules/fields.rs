@@ -63,8 +63,9 @@ pub fn lost_to_merge(finding: &mut Finding, range: &CellRange, lang: Lang) {
     });
 }
 
-/// Lists this short are spelled out in the message.
-const SPELL_OUT: usize = 8;
+/// Lists this short are spelled out in the message: every dropdown of the
+/// template (the 20 industries too), and a team of a sales department's size.
+const SPELL_OUT: usize = 30;
 
 /// `invalid-enum`: the value is not an option of the field's list (a dropdown, or
 /// the team list on salesperson and reviewer). The hint is the closest option.
@@ -83,7 +84,15 @@ pub fn invalid_enum(
         .iter()
         .map(|o| o.label.get(sheet_lang))
         .collect();
-    let sep = lang.pick("、", ", ");
+    // Industry names hold `、` and `,` themselves (农、林、牧、渔业), so such a
+    // list is joined with a stronger mark to keep the options apart.
+    let joined = options.iter().any(|o| o.contains(['、', ',', '，']));
+    let sep = match (lang, joined) {
+        (Lang::Zh, true) => "；",
+        (Lang::Zh, false) => "、",
+        (Lang::En, true) => "; ",
+        (Lang::En, false) => ", ",
+    };
     let mut message = match (lang, is_team) {
         (Lang::Zh, false) => {
             format!("「{column}」的值「{value}」不在下拉列表中，请从下拉列表中选择。")
@@ -116,8 +125,10 @@ pub fn invalid_enum(
 /// The option label a mistyped value most likely meant, in whichever language
 /// the value is closer to: first a label containing the value or contained in
 /// it (`制造` → `制造业`, `通过` → `已通过`) when the shorter covers at least half
-/// of the longer, else the label within a small edit distance (`Aproved` →
-/// `Approved`). `None` when nothing is close, or two options are equally close.
+/// of the longer; else the one option whose label contains the value at all
+/// (`软件` → `信息传输、软件和信息技术服务业`; `服务`, in several, gets none);
+/// else the label within a small edit distance (`Aproved` → `Approved`). `None`
+/// when nothing is close, or two options are equally close.
 ///
 /// ```
 /// let t = crmsheet::template::Template::builtin();
@@ -157,6 +168,17 @@ pub fn closest_option<'l>(list: &'l OptionList, value: &str) -> Option<&'l str> 
         .collect();
     if let Some(label) = best(containing) {
         return Some(label);
+    }
+    // A word of a long name (industry names are long): it points at an option
+    // only when no other option has it. One character says too little.
+    if wanted_len >= 2 {
+        let within: Vec<(usize, usize, &str)> = labels()
+            .filter(|(_, label)| label.to_lowercase().contains(&wanted))
+            .map(|(i, label)| (i, 0, label))
+            .collect();
+        if let Some(label) = best(within) {
+            return Some(label);
+        }
     }
     let near: Vec<(usize, usize, &str)> = labels()
         .filter_map(|(i, label)| {
@@ -237,11 +259,23 @@ mod tests {
             Some("Manufacturing")
         );
         assert_eq!(closest("industries", "教育培训").as_deref(), Some("教育"));
+        for part in ["软件", "信息技术", "software"] {
+            assert_eq!(
+                closest("industries", part).as_deref(),
+                Some(if part == "software" {
+                    "Information transmission, software and IT services"
+                } else {
+                    "信息传输、软件和信息技术服务业"
+                }),
+                "{part}"
+            );
+        }
     }
 
     #[test]
     fn far_values_get_no_hint() {
-        assert_eq!(closest("industries", "服务"), None, "too many, too short");
+        assert_eq!(closest("industries", "服务"), None, "in several options");
+        assert_eq!(closest("industries", "业"), None, "one character");
         assert_eq!(closest("review_statuses", "好"), None);
         assert_eq!(closest("customer_statuses", "unknown"), None);
         assert_eq!(closest("customer_statuses", ""), None);
