@@ -5,9 +5,21 @@ use crate::cmd;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// clap writes help in English only; a Chinese user still gets the gist, and
+/// learns that every other line follows `--lang` (zh by default).
+const ZH_HELP: &str = "\
+中文说明：本帮助只有英文；除此之外，crmsheet 的消息、报告和工作簿默认都是中文（--lang en 为英文）。
+  crmsheet generate            生成官方模板工作簿
+  crmsheet validate 文件...    检查填好的工作簿，逐个单元格报告问题
+  crmsheet merge 文件... -o 客户总表.xlsx [--master 客户总表.xlsx]
+                               把检查过的工作簿合并进客户总表
+  crmsheet schema              输出模板定义（可另存为 crmsheet.toml 后修改）
+  crmsheet rules               列出检查规则（中文说明）
+详见 README.md。";
+
 /// Generate, validate and merge a sales team's customer-register workbooks.
 #[derive(Debug, Parser)]
-#[command(name = "crmsheet", version, about, max_term_width = 100)]
+#[command(name = "crmsheet", version, about, max_term_width = 100, after_help = ZH_HELP)]
 pub struct Cli {
     /// Template definition to use [default: $CRMSHEET_SCHEMA, else ./crmsheet.toml,
     /// else the built-in customer register]

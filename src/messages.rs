@@ -2,6 +2,9 @@
 //! errors `main` prints, the lines on stderr about unreadable files, and what a
 //! command says it did. (The rules' messages live with their rules.)
 //!
+//! Every error line has the form `crmsheet: PATH: cause` in both languages
+//! (scripts and tests split on it); only the words change.
+//!
 //! An error is made here as a [`Said`], which holds both languages; `main`
 //! picks the run's `--lang` when it prints it, so code deep in a command does
 //! not need to know the language to fail in it.
@@ -62,11 +65,27 @@ pub fn definition_empty(path: &Path) -> anyhow::Error {
     let p = path.display();
     error(
         format!(
-            "{p}：模板定义文件是空的。运行 `crmsheet schema > {p}` 填入内置定义后再修改，或删除该文件以使用内置定义"
+            "{p}: 模板定义文件是空的。运行 `crmsheet schema > {p}` 填入内置定义后再修改，或删除该文件以使用内置定义"
         ),
         format!(
             "{p}: the template definition is empty; fill it with `crmsheet schema > {p}` and edit it, or delete it to use the built-in definition"
         ),
+    )
+}
+
+/// The definition file cannot be read at all.
+pub fn definition_unreadable(path: &Path, cause: &std::io::Error) -> anyhow::Error {
+    let p = path.display();
+    let (zh, en) = match cause.kind() {
+        std::io::ErrorKind::NotFound => ("找不到该文件".to_string(), "file not found".to_string()),
+        std::io::ErrorKind::InvalidData => {
+            ("不是 UTF-8 文本".to_string(), "not UTF-8 text".to_string())
+        }
+        _ => (cause.to_string(), cause.to_string()),
+    };
+    error(
+        format!("{p}: 无法读取模板定义：{zh}"),
+        format!("{p}: cannot read template definition: {en}"),
     )
 }
 
@@ -148,7 +167,7 @@ pub fn print_unreadable(path: &dyn fmt::Display, error: &ReadError, lang: Lang) 
 pub fn output_is_folder(path: &Path) -> anyhow::Error {
     let p = path.display();
     error(
-        format!("{p}：这是一个文件夹，请给出要写入的文件名"),
+        format!("{p}: 这是一个文件夹，请给出要写入的文件名"),
         format!("{p}: is a folder, not a file"),
     )
 }
@@ -156,7 +175,7 @@ pub fn output_is_folder(path: &Path) -> anyhow::Error {
 pub fn output_exists(path: &Path) -> anyhow::Error {
     let p = path.display();
     error(
-        format!("{p}：文件已存在；如要覆盖，请加 --force"),
+        format!("{p}: 文件已存在；如要覆盖，请加 --force"),
         format!("{p}: already exists; use --force to overwrite it"),
     )
 }
@@ -164,7 +183,7 @@ pub fn output_exists(path: &Path) -> anyhow::Error {
 pub fn output_folder_missing(out: &Path, dir: &Path) -> anyhow::Error {
     let (o, d) = (out.display(), dir.display());
     error(
-        format!("{o}：文件夹 {d} 不存在"),
+        format!("{o}: 文件夹 {d} 不存在"),
         format!("{o}: the folder {d} does not exist"),
     )
 }
@@ -203,7 +222,7 @@ pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyh
     };
     let p = path.display();
     error(
-        format!("{p}：{doing_zh}：{cause_zh}"),
+        format!("{p}: {doing_zh}：{cause_zh}"),
         format!("{p}: {doing_en}: {cause_en}"),
     )
 }
@@ -212,7 +231,7 @@ pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyh
 pub fn output_is_input(out: &Path) -> anyhow::Error {
     let o = out.display();
     error(
-        format!("{o}：这也是输入文件；合并从不覆盖输入文件（请用 -o 另选文件）"),
+        format!("{o}: 这也是输入文件；合并从不覆盖输入文件（请用 -o 另选文件）"),
         format!("{o}: is also an input; merge never writes over an input (choose another -o)"),
     )
 }
@@ -220,7 +239,7 @@ pub fn output_is_input(out: &Path) -> anyhow::Error {
 pub fn annotate_over_input(out: &Path) -> anyhow::Error {
     let o = out.display();
     error(
-        format!("{o}：这是正在检查的文件；批注副本必须另存为其他文件"),
+        format!("{o}: 这是正在检查的文件；批注副本必须另存为其他文件"),
         format!("{o}: is the file being checked; the annotated copy must be another file"),
     )
 }
@@ -237,12 +256,12 @@ pub fn changed_while_read(path: &Path, merging: bool) -> anyhow::Error {
     let p = path.display();
     if merging {
         error(
-            format!("{p}：合并期间主表被修改（可能另有人同时在合并）；未写入任何文件，请重新运行 merge"),
+            format!("{p}: 合并期间主表被修改（可能另有人同时在合并）；未写入任何文件，请重新运行 merge"),
             format!("{p}: the master changed while it was being merged (someone else merging at the same time?); nothing was written, run merge again"),
         )
     } else {
         error(
-            format!("{p}：检查期间该文件被修改；请重新运行 validate"),
+            format!("{p}: 检查期间该文件被修改；请重新运行 validate"),
             format!("{p}: the file changed while it was being checked; run validate again"),
         )
     }
@@ -252,8 +271,40 @@ pub fn changed_while_read(path: &Path, merging: bool) -> anyhow::Error {
 pub fn unreadable_again(path: &Path, cause: &ReadError) -> anyhow::Error {
     let p = path.display();
     error(
-        format!("{p}：无法再次读取：{}", read_error(cause, Lang::Zh)),
+        format!("{p}: 无法再次读取：{}", read_error(cause, Lang::Zh)),
         format!("{p}: cannot be read again: {cause}"),
+    )
+}
+
+/// Writing the output failed partway (the old file, if any, is untouched).
+pub fn not_written(path: &Path, cause: &anyhow::Error) -> anyhow::Error {
+    let p = path.display();
+    let (zh, en) = match cause.downcast_ref::<Said>() {
+        Some(said) => (said.zh.clone(), said.en.clone()),
+        None => (format!("{cause:#}"), format!("{cause:#}")),
+    };
+    error(
+        format!("{p}: 写入失败：{zh}"),
+        format!("{p}: could not be written: {en}"),
+    )
+}
+
+/// The master's change log could not be read.
+pub fn change_log_unreadable(path: &Path, cause: &ReadError) -> anyhow::Error {
+    let p = path.display();
+    error(
+        format!("{p}: 无法读取操作日志：{}", read_error(cause, Lang::Zh)),
+        format!("{p}: the change log cannot be read: {cause}"),
+    )
+}
+
+/// Every ID the pattern allows is taken.
+pub fn no_id_left(next: &str, pattern: &str) -> anyhow::Error {
+    error(
+        format!("没有可用的客户ID了：{next} 不符合模板的 id_pattern {pattern}"),
+        format!(
+            "no customer ID is left: {next} does not match the template's id_pattern {pattern}"
+        ),
     )
 }
 
@@ -277,7 +328,7 @@ pub fn generated(
     let (p, name, version) = (path.display(), &template.name, &template.version);
     match lang {
         Lang::Zh => format!(
-            "已写入 {p}：模板 {name} v{version}（中文），数据验证覆盖第 2-{rows} 行{}",
+            "已写入 {p}: 模板 {name} v{version}（中文），数据验证覆盖第 2-{rows} 行{}",
             if protected {
                 ""
             } else {
@@ -288,5 +339,22 @@ pub fn generated(
             "wrote {p}: template {name} v{version} (en), validation on rows 2-{rows}{}",
             if protected { "" } else { ", not protected" }
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_printed_in_the_runs_language() {
+        let e = changed_while_read(Path::new("register.xlsx"), true);
+        let zh = error_line(&e, Lang::Zh);
+        assert!(zh.starts_with("register.xlsx: 合并期间主表被修改"), "{zh}");
+        assert!(zh.ends_with("请重新运行 merge"), "{zh}");
+        assert!(error_line(&e, Lang::En).contains("the master changed"));
+        // Errors not made here are printed as they are.
+        let other = anyhow::anyhow!("outer").context("ctx");
+        assert_eq!(error_line(&other, Lang::Zh), "ctx: outer");
     }
 }

@@ -222,3 +222,67 @@ fn an_industry_word_is_hinted_and_the_options_are_listed() {
         assert!(message.contains("；国际组织。"), "{message}");
     }
 }
+
+// ---------------------------------------------------------------- 9: one language
+
+#[test]
+fn a_folder_as_input_is_told_in_the_runs_language_with_fitting_advice() {
+    let dir = tmp();
+    std::fs::create_dir(dir.path().join("收件箱")).unwrap();
+    let output = crmsheet(dir.path())
+        .args(["validate", "收件箱", "--as-of", AS_OF])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "crmsheet: 收件箱: 这是一个文件夹，不是文件\n");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("请给出其中的文件"), "{stdout}");
+    assert!(
+        !stdout.contains("folder") && !stdout.contains("另存为"),
+        "{stdout}"
+    );
+
+    let output = crmsheet(dir.path())
+        .args(["validate", "收件箱", "--lang", "en"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("is a folder, not a file. Give the files in it instead"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn command_errors_follow_lang() {
+    let dir = tmp();
+    let d = dir.path();
+    crmsheet(d)
+        .args(["generate", "-o", "t.xlsx"])
+        .assert()
+        .code(0);
+    for (lang, words) in [
+        ("zh", "t.xlsx: 文件已存在；如要覆盖，请加 --force\n"),
+        (
+            "en",
+            "t.xlsx: already exists; use --force to overwrite it\n",
+        ),
+    ] {
+        let output = crmsheet(d)
+            .args(["generate", "-o", "t.xlsx", "--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("crmsheet: {words}")
+        );
+    }
+    let help = crmsheet(d).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("中文说明") && help.contains("--lang en"),
+        "{help}"
+    );
+}

@@ -40,8 +40,21 @@ fn markdown_table_in_chinese() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("| `invalid-enum` | error | fields | 值不在下拉列表中"),
+        stdout.contains("| `invalid-enum` | 错误 | 字段 | 值不在下拉列表中"),
         "{stdout}"
     );
     assert_eq!(stdout.lines().count(), 2 + Code::ALL.len());
+}
+
+#[test]
+fn the_chinese_table_has_no_english_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = support::crmsheet(dir.path()).arg("rules").output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let pii = stdout.lines().find(|l| l.starts_with("pii ")).unwrap();
+    let words: Vec<&str> = pii.split_whitespace().collect();
+    assert_eq!(words[1..3], ["错误", "隐私"], "{stdout}");
+    for english in ["error", "warning", "structure", "fields", "privacy"] {
+        assert!(!stdout.contains(english), "{english} in {stdout}");
+    }
 }

@@ -56,8 +56,8 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
                     out,
                     "| `{}` | {} | {} | {} |",
                     code.as_str(),
-                    code.severity().as_str(),
-                    code.family().as_str(),
+                    code.severity().label(lang),
+                    code.family().label(lang),
                     code.description(lang).replace('|', "\\|")
                 )?;
             }
@@ -79,10 +79,10 @@ pub fn write_table(out: &mut dyn Write, lang: Lang, format: TableFormat) -> std:
             for code in Code::ALL {
                 writeln!(
                     out,
-                    "{:<width$}  {:<8}  {:<10}  {}",
-                    code.as_str(),
-                    code.severity().as_str(),
-                    code.family().as_str(),
+                    "{}  {}  {}  {}",
+                    pad(code.as_str(), width),
+                    pad(code.severity().label(lang), 8),
+                    pad(code.family().label(lang), 10),
                     code.description(lang)
                 )?;
             }

@@ -12,7 +12,7 @@ use crate::rules::Validation;
 use crate::template::{SheetKind, Template};
 use crate::text::{normalize_name, normalize_value};
 use crate::write::CellOut;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -255,7 +255,7 @@ pub fn read_log(
     if let Some(e) = failed {
         return Err(e);
     }
-    read.map_err(|e| anyhow!("{}: the change log cannot be read: {e}", path.display()))?;
+    read.map_err(|e| crate::messages::change_log_unreadable(path, &e))?;
     rows.finish(visit)
 }
 

@@ -18,7 +18,7 @@ use crate::read::{a1, Row};
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_value;
 use crate::write::{CellOut, SheetId, TemplateBook};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
 /// How many new customers a summary lists by name (the count is always exact).
@@ -585,10 +585,7 @@ impl<'t> Merger<'t> {
             width = params.id_digits
         );
         if !params.id_pattern.is_match(&id) || self.next_id == u64::MAX {
-            bail!(
-                "no customer ID is left: {id} does not match the template's id_pattern {}",
-                params.id_pattern
-            );
+            return Err(crate::messages::no_id_left(&id, params.id_pattern.as_str()));
         }
         self.next_id += 1;
         Ok(id)

@@ -73,6 +73,22 @@ impl Family {
             Family::Reviews => "reviews",
         }
     }
+
+    /// The family's name as a person reads it (`as_str` in English).
+    pub fn label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.as_str(),
+            Lang::Zh => match self {
+                Family::Structure => "结构",
+                Family::Fields => "字段",
+                Family::Dates => "日期",
+                Family::Identity => "客户ID",
+                Family::References => "引用",
+                Family::Privacy => "隐私",
+                Family::Reviews => "审核",
+            },
+        }
+    }
 }
 
 /// Every rule `validate` applies. The code (`as_str`) is stable: scripts and

@@ -8,7 +8,7 @@ mod raw;
 
 use crate::lang::Lang;
 use crate::text::{normalize_header, normalize_value};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use regex::Regex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -298,7 +298,7 @@ impl Template {
     /// definition.
     pub fn load(path: &Path) -> Result<Template> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read template definition", path.display()))?;
+            .map_err(|e| crate::messages::definition_unreadable(path, &e))?;
         if text.trim().is_empty() {
             return Err(crate::messages::definition_empty(path));
         }

@@ -3,7 +3,7 @@
 //! A crash or a kill mid-write leaves the previous file as it was.
 
 use crate::messages::{self, Writing};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// Fails unless `path` is free or `force` is set. Called before any work starts so
@@ -85,7 +85,7 @@ pub fn write_atomically(
         .map_err(|e| messages::write_failed(&dir, Writing::CreateTemp, &e))?;
     // The writer opens the path itself; the handle only reserves the name and
     // removes the file again if anything below fails.
-    write(temp.path()).with_context(|| format!("{}: could not be written", path.display()))?;
+    write(temp.path()).map_err(|e| messages::not_written(path, &e))?;
     keep_usual_permissions(temp.path(), path);
     if keep_backup && path.exists() {
         std::fs::copy(path, backup_path(path))
