@@ -286,3 +286,103 @@ fn command_errors_follow_lang() {
         "{help}"
     );
 }
+
+// ---------------------------------------------------------------- 10: messages that fit
+
+#[test]
+fn date_order_on_the_update_sheet_speaks_of_the_update() {
+    let dir = tmp();
+    Book::new()
+        .entries([approved("C001", "甲公司")])
+        .updates([update("C001")
+            .set("update_date", Cell::Date(2026, 11, 28))
+            .set("review_status", "已通过")
+            .set("reviewer", "李娜")
+            .set("review_date", Cell::Date(2026, 11, 25))])
+        .write(dir.path(), "a.xlsx");
+    let run = validate(dir.path(), &["a.xlsx"]);
+    let order = run.of("date-order");
+    assert_eq!(order.len(), 1, "{order:#?}");
+    let message = order[0]["message"].as_str().unwrap();
+    assert!(message.contains("审核不能早于更新"), "{message}");
+    assert!(!message.contains("录入"), "{message}");
+}
+
+#[test]
+fn future_date_shows_the_check_date_without_seconds() {
+    let dir = tmp();
+    Book::new()
+        .entries([entry("甲公司").set("entry_date", Cell::Date(2026, 12, 5))])
+        .write(dir.path(), "a.xlsx");
+    let output = crmsheet(dir.path())
+        .args([
+            "validate",
+            "a.xlsx",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-12-03 07:22:04",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert_eq!(json["findings"][0]["rule"], "future-date");
+    assert!(message.contains("晚于检查日期 2026-12-03。"), "{message}");
+}
+
+#[test]
+fn a_shown_value_is_the_cells_own_text_unless_it_must_be_masked() {
+    let dir = tmp();
+    Book::new()
+        .entries([
+            entry("甲公司").set("industry", "制造，贸易"),
+            entry("乙公司").set("contact", "王经理，电话１３８１２３４５６７８"),
+        ])
+        .write(dir.path(), "a.xlsx");
+    let run = validate(dir.path(), &["a.xlsx"]);
+    let enum_ = &run.of("invalid-enum")[0];
+    assert_eq!(enum_["value"], "制造，贸易");
+    assert!(
+        enum_["message"]
+            .as_str()
+            .unwrap()
+            .contains("「制造，贸易」"),
+        "{enum_}"
+    );
+    let pii = &run.of("pii")[0];
+    let value = pii["value"].as_str().unwrap();
+    assert!(value.contains("138****5678"), "{value}");
+    assert!(!value.contains('１'), "{value}");
+}
+
+// ---------------------------------------------------------------- 12: as the admin types it
+
+#[test]
+fn as_of_accepts_the_forms_cells_accept() {
+    let dir = tmp();
+    Book::new()
+        .entries([entry("甲公司").set("entry_date", Cell::Date(2026, 12, 2))])
+        .write(dir.path(), "a.xlsx");
+    for as_of in [
+        "2026/12/03",
+        "2026.12.03",
+        "2026年12月3日",
+        "2026/12/3 9:30",
+    ] {
+        let output = crmsheet(dir.path())
+            .args(["validate", "a.xlsx", "--as-of", as_of])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{as_of}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    crmsheet(dir.path())
+        .args(["validate", "a.xlsx", "--as-of", "12/03/2026"])
+        .assert()
+        .code(2);
+}

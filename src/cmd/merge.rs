@@ -24,8 +24,9 @@ pub struct Args {
     /// The new register to write (may be the master itself, with --force)
     #[arg(short, long = "output", value_name = "OUT")]
     pub output: PathBuf,
-    /// "Now" for the validation: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or
-    /// "YYYY-MM-DD HH:MM" [default: local now]
+    /// "Now" for the validation: a date as cells take it (2026-11-30,
+    /// 2026/11/30, 2026.11.30, 2026年11月30日), optionally with HH:MM[:SS]
+    /// after a space or T [default: local now]
     #[arg(long, value_name = "DATE|DATETIME", value_parser = parse_as_of)]
     pub as_of: Option<DateValue>,
     /// Replace an existing OUT (the old file is kept as OUT.bak)

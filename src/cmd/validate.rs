@@ -20,8 +20,9 @@ pub struct Args {
     /// Filled workbooks or CSV files (xlsx, xlsm, xls, xlsb, ods, csv)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// "Now" for future dates, overdue reviews and stale customers:
-    /// YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or "YYYY-MM-DD HH:MM" [default: local now]
+    /// "Now" for future dates, overdue reviews and stale customers: a date as
+    /// cells take it (2026-11-30, 2026/11/30, 2026.11.30, 2026年11月30日),
+    /// optionally with HH:MM[:SS] after a space or T [default: local now]
     #[arg(long, value_name = "DATE|DATETIME", value_parser = parse_as_of)]
     pub as_of: Option<DateValue>,
     /// Report format

@@ -4,6 +4,7 @@
 use super::value::DateValue;
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::template::SheetKind;
 use chrono::{Duration, NaiveDate};
 
 /// `invalid-date`: the value is not a date cell and not a date text of a
@@ -78,7 +79,7 @@ pub fn future_date(
     if !date.is_after(as_of) {
         return None;
     }
-    let (column, shown, today) = (place.column, date.display(), as_of.display());
+    let (column, shown, today) = (place.column, date.display(), as_of.display_against(date));
     let message = match lang {
         Lang::Zh => format!(
             "「{column}」{shown} 晚于检查日期 {today}。请填写实际发生的日期。"
@@ -91,24 +92,32 @@ pub fn future_date(
 }
 
 /// `date-order` on one row: the review date (at `place`) is before the row's own
-/// entry or update date — a row cannot be reviewed before it was written.
+/// entry or update date (`kind` says which) — a row cannot be reviewed before it
+/// was written.
 pub fn review_before_row(
     place: &Place,
     review: &DateValue,
     row_column: &str,
     row_date: &DateValue,
+    kind: SheetKind,
     lang: Lang,
 ) -> Option<Finding> {
     if !row_date.is_after(review) {
         return None;
     }
     let (column, shown, earlier) = (place.column, review.display(), row_date.display());
-    let message = match lang {
-        Lang::Zh => format!(
+    let message = match (lang, kind) {
+        (Lang::Zh, SheetKind::Entry) => format!(
             "「{column}」{shown} 早于「{row_column}」{earlier}：审核不能早于录入。请检查这两个日期。"
         ),
-        Lang::En => format!(
-            "\"{column}\" {shown} is before \"{row_column}\" {earlier}: a row cannot be reviewed before it is written. Check both dates."
+        (Lang::Zh, SheetKind::Update) => format!(
+            "「{column}」{shown} 早于「{row_column}」{earlier}：审核不能早于更新。请检查这两个日期。"
+        ),
+        (Lang::En, SheetKind::Entry) => format!(
+            "\"{column}\" {shown} is before \"{row_column}\" {earlier}: a customer cannot be reviewed before it is entered. Check both dates."
+        ),
+        (Lang::En, SheetKind::Update) => format!(
+            "\"{column}\" {shown} is before \"{row_column}\" {earlier}: an update cannot be reviewed before it is made. Check both dates."
         ),
     };
     Some(place.finding(Code::DateOrder, Some(&shown), message, None))

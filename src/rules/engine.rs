@@ -949,6 +949,7 @@ pub(super) fn check_row(
     let Options { as_of, lang } = ctx.options;
     let def = template.sheet(kind);
     let plan = ctx.plan(kind);
+    let first_finding = out.len();
     let cell_of = |i: usize| row.cells.get(i).and_then(Option::as_ref);
     let col_of = |i: usize| {
         cell_of(i)
@@ -1037,6 +1038,7 @@ pub(super) fn check_row(
             &review,
             &info.headers[plan.date],
             &written,
+            kind,
             lang,
         ));
     }
@@ -1093,6 +1095,21 @@ pub(super) fn check_row(
         ));
     }
 
+    for finding in &mut out[first_finding..] {
+        let cell = finding
+            .field
+            .as_deref()
+            .and_then(|key| def.field_index(key))
+            .and_then(cell_of);
+        if let Some(FieldCell {
+            value: Value::Text(raw),
+            ..
+        }) = cell
+        {
+            show_cell_text(finding, raw);
+        }
+    }
+
     // Keys for the cross-row rules; rejected rows take no part.
     if role == Role::Rejected {
         return;
@@ -1116,6 +1133,28 @@ pub(super) fn check_row(
         },
         out,
     );
+}
+
+/// Values are typed normalised (NFKC: `，` becomes `,`, `Ｃ００１` `C001`), but a
+/// person holds the report against the cell: a finding that shows the cell's
+/// value shows the cell's own text instead, in its value and where its message
+/// quotes it. Not when the text holds a private detail: that is shown masked,
+/// from the normalised text, so full-width digits cannot slip past the masking.
+fn show_cell_text(finding: &mut Finding, raw: &str) {
+    let shown = raw.trim();
+    let Some(value) = finding.value.as_deref() else {
+        return;
+    };
+    if value == shown || normalize_value(shown) != value || !privacy::find_pii(value).is_empty() {
+        return;
+    }
+    for (open, close) in [("「", "」"), ("\"", "\"")] {
+        finding.message = finding.message.replace(
+            &format!("{open}{value}{close}"),
+            &format!("{open}{shown}{close}"),
+        );
+    }
+    finding.value = Some(shown.to_string());
 }
 
 /// Types one cell for its field, pushing the finding of a bad value.

@@ -53,6 +53,20 @@ impl DateValue {
         }
     }
 
+    /// This value as precisely as `other` needs it to be compared with, for
+    /// messages: the day when `other` has no time of day (only days are then
+    /// compared), else to the minute, or the second when `other` shows seconds.
+    /// The default `--as-of` is now to the second, which no one wants to read.
+    pub fn display_against(&self, other: &DateValue) -> String {
+        if !other.has_time || !self.has_time {
+            self.at.format("%Y-%m-%d").to_string()
+        } else if other.at.second() == 0 {
+            self.at.format("%Y-%m-%d %H:%M").to_string()
+        } else {
+            self.display()
+        }
+    }
+
     /// `2026-11-30`, or `2026-11-30 10:05` / `2026-11-30 10:05:09` with a time.
     pub fn display(&self) -> String {
         if !self.has_time {
@@ -122,29 +136,27 @@ pub fn parse_date_text(text: &str) -> Option<DateValue> {
     Some(DateValue::with_time(date.and_time(time)))
 }
 
-/// Parses `--as-of`: `2026-11-30`, `2026-11-30T10:00`, `2026-11-30T10:00:00` or
-/// `2026-11-30 10:00[:00]`.
+/// Parses `--as-of`: every form a date cell may hold as text
+/// ([`parse_date_text`]: `2026-11-30`, `2026/11/30`, `2026.11.30`,
+/// `2026年11月30日`, optionally with `HH:MM[:SS]` after a space or a `T`), so
+/// the admin types the date as the sheets have it.
+///
+/// ```
+/// use crmsheet::rules::value::parse_as_of;
+/// assert_eq!(parse_as_of("2026/12/03").unwrap().display(), "2026-12-03");
+/// assert_eq!(parse_as_of("2026-12-03T09:30").unwrap().display(), "2026-12-03 09:30");
+/// assert!(parse_as_of("12/03/2026").is_err());
+/// ```
 ///
 /// # Errors
-/// A message saying which forms are accepted.
+/// A message (in both languages: clap prints it before any `--lang` is known)
+/// saying which forms are accepted.
 pub fn parse_as_of(text: &str) -> Result<DateValue, String> {
-    let t = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(DateValue::day(date));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
-            return Ok(DateValue::with_time(at));
-        }
-    }
-    Err(format!(
-        "{text:?} is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS"
-    ))
+    parse_date_text(&normalize_value(text)).ok_or_else(|| {
+        "not a date; use YYYY-MM-DD (or YYYY/MM/DD, YYYY.MM.DD, YYYY年MM月DD日), optionally with HH:MM[:SS] \
+         不是日期：请写成 2026-11-30（或 2026/11/30、2026.11.30、2026年11月30日），可加 HH:MM[:SS]"
+            .to_string()
+    })
 }
 
 /// The current local time, to the second: the default as-of.
