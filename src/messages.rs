@@ -342,6 +342,171 @@ pub fn generated(
     }
 }
 
+/// One line saying what `validate --annotate` wrote to `out`.
+pub fn annotated(written: &crate::report::annotate::Written, out: &Path, lang: Lang) -> String {
+    let (o, marked, listed, notes) = (out.display(), written.marked, written.listed, written.notes);
+    let capped = notes < marked;
+    match lang {
+        Lang::Zh => format!(
+            "已写入批注副本 {o}：{marked} 个单元格已标记，报告表列出 {listed} 条问题{}",
+            if capped { format!("（仅前 {notes} 个单元格带批注）") } else { String::new() }
+        ),
+        Lang::En => format!(
+            "wrote the annotated copy {o}: {marked} cells marked, {listed} findings on the report sheet{}",
+            if capped { format!(" (notes on the first {notes} only)") } else { String::new() }
+        ),
+    }
+}
+
+/// Why a `--strict` run fails when the report holds warnings only.
+pub fn strict_failed(warnings: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "没有错误，但有 {warnings} 个警告；因使用了 --strict，警告也按失败处理（退出码 1）"
+        ),
+        Lang::En => format!(
+            "no errors, but {warnings} warning(s); with --strict, warnings fail the check too (exit 1)"
+        ),
+    }
+}
+
+/// The line after the report of a merge that errors stopped.
+pub fn merge_refused(errors: usize, out: &Path, lang: Lang) -> String {
+    let o = out.display();
+    match lang {
+        Lang::Zh => format!("合并已取消：发现 {errors} 个错误，未写入 {o}。请先修正后再合并。"),
+        Lang::En => {
+            format!(
+                "merge refused: {errors} error(s); {o} was not written. Fix them and merge again."
+            )
+        }
+    }
+}
+
+/// What a merge did, one line each: what was written, then only what happened
+/// (no line of zeros), or that nothing changed.
+pub fn merge_done(m: &crate::merge::Merged, lang: Lang) -> Vec<String> {
+    let c = &m.counts;
+    let log_rows = c.log_rows_kept + c.log_rows_added;
+    let mut lines = vec![match lang {
+        Lang::Zh => format!(
+            "已写入 {}：录入表 {} 行，更新表 {} 行，操作日志 {log_rows} 行（新增 {} 行）",
+            m.out.display(),
+            c.entry_rows,
+            c.update_rows,
+            c.log_rows_added
+        ),
+        Lang::En => format!(
+            "wrote {}: entry sheet {} rows, update sheet {} rows, change log {log_rows} rows ({} new)",
+            m.out.display(),
+            c.entry_rows,
+            c.update_rows,
+            c.log_rows_added
+        ),
+    }];
+    if let Some(old) = &m.upgraded_from {
+        lines.push(match lang {
+            Lang::Zh => format!("客户总表已从模板版本 {old} 升级为当前版本"),
+            Lang::En => {
+                format!("the register was upgraded from template version {old} to the current one")
+            }
+        });
+    }
+    if c.new_customers > 0 {
+        lines.push(match lang {
+            Lang::Zh => format!("新客户（审核通过，已分配客户ID）：{}", c.new_customers),
+            Lang::En => format!("new customers (approved, ID assigned): {}", c.new_customers),
+        });
+        for n in &m.new_customers {
+            lines.push(format!("  {}  {}  ({})", n.id, n.name, n.source));
+        }
+        let more = c.new_customers.saturating_sub(m.new_customers.len());
+        if more > 0 {
+            lines.push(match lang {
+                Lang::Zh => format!("  ……另有 {more} 个，见操作日志"),
+                Lang::En => format!("  … and {more} more, see the change log"),
+            });
+        }
+    }
+    let count = |lines: &mut Vec<String>, n: usize, zh: &str, en: &str| {
+        if n > 0 {
+            lines.push(match lang {
+                Lang::Zh => format!("{zh}：{n}"),
+                Lang::En => format!("{en}: {n}"),
+            });
+        }
+    };
+    count(
+        &mut lines,
+        c.new_pending,
+        "新增待审核录入",
+        "new entries pending review",
+    );
+    if c.updates_applied > 0 {
+        lines.push(match lang {
+            Lang::Zh => format!(
+                "已应用更新：{}（变更字段 {} 个）",
+                c.updates_applied, c.field_changes
+            ),
+            Lang::En => format!(
+                "updates applied: {} ({} field changes)",
+                c.updates_applied, c.field_changes
+            ),
+        });
+    }
+    let rest: [(usize, &str, &str); 7] = [
+        (
+            c.updates_carried,
+            "待审核更新（保留在更新表）",
+            "updates carried (pending)",
+        ),
+        (
+            c.rejected_entries,
+            "已驳回并移除的录入",
+            "entries dropped (rejected)",
+        ),
+        (
+            c.rejected_updates,
+            "已驳回并移除的更新",
+            "updates dropped (rejected)",
+        ),
+        (
+            c.updates_unmatched,
+            "未找到客户、保留在更新表的已通过更新",
+            "approved updates whose customer was not found, kept on the update sheet",
+        ),
+        (
+            c.already_present,
+            "已在客户表中的录入（未重复添加）",
+            "entries already in the register (not added again)",
+        ),
+        (
+            c.reviews_taken_over,
+            "  其中沿用审核结果",
+            "  of which took over their review",
+        ),
+        (
+            c.updates_skipped,
+            "已应用过、跳过的更新",
+            "updates skipped (already applied)",
+        ),
+    ];
+    for (n, zh, en) in rest {
+        count(&mut lines, n, zh, en);
+    }
+    // Nothing logged (no ID, update or rejection), nothing added: a re-merge.
+    if c.log_rows_added == 0 && c.new_pending == 0 && m.upgraded_from.is_none() {
+        lines.push(
+            lang.pick(
+                "没有新的变化：这些录入和更新都已在客户总表中。",
+                "nothing new: these entries and updates are already in the register.",
+            )
+            .to_string(),
+        );
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -386,3 +386,88 @@ fn as_of_accepts_the_forms_cells_accept() {
         .assert()
         .code(2);
 }
+
+// ---------------------------------------------------------------- 11: true advice, what happened
+
+fn merge_run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = crmsheet(dir)
+        .arg("merge")
+        .args(args)
+        .args(["--as-of", AS_OF])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_old_template_is_upgraded_not_copied_by_hand() {
+    let dir = tmp();
+    let d = dir.path();
+    let mut old = Book::new().entries([approved("C001", "甲公司")]);
+    old.meta_version = Some("0.9.0".into());
+    old.property_version = Some("0.9.0".into());
+    old.write(d, "register.xlsx");
+    let run = validate(d, &["register.xlsx"]);
+    let message = run.of("template-version")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("--annotate") && message.contains("无需手动复制"),
+        "{message}"
+    );
+    assert!(!message.contains("复制过去"), "{message}");
+
+    // Merge rewrites the master in the current template: no warning about
+    // it, one line saying it was upgraded.
+    Book::new()
+        .entries([approved_new("乙公司")])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) =
+        merge_run(d, &["a.xlsx", "--master", "register.xlsx", "-o", "m.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("template-version"), "{stdout}");
+    assert!(
+        stdout.contains("客户总表已从模板版本 0.9.0 升级为当前版本"),
+        "{stdout}"
+    );
+    // Only what happened: one new customer, no lines of zeros.
+    assert!(
+        stdout.contains("新客户（审核通过，已分配客户ID）：1"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|l| l.ends_with("：0")), "{stdout}");
+}
+
+#[test]
+fn strict_says_the_warnings_failed_it() {
+    let dir = tmp();
+    Book::new()
+        .entries([entry("甲公司").set("needs", "=1+1")])
+        .write(dir.path(), "a.xlsx");
+    for format in ["text", "json"] {
+        let output = crmsheet(dir.path())
+            .args([
+                "validate", "a.xlsx", "--strict", "--format", format, "--as-of", AS_OF,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("1 个警告") && stderr.contains("--strict"),
+            "{stderr}"
+        );
+    }
+    // Without --strict the same run passes and says nothing on stderr.
+    let output = crmsheet(dir.path())
+        .args(["validate", "a.xlsx", "--as-of", AS_OF])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stderr.is_empty());
+}

@@ -90,9 +90,23 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     if let Some((kept, path)) = annotation {
         let written = annotate::write(template, &report, &kept, path, args.force, args.lang)?;
         // On stderr, so that a JSON or CSV report on stdout stays clean.
-        let _ = writeln!(std::io::stderr(), "{}", written.describe(path, args.lang));
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            messages::annotated(&written, path, args.lang)
+        );
     }
-    Ok(report.outcome(args.strict))
+    let outcome = report.outcome(args.strict);
+    let summary = report.summary();
+    if outcome == Outcome::Findings && summary.errors == 0 {
+        // Only --strict fails a report without errors: say that it did.
+        let _ = writeln!(
+            std::io::stderr(),
+            "crmsheet: {}",
+            messages::strict_failed(summary.warnings, args.lang)
+        );
+    }
+    Ok(outcome)
 }
 
 /// Checks the files in order, printing `crmsheet: PATH: cause` on stderr for

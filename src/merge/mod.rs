@@ -33,7 +33,7 @@ use crate::lang::Lang;
 use crate::messages;
 use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
 use crate::rules::value::DateValue;
-use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
+use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
 use crate::write::output::{
     ensure_folder, ensure_writable, file_state, same_file, write_atomically,
@@ -81,6 +81,8 @@ pub struct Merged {
     pub counts: Counts,
     /// The first [`LISTED_NEW_CUSTOMERS`] customers given an ID.
     pub new_customers: Vec<NewCustomer>,
+    /// The master's template version, when OUT upgraded it to the current one.
+    pub upgraded_from: Option<String>,
 }
 
 /// Merges the inputs into the master (or a new register) and writes OUT.
@@ -145,10 +147,24 @@ pub fn merge_with(
         let _ = checker.end(result);
     }
     log::add_contacts(&mut run);
-    let report = run.finish();
+    let mut report = run.finish();
     if report.outcome(false) != Outcome::Clean {
         return Ok(MergeOutcome::Refused(report));
     }
+    // The master is rewritten in the current template: its old version is
+    // what merge does about it, not a warning.
+    let upgraded_from = match options.master {
+        Some(_) => {
+            report
+                .findings
+                .retain(|f| !(f.rule == Code::TemplateVersion && f.file_index == 0));
+            report.files[0]
+                .template_version
+                .clone()
+                .filter(|v| *v != template.version)
+        }
+        None => None,
+    };
 
     // 2. The new book, the master's log.
     let lang = collected.master_lang.unwrap_or(options.lang);
@@ -228,6 +244,7 @@ pub fn merge_with(
         lang,
         counts,
         new_customers,
+        upgraded_from,
     })))
 }
 

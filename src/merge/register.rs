@@ -102,7 +102,9 @@ pub struct Counts {
     /// Approved updates whose customer is not in the register, kept on the
     /// update sheet (validation normally prevents this).
     pub updates_unmatched: usize,
+    /// Rejected entries logged by this merge (not those logged before).
     pub rejected_entries: usize,
+    /// Rejected updates logged by this merge (not those logged before).
     pub rejected_updates: usize,
     /// Change-log rows copied from the master.
     pub log_rows_kept: usize,
@@ -489,9 +491,11 @@ impl<'t> Merger<'t> {
     ) -> Result<()> {
         let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
         if review == Review::Rejected {
-            self.counts.rejected_entries += 1;
             let key = self.rejected_entry_key(&cells);
+            // Counted when logged: a rejection an earlier merge logged is not
+            // news (a re-merge changes nothing and says so).
             if !self.found.contains(&key) {
+                self.counts.rejected_entries += 1;
                 let source = self.sources.cell(
                     review_source.0,
                     SheetKind::Entry,
@@ -760,11 +764,11 @@ impl<'t> Merger<'t> {
             let (review, done) = (self.updates[i].review, self.updates[i].done);
             match review {
                 Review::Rejected => {
-                    self.counts.rejected_updates += 1;
                     let u = &self.updates[i];
                     if self.found.contains(&u.key) {
                         continue;
                     }
+                    self.counts.rejected_updates += 1;
                     let (file, row) = u.reviewed_by.unwrap_or((u.rec.file, u.rec.row));
                     let source =
                         self.sources

@@ -74,35 +74,6 @@ pub struct Written {
     pub listed: usize,
 }
 
-impl Written {
-    /// One line saying what was written to `out`.
-    pub fn describe(&self, out: &Path, lang: Lang) -> String {
-        let capped = if self.notes < self.marked {
-            match lang {
-                Lang::Zh => format!("（仅前 {} 个单元格带批注）", self.notes),
-                Lang::En => format!(" (notes on the first {} only)", self.notes),
-            }
-        } else {
-            String::new()
-        };
-        let line = match lang {
-            Lang::Zh => format!(
-                "已写入批注副本 {}：{} 个单元格已标记，报告表列出 {} 条问题",
-                out.display(),
-                self.marked,
-                self.listed
-            ),
-            Lang::En => format!(
-                "wrote the annotated copy {}: {} cells marked, {} findings on the report sheet",
-                out.display(),
-                self.marked,
-                self.listed
-            ),
-        };
-        line + &capped
-    }
-}
-
 /// Validates `file` (after `master`, if given) and keeps what an annotated copy
 /// of it needs. Each file that cannot be read gets its line on stderr, as with
 /// plain validation.

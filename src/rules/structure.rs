@@ -99,10 +99,10 @@ pub fn unknown_column(place: &Place, header: &str, lang: Lang) -> Finding {
 pub fn template_version(place: &Place, stamped: &str, current: &str, lang: Lang) -> Finding {
     let message = match lang {
         Lang::Zh => format!(
-            "此工作簿基于模板版本 {stamped}，当前模板版本为 {current}。请用 crmsheet generate 生成新模板，并把数据复制过去。"
+            "此工作簿基于模板版本 {stamped}，当前模板版本为 {current}，下拉列表或列可能已过时。无需手动复制数据：批注副本（validate --annotate）和合并后的客户总表都会自动使用当前模板。"
         ),
         Lang::En => format!(
-            "This workbook was made from template version {stamped}; the current version is {current}. Generate the new template with crmsheet generate and copy the data over."
+            "This workbook was made from template version {stamped}; the current version is {current}, so its lists or columns may be out of date. No need to copy the data by hand: the annotated copy (validate --annotate) and the merged register are written in the current template."
         ),
     };
     place.finding(Code::TemplateVersion, Some(stamped), message, None)
