@@ -188,6 +188,17 @@ pub fn output_folder_missing(out: &Path, dir: &Path) -> anyhow::Error {
     )
 }
 
+/// An output workbook named as something else than xlsx.
+pub fn not_xlsx(path: &Path) -> anyhow::Error {
+    let p = path.display();
+    let suggested = path.with_extension("xlsx");
+    let s = suggested.display();
+    error(
+        format!("{p}: crmsheet 写出的是 xlsx 工作簿，文件名请以 .xlsx 结尾（例如 {s}）"),
+        format!("{p}: crmsheet writes xlsx workbooks; give a name ending in .xlsx (such as {s})"),
+    )
+}
+
 /// What was being done when an output could not be written.
 #[derive(Debug, Clone, Copy)]
 pub enum Writing {

@@ -471,3 +471,61 @@ fn strict_says_the_warnings_failed_it() {
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stderr.is_empty());
 }
+
+#[test]
+fn csv_excel_is_the_csv_report_with_a_bom() {
+    let dir = tmp();
+    Book::new()
+        .entries([entry("甲公司").set("industry", "制造")])
+        .write(dir.path(), "a.xlsx");
+    let run = |format: &str| {
+        crmsheet(dir.path())
+            .args(["validate", "a.xlsx", "--format", format, "--as-of", AS_OF])
+            .output()
+            .unwrap()
+    };
+    let (plain, excel) = (run("csv"), run("csv-excel"));
+    assert_eq!(excel.status.code(), Some(1));
+    assert!(!plain.stdout.starts_with(b"\xEF\xBB\xBF"));
+    assert_eq!(excel.stdout[..3], *b"\xEF\xBB\xBF");
+    assert_eq!(
+        excel.stdout[3..],
+        plain.stdout[..],
+        "otherwise the same CSV"
+    );
+}
+
+#[test]
+fn workbooks_are_written_only_under_an_xlsx_name() {
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([approved_new("甲公司")])
+        .write(d, "a.xlsx");
+    let runs: [&[&str]; 4] = [
+        &["generate", "-o", "template.ods"],
+        &["generate", "-o", "template"],
+        &["validate", "a.xlsx", "--annotate", "checked.csv"],
+        &["merge", "a.xlsx", "-o", "register.xls"],
+    ];
+    for args in runs {
+        let output = crmsheet(d).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("文件名请以 .xlsx 结尾"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a.xlsx"], "nothing was written");
+    // Any case of the extension is an xlsx name.
+    crmsheet(d)
+        .args(["generate", "-o", "T.XLSX"])
+        .assert()
+        .code(0);
+}

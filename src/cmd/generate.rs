@@ -59,7 +59,8 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     let mut options = BookOptions::new(args.lang);
     options.rows = args.rows;
     options.protect = !args.no_protect;
-    // Fail on an existing file before any work is done.
+    // Fail on a wrong name or an existing file before any work is done.
+    crate::write::output::ensure_xlsx_name(&path)?;
     crate::write::output::ensure_writable(&path, args.force)?;
     let book = TemplateBook::new(template, &options)?;
     write_atomically(&path, args.force, false, |temp| book.save(temp))?;

@@ -25,7 +25,7 @@ pub struct Args {
     /// optionally with HH:MM[:SS] after a space or T [default: local now]
     #[arg(long, value_name = "DATE|DATETIME", value_parser = parse_as_of)]
     pub as_of: Option<DateValue>,
-    /// Report format
+    /// Report format (csv-excel: CSV that Excel opens ungarbled, UTF-8 with a BOM)
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Fail (exit 1) on warnings too
@@ -50,7 +50,11 @@ pub struct Args {
 pub enum ReportFormat {
     Text,
     Json,
+    /// CSV for scripts: UTF-8 without BOM.
     Csv,
+    /// CSV for Excel: UTF-8 with a BOM, so Excel on Chinese Windows does not
+    /// take it for GBK.
+    CsvExcel,
 }
 
 /// Validates the files (master first) and writes the report to stdout; each
@@ -85,6 +89,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
         ReportFormat::Text => report::text::write(&mut out, &report, report::text::use_color())?,
         ReportFormat::Json => report::json::write(&mut out, &report)?,
         ReportFormat::Csv => report::csv::write(&mut out, &report)?,
+        ReportFormat::CsvExcel => report::csv::write_for_excel(&mut out, &report)?,
     }
     out.flush()?;
     if let Some((kept, path)) = annotation {

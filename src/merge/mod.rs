@@ -36,7 +36,7 @@ use crate::rules::value::DateValue;
 use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
 use crate::write::output::{
-    ensure_folder, ensure_writable, file_state, same_file, write_atomically,
+    ensure_folder, ensure_writable, ensure_xlsx_name, file_state, same_file, write_atomically,
 };
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
@@ -106,6 +106,7 @@ pub fn merge_with(
     options: &Options<'_>,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<MergeOutcome> {
+    ensure_xlsx_name(options.out)?;
     ensure_writable(options.out, options.force)?;
     ensure_folder(options.out)?;
     for input in options.inputs {

@@ -20,7 +20,7 @@ use crate::rules::value::cell_text;
 use crate::rules::{Code, FileChecker, Finding, Options, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::write::output::{
-    ensure_folder, ensure_writable, file_state, same_file, write_atomically,
+    ensure_folder, ensure_writable, ensure_xlsx_name, file_state, same_file, write_atomically,
 };
 use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
 use anyhow::Result;
@@ -132,6 +132,7 @@ pub fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
     if inputs.iter().any(|input| same_file(input, out)) {
         return Err(messages::annotate_over_input(out));
     }
+    ensure_xlsx_name(out)?;
     ensure_writable(out, force)?;
     ensure_folder(out)
 }

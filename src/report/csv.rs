@@ -56,6 +56,17 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writer.flush()
 }
 
+/// The CSV report for Excel (`--format csv-excel`): UTF-8 with a byte-order
+/// mark, without which Excel on Chinese Windows reads the file as GBK and shows
+/// every Chinese character garbled.
+///
+/// # Errors
+/// Whatever writing to `out` fails with.
+pub fn write_for_excel(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    out.write_all("\u{FEFF}".as_bytes())?;
+    write(out, report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,25 @@ pub fn ensure_writable(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Fails when `path` does not end in `.xlsx`: crmsheet writes xlsx workbooks
+/// only, and under another name (`.xls`, `.ods`, `.csv`, none) the file would
+/// not open, or open as something it is not. Refused rather than renamed, so
+/// the file is always where the user said.
+///
+/// # Errors
+/// As described.
+pub fn ensure_xlsx_name(path: &Path) -> Result<()> {
+    let is_xlsx = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        Ok(())
+    } else {
+        Err(messages::not_xlsx(path))
+    }
+}
+
 /// Fails when the folder OUT goes into does not exist, before any work is done.
 ///
 /// # Errors
