@@ -529,3 +529,59 @@ fn workbooks_are_written_only_under_an_xlsx_name() {
         .assert()
         .code(0);
 }
+
+// ---------------------------------------------------------------- 13: references within the copy
+
+/// Every XML part of a workbook, as text.
+fn workbook_text(path: &Path) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        zip.by_index(i).unwrap().read_to_string(&mut all).unwrap();
+    }
+    all
+}
+
+#[test]
+fn the_annotated_copy_names_other_rows_by_cell_not_by_the_admins_path() {
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([
+            approved("C001", "上海明远机械有限公司"),
+            entry("上海明远机械（集团）"),
+        ])
+        .updates([update("C009").set("customer_name", "华东电气")])
+        .write(d, "filled.xlsx");
+    Book::new()
+        .entries([approved("C009", "北方重工有限公司")])
+        .write(d, "register.xlsx");
+    let full = d.join("filled.xlsx");
+    let full = full.to_str().unwrap();
+    let master = d.join("register.xlsx");
+    let output = crmsheet(d)
+        .args([
+            "validate",
+            full,
+            "--annotate",
+            "checked.xlsx",
+            "--as-of",
+            AS_OF,
+        ])
+        .args(["--master", master.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // The report on stdout keeps the paths as given.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("{full}!D2")), "{stdout}");
+    let copy = workbook_text(&d.join("checked.xlsx"));
+    let folder = d.to_str().unwrap();
+    assert!(!copy.contains(folder), "the admin's folder is in the copy");
+    // Within the file, the cell; in the master, its bare name.
+    assert!(copy.contains("客户信息录入表!D2"), "no local reference");
+    assert!(
+        copy.contains("register.xlsx!D2"),
+        "no reference to the master"
+    );
+}

@@ -25,6 +25,7 @@ use crate::write::output::{
 use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
 use anyhow::Result;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -230,7 +231,29 @@ pub fn write(
         .map(|l| l.lang)
         .next()
         .unwrap_or(lang);
-    let findings: Vec<&Finding> = report.findings_for(kept.file_index).collect();
+    // References to other rows say `file!cell` with the path as the admin gave
+    // it; the copy goes to a salesperson, for whom the file is this one.
+    let entry_in_copy = template.sheet(SheetKind::Entry).name.get(book_lang);
+    let local: Vec<(&str, Cow<'_, str>)> = report
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let name = if i == kept.file_index {
+                Cow::Borrowed(entry_in_copy)
+            } else {
+                Path::new(&file.path)
+                    .file_name()
+                    .map_or(Cow::Borrowed(file.path.as_str()), |n| n.to_string_lossy())
+            };
+            (file.path.as_str(), name)
+        })
+        .collect();
+    let localized: Vec<Cow<'_, Finding>> = report
+        .findings_for(kept.file_index)
+        .map(|f| local_references(f, &local))
+        .collect();
+    let findings: Vec<&Finding> = localized.iter().map(|f| f.as_ref()).collect();
 
     // Layouts mirroring the file; fields it lacks go after its last column.
     let mut next_free = kept.width;
@@ -388,6 +411,54 @@ pub fn write(
     }
     write_atomically(out, force, false, |temp| book.save(temp))?;
     Ok(written)
+}
+
+/// `f` with the references to other rows (`path!cell`, `path:row`) in its
+/// message and hint rewritten as `local` names them: the entry sheet for the
+/// annotated file itself, the bare file name for another file. Borrowed when
+/// there is nothing to rewrite (most findings).
+fn local_references<'f>(f: &'f Finding, local: &[(&str, Cow<'_, str>)]) -> Cow<'f, Finding> {
+    let mentions = |text: &str| local.iter().any(|(path, _)| text.contains(path));
+    if !mentions(&f.message) && !f.hint.as_deref().is_some_and(mentions) {
+        return Cow::Borrowed(f);
+    }
+    let rewrite = |text: &str| {
+        let mut text = text.to_string();
+        // Longest paths first, so `a.xlsx` cannot rewrite part of `data.xlsx`.
+        let mut by_length: Vec<&(&str, Cow<'_, str>)> = local.iter().collect();
+        by_length.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        for (path, name) in by_length {
+            text = replace_reference(&text, path, name);
+        }
+        text
+    };
+    let mut owned = f.clone();
+    owned.message = rewrite(&f.message);
+    owned.hint = f.hint.as_deref().map(rewrite);
+    Cow::Owned(owned)
+}
+
+/// Replaces `path!` and `path:` by `name!` and `name:` where `path` starts a
+/// reference (at the start, or after a space or an opening mark).
+fn replace_reference(text: &str, path: &str, name: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(path) {
+        let after = &rest[at + path.len()..];
+        let starts = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || "（(「“\"'：:，,、".contains(c));
+        out.push_str(&rest[..at]);
+        if starts && (after.starts_with('!') || after.starts_with(':')) {
+            out.push_str(name);
+        } else {
+            out.push_str(path);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The note of a cell: one line per finding.
