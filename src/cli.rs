@@ -30,4 +30,6 @@ pub enum Command {
     Schema(cmd::schema::Args),
     /// List the rules validate applies, with their codes and severities
     Rules(cmd::rules::Args),
+    /// Run the team's desk in a browser: self-check of workbooks, on this machine
+    Serve(cmd::serve::Args),
 }

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod template;
 pub mod text;
 pub mod write;

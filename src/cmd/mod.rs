@@ -4,6 +4,7 @@ pub mod generate;
 pub mod merge;
 pub mod rules;
 pub mod schema;
+pub mod serve;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Merge(args) => merge::run(args, &template()?),
         Command::Schema(args) => schema::run(args, &template()?),
         Command::Rules(args) => rules::run(args),
+        Command::Serve(args) => serve::run(args, template()?),
     }
 }

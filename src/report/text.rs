@@ -2,7 +2,7 @@
 //! then a summary line. Colour only on a terminal, and never with `NO_COLOR`.
 
 use crate::lang::Lang;
-use crate::rules::{Finding, Report, Severity};
+use crate::rules::{Finding, Report, Severity, Summary};
 use std::io::{self, Write};
 
 /// Whether to colour a report written to stdout: a terminal, and `NO_COLOR`
@@ -80,8 +80,13 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
             writeln!(out)?;
         }
     }
-    let s = report.summary();
-    let line = match lang {
+    let line = summary_line(&report.summary(), lang);
+    writeln!(out, "{}", paint.wrap("1", &line))
+}
+
+/// The closing line: how many files and rows were checked, errors and warnings.
+pub fn summary_line(s: &Summary, lang: Lang) -> String {
+    match lang {
         Lang::Zh => format!(
             "共检查 {} 个文件、{} 行：{} 个错误，{} 个警告。",
             s.files, s.rows, s.errors, s.warnings
@@ -97,8 +102,7 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
             s.warnings,
             plural(s.warnings as u64, "warning", "warnings"),
         ),
-    };
-    writeln!(out, "{}", paint.wrap("1", &line))
+    }
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
