@@ -11,9 +11,10 @@
 //! re-raised, so libFuzzer records it as a crash.
 #![no_main]
 
+use crmsheet::check;
 use crmsheet::lang::Lang;
-use crmsheet::read::INTERNAL_ERROR;
-use crmsheet::report::{self, annotate};
+use crmsheet::read::{Source, INTERNAL_ERROR};
+use crmsheet::report;
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::{Options, Validation};
 use crmsheet::template::Template;
@@ -45,16 +46,15 @@ fuzz_target!(|data: &[u8]| {
     // reads it, keeping the cells outside the schema too, and the annotated
     // copy is written.
     let report = if (data.len() / EXTENSIONS.len()) % 3 == 0 {
-        let (report, kept) = annotate::validate(&setup.template, options, None, &path);
-        if let Some(kept) = kept {
-            let out = setup.dir.path().join("annotated.xlsx");
-            let written = annotate::write(&setup.template, &report, &kept, &out, true, Lang::Zh);
-            if let Err(error) = written {
-                let message = format!("{error:#}");
-                assert!(!message.contains(INTERNAL_ERROR), "{message}");
-            }
+        let run =
+            check::validate_for_copies(&setup.template, options, &[Source::path(&path)], &[0]);
+        let out = setup.dir.path().join("annotated.xlsx");
+        let written = run.copy_to_file(&setup.template, 0, &out, true, Lang::Zh);
+        if let Err(error) = written {
+            let message = format!("{error:#}");
+            assert!(!message.contains(INTERNAL_ERROR), "{message}");
         }
-        report
+        run.checked.report
     } else {
         let mut run = Validation::new(&setup.template, options);
         // An unreadable file is in the report; its cause is checked below.

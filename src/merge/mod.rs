@@ -30,7 +30,7 @@ pub mod value;
 pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 
 use crate::lang::Lang;
-use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
+use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout, Source};
 use crate::rules::value::DateValue;
 use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
@@ -132,7 +132,7 @@ pub fn merge_with(
     for (path, is_master) in files {
         let (entries, updates) = (collected.entries.len(), collected.updates.len());
         let mut collector = Collector {
-            checker: run.begin_file(path),
+            checker: run.begin_file(&Source::path(path)),
             path: path.display().to_string(),
             template,
             is_master,
@@ -182,7 +182,9 @@ pub fn merge_with(
         out,
     );
     if let Some(master) = options.master {
-        log::read_log(master, template, &mut |row| merger.keep_log_row(row))?;
+        log::read_log(&Source::path(master), template, &mut |row| {
+            merger.keep_log_row(row)
+        })?;
     }
     merger.plan_updates();
 

@@ -9,37 +9,38 @@
 //! blank lines, so the decoded stream gives each blank line an empty field
 //! before the csv reader sees it.)
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::guard::one_line;
 use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
 use super::limits::{human_size, MIB};
 use super::rows::{LazyValue, SheetAssembler};
+use super::source::Source;
 use super::{FileRead, Format, ReadError, RowSink, Stamp, Value};
 use crate::template::{SheetKind, Template};
 use encoding_rs::{CoderResult, Decoder, Encoding};
 use std::io::{self, Read};
-use std::path::Path;
 
 /// How much of the file decides the encoding and the delimiter.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-/// Reads a CSV file into `sink`.
+/// Reads a CSV `source` into `sink`.
 ///
 /// # Errors
 /// The file cannot be opened or read.
 pub(crate) fn read_csv(
-    path: &Path,
+    source: &Source,
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
     let mut head = Vec::new();
-    open(path)?
+    source
+        .open()?
         .take(SNIFF_BYTES)
         .read_to_end(&mut head)
         .map_err(io_error)?;
     let encoding = sniff_encoding(&head);
     let delimiter = sniff_delimiter(&encoding.decode(&head).0);
-    let decoded = DecodingReader::new(open(path)?, encoding.new_decoder(), delimiter);
+    let decoded = DecodingReader::new(source.open()?, encoding.new_decoder(), delimiter);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -11,12 +11,19 @@
 //! The file is read twice: once to validate it (keeping only its layout and the
 //! salesperson of each row), then once more to write each row with its marks,
 //! looked up from the findings by row. So memory stays flat however long the
-//! file is; only the findings, which the report holds anyway, are kept.
+//! file is; only the findings, which the report holds anyway, are kept. (Bytes
+//! in memory are simply read again from the same buffer.)
+//!
+//! The runs themselves are driven by [`crate::check`]; a copy goes to a file
+//! ([`write()`], constant memory through temporary files) or into memory
+//! ([`to_bytes`], no disk touched).
 
 use crate::lang::Lang;
-use crate::read::{a1, read_file, MergedCells, ReadError, Row, RowSink, SheetLayout, Value};
+use crate::read::{
+    a1, read_source, MergedCells, ReadError, Row, RowSink, SheetLayout, Source, Value,
+};
 use crate::rules::value::cell_text;
-use crate::rules::{Code, FileChecker, Finding, Options, Report, Severity, Validation};
+use crate::rules::{Code, FileChecker, Finding, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::write::output::{
     ensure_folder, ensure_writable, file_state, same_file, write_atomically,
@@ -25,7 +32,7 @@ use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, 
 use anyhow::{anyhow, bail, Result};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 /// Cells that get a note; past this, cells still get their fill and the report
@@ -42,7 +49,7 @@ pub const MAX_LISTED: usize = 1_000_000;
 /// What the validation read keeps for the copy.
 #[derive(Debug)]
 pub struct Kept {
-    path: PathBuf,
+    source: Source,
     file_index: usize,
     layouts: [Option<SheetLayout>; 2],
     /// Per sheet: one past the last column any cell uses.
@@ -102,28 +109,19 @@ impl Written {
     }
 }
 
-/// Validates `file` (after `master`, if given) and keeps what an annotated copy
-/// of it needs. Each file that cannot be read gets its line on stderr, as with
-/// plain validation.
+/// Reads `source` as the next file of `run`, keeping what an annotated copy of
+/// it needs besides the findings.
 ///
-/// Returns the report, and what was kept unless `file` could not be read.
-pub fn validate(
-    template: &Template,
-    options: Options,
-    master: Option<&Path>,
-    file: &Path,
-) -> (Report, Option<Kept>) {
-    let mut run = Validation::new(template, options);
-    if let Some(master) = master {
-        if let Err(error) = run.check_file(master) {
-            stderr_line(master, &error);
-        }
-    }
-    let state = file_state(file);
-    let checker = run.begin_file(file);
+/// # Errors
+/// The file could not be read; the run records it as unreadable.
+pub fn check_keeping(run: &mut Validation<'_>, source: &Source) -> Result<Kept, ReadError> {
+    let template = run.template();
+    // A file on disk is read again for the copy: it must not change meanwhile.
+    let state = source.as_path().and_then(file_state);
+    let checker = run.begin_file(source);
     let mut observer = Observer {
         kept: Kept {
-            path: file.to_path_buf(),
+            source: source.clone(),
             file_index: checker.file_index(),
             layouts: [None, None],
             width: [0, 0],
@@ -138,23 +136,9 @@ pub fn validate(
         ],
         checker,
     };
-    let result = read_file(file, template, &mut observer);
+    let result = read_source(source, template, &mut observer);
     let Observer { checker, kept, .. } = observer;
-    let kept = match checker.end(result) {
-        Ok(()) => Some(kept),
-        Err(error) => {
-            stderr_line(file, &error);
-            None
-        }
-    };
-    crate::merge::log::add_contacts(&mut run);
-    (run.finish(), kept)
-}
-
-fn stderr_line(path: &Path, error: &ReadError) {
-    use std::io::Write;
-    // A closed stderr must not stop the run.
-    let _ = writeln!(std::io::stderr(), "crmsheet: {}: {error}", path.display());
+    checker.end(result).map(|()| kept)
 }
 
 /// Fails before any work when OUT cannot be written: it exists without
@@ -259,6 +243,35 @@ pub fn write(
     force: bool,
     lang: Lang,
 ) -> Result<Written> {
+    let (book, written) = build(template, report, kept, lang, false)?;
+    write_atomically(out, force, false, |temp| book.save(temp))?;
+    Ok(written)
+}
+
+/// [`write()`] into memory: the annotated copy as the bytes of an xlsx file,
+/// built without touching the disk (every sheet is held in memory, so this is
+/// for uploads, not million-row registers).
+///
+/// # Errors
+/// The file changed or cannot be read again; the workbook cannot be assembled.
+pub fn to_bytes(
+    template: &Template,
+    report: &Report,
+    kept: &Kept,
+    lang: Lang,
+) -> Result<(Vec<u8>, Written)> {
+    let (book, written) = build(template, report, kept, lang, true)?;
+    Ok((book.save_to_buffer()?, written))
+}
+
+/// The annotated copy, ready to save.
+fn build(
+    template: &Template,
+    report: &Report,
+    kept: &Kept,
+    lang: Lang,
+    in_memory: bool,
+) -> Result<(TemplateBook, Written)> {
     let book_lang = kept
         .layouts
         .iter()
@@ -302,6 +315,7 @@ pub fn write(
         });
     }
     let mut options = BookOptions::new(book_lang);
+    options.in_memory = in_memory;
     let [entry_setup, update_setup] = setups;
     options.entry_layout = entry_setup;
     options.update_layout = update_setup;
@@ -411,22 +425,21 @@ pub fn write(
         written: &mut written,
         error: None,
     };
-    let result = read_file(&kept.path, template, &mut copier);
+    let result = read_source(&kept.source, template, &mut copier);
     copier.flush();
     let error = copier.error.take();
     drop(copier);
-    result.map_err(|e| anyhow!("{}: cannot be read again: {e}", kept.path.display()))?;
+    result.map_err(|e| anyhow!("{}: cannot be read again: {e}", kept.source.name()))?;
     if let Some(error) = error {
         return Err(error);
     }
-    if file_state(&kept.path) != kept.state {
+    if kept.source.as_path().and_then(file_state) != kept.state {
         bail!(
             "{}: the file changed while it was being checked; run validate again",
-            kept.path.display()
+            kept.source.name()
         );
     }
-    write_atomically(out, force, false, |temp| book.save(temp))?;
-    Ok(written)
+    Ok((book, written))
 }
 
 /// The note of a cell: one line per finding.

@@ -3,9 +3,10 @@
 //! cross-row rules need (interned IDs, normalised names, dates, row positions —
 //! never the rows; see [`super::cross`]), and resolves those after the last file.
 //!
-//! validate and merge both run it: [`Validation::check_file`] for each file
-//! (master first, then argument order), or [`Validation::check_files`] for all
-//! of them at once, then [`Validation::finish`] for the [`Report`].
+//! validate and merge both run it: [`Validation::check_source`] for each file
+//! (master first, then argument order), or [`Validation::check_sources`] for all
+//! of them at once, then [`Validation::finish`] for the [`Report`]. A file is a
+//! [`Source`]: a path, or bytes in memory (an upload to the desk).
 //!
 //! Where the time goes: a file is read on one thread while its rows are checked
 //! on another ([`crate::read::read_file_pipelined`]); with several files, up to
@@ -21,14 +22,14 @@ use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::read::{
     a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
-    SheetSummary, Stamp, Value,
+    SheetSummary, Source, Stamp, Value,
 };
 use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What a run is checked against besides the template.
 #[derive(Debug, Clone, Copy)]
@@ -235,8 +236,8 @@ pub(super) struct SheetInfo {
 }
 
 pub(super) struct FileState {
-    /// The path as given, for reading the file again.
-    source: PathBuf,
+    /// The file as given, for reading it again.
+    source: Source,
     /// The workbook has a change-log sheet (it is a merged register).
     change_log: bool,
     report: FileReport,
@@ -349,9 +350,17 @@ impl<'t> Validation<'t> {
     /// The file could not be read; the run records a `file-unreadable` finding for
     /// it (the caller prints `crmsheet: PATH: cause`) and goes on.
     pub fn check_file(&mut self, path: &Path) -> Result<(), ReadError> {
+        self.check_source(&Source::path(path))
+    }
+
+    /// [`Self::check_file`] of a [`Source`]: a path, or bytes in memory.
+    ///
+    /// # Errors
+    /// As [`Self::check_file`].
+    pub fn check_source(&mut self, source: &Source) -> Result<(), ReadError> {
         let template = self.ctx.template;
-        let mut checker = self.begin_file(path);
-        let result = crate::read::read_file_pipelined(path, template, &mut checker);
+        let mut checker = self.begin_file(source);
+        let result = crate::read::read_source_pipelined(source, template, &mut checker);
         checker.end(result)
     }
 
@@ -359,11 +368,20 @@ impl<'t> Validation<'t> {
     /// the same findings as [`Self::check_file`] on each in turn; up to one file
     /// per core is read and checked at a time. One result per path, in order.
     pub fn check_files(&mut self, paths: &[&Path]) -> Vec<Result<(), ReadError>> {
+        let sources: Vec<Source> = paths.iter().map(|&path| Source::path(path)).collect();
+        self.check_sources(&sources)
+    }
+
+    /// [`Self::check_files`] of [`Source`]s: paths, bytes in memory, or both.
+    pub fn check_sources(&mut self, sources: &[Source]) -> Vec<Result<(), ReadError>> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        if paths.len() < 2 || cores < 2 {
-            return paths.iter().map(|path| self.check_file(path)).collect();
+        if sources.len() < 2 || cores < 2 {
+            return sources
+                .iter()
+                .map(|source| self.check_source(source))
+                .collect();
         }
-        super::parallel::check_files(self, paths, cores)
+        super::parallel::check_sources(self, sources, cores)
     }
 
     /// Starts a file for a caller that drives the reader itself (to pass the rows
@@ -371,8 +389,8 @@ impl<'t> Validation<'t> {
     /// reader as its [`RowSink`], then hand the reader's result to
     /// [`FileChecker::end`]. A checker dropped without `end` leaves the file
     /// counted as unreadable.
-    pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
-        let file = self.add_file(path);
+    pub fn begin_file(&mut self, source: &Source) -> FileChecker<'_, 't> {
+        let file = self.add_file(source);
         FileChecker {
             findings_before: self.findings.len(),
             updates_before: self.cross.updates_len(),
@@ -384,11 +402,11 @@ impl<'t> Validation<'t> {
     }
 
     /// Adds a file to the report (unreadable until it is ended); its index.
-    pub(super) fn add_file(&mut self, path: &Path) -> usize {
-        let display = path.display().to_string();
+    pub(super) fn add_file(&mut self, source: &Source) -> usize {
+        let display = source.name().to_string();
         let file = self.files.len();
         self.files.push(FileState {
-            source: path.to_path_buf(),
+            source: source.clone(),
             change_log: false,
             report: FileReport {
                 path: display,
@@ -508,7 +526,7 @@ impl<'t> Validation<'t> {
     /// The readable files of the run that have a change-log sheet (merged
     /// registers, whose applied updates left the update sheet for the log), in
     /// run order.
-    pub fn files_with_change_log(&self) -> Vec<PathBuf> {
+    pub fn files_with_change_log(&self) -> Vec<Source> {
         self.files
             .iter()
             .filter(|f| f.change_log && f.report.readable)
@@ -1383,7 +1401,7 @@ mod tests {
         };
         let mut v = Validation::new(&t, options);
         for (i, (entries, updates, readable)) in files.iter().enumerate() {
-            let mut c = v.begin_file(Path::new(&format!("f{i}.xlsx")));
+            let mut c = v.begin_file(&Source::path(format!("f{i}.xlsx")));
             for (kind, rows) in [(SheetKind::Entry, entries), (SheetKind::Update, updates)] {
                 let l = layout(&t, kind);
                 c.sheet(&l);

@@ -5,7 +5,9 @@
 //! memory" worksheets: each row goes to a temporary file as soon as a later row is
 //! written, so a register of a million rows is written in a few megabytes. The
 //! price is that rows must be written in increasing order; the book checks that
-//! and says so instead of silently dropping a row.
+//! and says so instead of silently dropping a row. A book built
+//! [`in_memory`](super::BookOptions::in_memory) keeps the same order rules but
+//! holds every sheet in memory, so that it touches no disk.
 
 use super::checks::{add_checks, Span};
 use super::parts;
@@ -90,6 +92,7 @@ pub struct TemplateBook {
     formats: Formats,
     slots: Vec<Slot>,
     list_ranges: Vec<Option<String>>,
+    in_memory: bool,
 }
 
 impl TemplateBook {
@@ -129,6 +132,7 @@ impl TemplateBook {
             formats,
             slots: Vec::new(),
             list_ranges: parts::list_ranges(template, lang),
+            in_memory: options.in_memory,
         };
 
         let mut instructions = Worksheet::new();
@@ -200,7 +204,7 @@ impl TemplateBook {
         streaming: bool,
     ) -> Result<SheetId> {
         let sheet = if streaming {
-            self.workbook.new_worksheet_with_constant_memory()?
+            self.streaming_worksheet()?
         } else {
             Worksheet::new()
         };
@@ -371,6 +375,36 @@ impl TemplateBook {
     /// # Errors
     /// The file cannot be written, or a sheet cannot be finished.
     pub fn save(mut self, path: &Path) -> Result<()> {
+        self.finish()?;
+        self.workbook
+            .save(path)
+            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+    }
+
+    /// [`save`](Self::save) into memory: the xlsx file's bytes. Touches no disk
+    /// when the book was built [`in_memory`](super::BookOptions::in_memory).
+    ///
+    /// # Errors
+    /// A sheet cannot be finished, or the workbook cannot be assembled.
+    pub fn save_to_buffer(mut self) -> Result<Vec<u8>> {
+        self.finish()?;
+        self.workbook
+            .save_to_buffer()
+            .map_err(|e| anyhow!("cannot write the workbook: {e}"))
+    }
+
+    /// A sheet whose rows are written in increasing order: constant-memory
+    /// (through a temporary file) unless the book is kept in memory.
+    fn streaming_worksheet(&mut self) -> Result<Worksheet> {
+        Ok(if self.in_memory {
+            Worksheet::new()
+        } else {
+            self.workbook.new_worksheet_with_constant_memory()?
+        })
+    }
+
+    /// What [`save`](Self::save) does before writing.
+    fn finish(&mut self) -> Result<()> {
         let formats = self.formats.clone();
         for slot in &mut self.slots {
             if let Some(data) = slot.data.as_mut() {
@@ -431,9 +465,7 @@ impl TemplateBook {
         for slot in slots {
             self.workbook.push_worksheet(slot.sheet);
         }
-        self.workbook
-            .save(path)
-            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+        Ok(())
     }
 
     fn slot_mut(&mut self, sheet: SheetId) -> Result<&mut Slot> {
@@ -506,7 +538,7 @@ impl TemplateBook {
             }
         }
 
-        let mut sheet = self.workbook.new_worksheet_with_constant_memory()?;
+        let mut sheet = self.streaming_worksheet()?;
         // Unlocked column formats let staff edit every data cell of a protected
         // sheet; the header cells carry their own locked format.
         for (c, ty) in column_types.iter().enumerate() {
