@@ -79,13 +79,27 @@ pub fn run(args: Args, template: Template) -> Result<Outcome> {
             limits: Limits::default(),
             as_of: None,
         });
-        serve::serve(listener, desk, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("the desk stopped")
+        serve::serve(listener, desk, stop_signal())
+            .await
+            .context("the desk stopped")
     })?;
     Ok(Outcome::Clean)
+}
+
+/// Ctrl-C, or (on Unix) the `SIGTERM` a service manager stops the desk with.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A token from a file may hold characters a URL cannot carry as they are.

@@ -83,18 +83,20 @@ pub async fn home(
     State(desk): State<Desk>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
+    admin: Result<Admin, Response>,
 ) -> Response {
     if let Some(token) = query.token {
         return sign_in(&desk, &headers, &token);
     }
-    match desk.0.sessions.get(&headers) {
-        Some(_) => html(
+    match admin {
+        Ok(Admin(session)) => html(
             &HomePage {
                 c: Chrome::new(desk.lang(&headers), "/"),
+                form_token: session.form_token,
             },
             StatusCode::OK,
         ),
-        None => login_page(&desk, &headers, StatusCode::UNAUTHORIZED, None),
+        Err(sign_in_page) => sign_in_page,
     }
 }
 
@@ -153,4 +155,29 @@ pub async fn set_lang(Path(code): Path<String>, Query(back): Query<Back>) -> Res
             lang.as_str(),
         )),
     )
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    form_token: String,
+}
+
+/// Signs the admin out (a same-origin post with the session's form token).
+pub async fn logout(
+    State(desk): State<Desk>,
+    headers: HeaderMap,
+    admin: Result<Admin, Response>,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    let Ok(Admin(session)) = admin else {
+        return super::check::forbidden(&desk, &headers);
+    };
+    if !session::same_origin(&headers)
+        || !session::form_token_ok(&headers, Some(&session), Some(&form.form_token))
+        || !same_secret(&session.form_token, &form.form_token)
+    {
+        return super::check::forbidden(&desk, &headers);
+    }
+    desk.0.sessions.end(&headers);
+    Redirect::to("/").into_response()
 }

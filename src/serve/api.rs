@@ -92,9 +92,9 @@ pub async fn validate(
         }
     };
     let report = match desk.0.pool.run(run).await {
-        Ok(Ok(report)) => report,
+        Ok(report) => report,
         Err(PoolError::Busy) => return busy(),
-        Err(PoolError::Failed) | Ok(Err(_)) => {
+        Err(PoolError::Failed) => {
             return error(StatusCode::INTERNAL_SERVER_ERROR, "the check failed")
         }
     };

@@ -2,11 +2,11 @@
 //! result page and the annotated copies' downloads.
 
 use super::admin::{form_token, with_cookie};
-use super::engine::{self, Upload};
+use super::engine;
 use super::pages::{html, result_page, CheckPage, Chrome, CopyLink};
 use super::pool::PoolError;
 use super::upload::{self, Refused};
-use super::{i18n, session, Desk, MIB};
+use super::{downloads, i18n, session, Desk, MIB};
 use crate::lang::Lang;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -136,29 +136,32 @@ pub async fn submit(State(desk): State<Desk>, request: Request) -> Response {
         return form_page(&desk, &headers, StatusCode::BAD_REQUEST, Some(t.no_files));
     }
     let uploads = posted.uploads;
-    let names: Vec<String> = uploads.iter().map(|u| u.name.clone()).collect();
+    let options = desk.options(lang);
     let run = {
         let desk = desk.clone();
-        move || {
-            let options = desk.options(lang);
-            engine::check_page(&desk.0.template, options, &uploads)
-        }
+        let uploads = uploads.clone();
+        move || engine::check_page(&desk.0.template, options, &uploads)
     };
     let checked = match desk.0.pool.run(run).await {
-        Ok(Ok(checked)) => checked,
+        Ok(checked) => checked,
         Err(PoolError::Busy) => return busy(&desk, lang),
-        Err(PoolError::Failed) | Ok(Err(_)) => return failed(&desk, lang),
+        Err(PoolError::Failed) => return failed(&desk, lang),
     };
-    let copies: Vec<CopyLink> = checked
-        .copies
-        .into_iter()
-        .zip(&names)
-        .map(|(copy, name)| match copy {
-            None => CopyLink::None,
-            Some(bytes) => match desk.0.downloads.put(copy_name(name, lang), bytes) {
-                Some(id) => CopyLink::Ready(id),
-                None => CopyLink::NotKept,
-            },
+    let readable: Vec<bool> = checked.report.files.iter().map(|f| f.readable).collect();
+    let kept = readable.iter().any(|r| *r).then(|| {
+        desk.0.downloads.put(downloads::Checked {
+            uploads,
+            options,
+            lang,
+        })
+    });
+    let copies: Vec<CopyLink> = readable
+        .iter()
+        .enumerate()
+        .map(|(index, readable)| match (readable, &kept) {
+            (false, _) | (true, None) => CopyLink::None,
+            (true, Some(None)) => CopyLink::NotKept,
+            (true, Some(Some(id))) => CopyLink::Ready(format!("/download/{id}/{index}")),
         })
         .collect();
     html(
@@ -173,24 +176,53 @@ fn copy_name(upload: &str, lang: Lang) -> String {
     format!("{stem}-{}.xlsx", lang.pick("批注", "annotated"))
 }
 
-/// `GET /download/{id}`: an annotated copy, while it is kept.
+/// `GET /download/{id}/{index}`: the annotated copy of a checked file, made
+/// now (in the check pool), while the post is kept.
 pub async fn download(
     State(desk): State<Desk>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((id, index)): Path<(String, usize)>,
 ) -> Response {
-    let Some(copy) = desk.0.downloads.get(&id) else {
-        let lang = desk.lang(&headers);
-        return desk.message(
+    let lang = desk.lang(&headers);
+    let gone = |desk: &Desk| {
+        desk.message(
             lang,
             StatusCode::NOT_FOUND,
             |t| t.not_found_title,
             i18n::text(lang).expired_body.into(),
-        );
+        )
+    };
+    let Some(checked) = desk.0.downloads.get(&id) else {
+        return gone(&desk);
+    };
+    let Some(name) = checked
+        .uploads
+        .get(index)
+        .map(|u| copy_name(&u.name, checked.lang))
+    else {
+        return gone(&desk);
+    };
+    let run = {
+        let desk = desk.clone();
+        move || {
+            engine::copy(
+                &desk.0.template,
+                checked.options,
+                &checked.uploads,
+                index,
+                checked.lang,
+            )
+        }
+    };
+    let bytes = match desk.0.pool.run(run).await {
+        Ok(Ok(Some(bytes))) => bytes,
+        Ok(Ok(None)) => return gone(&desk),
+        Err(PoolError::Busy) => return busy(&desk, lang),
+        Err(PoolError::Failed) | Ok(Err(_)) => return failed(&desk, lang),
     };
     let disposition = format!(
         "attachment; filename=\"annotated.xlsx\"; filename*=UTF-8''{}",
-        percent_encode(&copy.name)
+        percent_encode(&name)
     );
     (
         [
@@ -206,7 +238,7 @@ pub async fn download(
                     .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
             ),
         ],
-        copy.bytes.as_ref().clone(),
+        bytes,
     )
         .into_response()
 }
@@ -221,15 +253,6 @@ fn percent_encode(name: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// For the tests of the pages: an upload made of a name and bytes.
-#[allow(dead_code)]
-pub fn upload(name: &str, data: &[u8]) -> Upload {
-    Upload {
-        name: name.into(),
-        data: data.into(),
-    }
 }
 
 #[cfg(test)]

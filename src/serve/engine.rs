@@ -1,8 +1,11 @@
 //! The desk's one door into the library: uploads in, a report, annotated copies
 //! and the rows to show out. Everything here goes through the library's public
-//! reading and checking API, exactly as the CLI does.
+//! API ([`crate::check`], [`crate::read`]), exactly as the CLI's commands do.
 
 use super::grid::{FileGrid, GridSink};
+use crate::check;
+use crate::lang::Lang;
+use crate::read::{read_source, Source};
 use crate::rules::{Options, Report};
 use crate::template::Template;
 use std::sync::Arc;
@@ -25,44 +28,62 @@ impl std::fmt::Debug for Upload {
     }
 }
 
+/// The uploads as the library reads them.
+pub fn sources(uploads: &[Upload]) -> Vec<Source> {
+    uploads
+        .iter()
+        .map(|u| Source::bytes(u.name.clone(), u.data.clone()))
+        .collect()
+}
+
+/// Checks the uploads together, as `validate A B` would.
+pub fn validate(template: &Template, options: Options, uploads: &[Upload]) -> Report {
+    check::validate(template, options, &sources(uploads), None).report
+}
+
 /// What the self-check page shows.
 #[derive(Debug)]
 pub struct PageCheck {
     pub report: Report,
-    /// Per upload: its annotated copy (`None` when it could not be read).
-    pub copies: Vec<Option<Vec<u8>>>,
     /// Per upload: its rows with findings.
     pub grids: Vec<FileGrid>,
 }
 
-/// Checks the uploads together (as `validate A B` would) for the API.
+/// Checks the uploads together and reads back each file's rows with findings.
+pub fn check_page(template: &Template, options: Options, uploads: &[Upload]) -> PageCheck {
+    let sources = sources(uploads);
+    let report = check::validate(template, options, &sources, None).report;
+    let grids = sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| {
+            grid_of(template, &report, index, |sink| {
+                read_source(source, template, sink).is_ok()
+            })
+        })
+        .collect();
+    PageCheck { report, grids }
+}
+
+/// The annotated copy of upload `index`, checked together with the others as
+/// on the page (so it carries the same findings); `None` when it cannot be
+/// read.
 ///
 /// # Errors
-/// The engine could not run at all.
-pub fn validate(
+/// The copy could not be assembled.
+pub fn copy(
     template: &Template,
     options: Options,
     uploads: &[Upload],
-) -> anyhow::Result<Report> {
-    let _ = (template, options, uploads);
-    anyhow::bail!("reading uploads from memory is not available yet")
+    index: usize,
+    lang: Lang,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let annotated = check::annotate(template, options, &sources(uploads), &[index], lang)?;
+    Ok(annotated.copies.into_iter().next().flatten())
 }
 
-/// Checks the uploads together, makes each readable one's annotated copy and
-/// reads back the rows with findings.
-///
-/// # Errors
-/// The engine could not run at all.
-pub fn check_page(
-    template: &Template,
-    options: Options,
-    uploads: &[Upload],
-) -> anyhow::Result<PageCheck> {
-    let _ = (template, options, uploads);
-    anyhow::bail!("reading uploads from memory is not available yet")
-}
-
-/// The rows with findings of file `index` of `report`, read by `read`.
+/// The rows with findings of file `index` of `report`, read by `read` (false:
+/// the file could not be read again, and no grid is shown).
 pub fn grid_of(
     template: &Template,
     report: &Report,
@@ -70,8 +91,11 @@ pub fn grid_of(
     read: impl FnOnce(&mut GridSink<'_>) -> bool,
 ) -> FileGrid {
     let findings: Vec<_> = report.findings_for(index).collect();
+    if findings.iter().all(|f| f.row.is_none()) {
+        return FileGrid::default();
+    }
     let mut sink = GridSink::new(template, &findings);
-    if findings.iter().all(|f| f.row.is_none()) || !read(&mut sink) {
+    if !read(&mut sink) {
         return FileGrid::default();
     }
     sink.finish()

@@ -68,6 +68,7 @@ pub struct Text {
     pub login_bad: &'static str,
     pub home_title: &'static str,
     pub home_body: &'static str,
+    pub logout: &'static str,
 }
 
 const ZH: Text = Text {
@@ -131,6 +132,7 @@ const ZH: Text = Text {
     login_bad: "令牌不正确。",
     home_title: "登记台",
     home_body: "已登录为管理员。审核、收件箱和登记册页面将在下一版本提供；现在可以使用提交前自查。",
+    logout: "退出登录",
 };
 
 const EN: Text = Text {
@@ -194,6 +196,7 @@ const EN: Text = Text {
     login_bad: "That token is not right.",
     home_title: "Desk",
     home_body: "Signed in as admin. The review, inbox and register pages come in the next version; the self-check works now.",
+    logout: "Sign out",
 };
 
 /// The texts of a language.

@@ -22,7 +22,6 @@ mod pool;
 mod session;
 mod upload;
 
-pub use downloads::Downloads;
 pub use engine::Upload;
 pub use session::random_token;
 
@@ -51,7 +50,8 @@ pub struct Limits {
     pub request: usize,
     /// Uploads held in memory at once, over all requests (503 beyond).
     pub uploads_in_memory: usize,
-    /// Annotated copies held for download at once (the oldest go first).
+    /// Checked uploads held for their annotated copies at once (the oldest
+    /// go first).
     pub copies_in_memory: usize,
     /// How long a copy can be downloaded.
     pub keep: Duration,
@@ -104,7 +104,7 @@ struct Inner {
     limits: Limits,
     as_of: Option<DateValue>,
     sessions: session::Sessions,
-    downloads: Downloads,
+    downloads: downloads::Downloads,
     pool: pool::Pool,
     /// One permit per MiB of upload held in memory.
     upload_memory: Arc<Semaphore>,
@@ -119,7 +119,7 @@ impl Desk {
             admin_token: config.admin_token,
             as_of: config.as_of,
             sessions: session::Sessions::default(),
-            downloads: Downloads::new(limits.copies_in_memory, limits.keep),
+            downloads: downloads::Downloads::new(limits.copies_in_memory, limits.keep),
             pool: pool::Pool::new(limits.checks, limits.queue_wait),
             upload_memory: Arc::new(Semaphore::new((limits.uploads_in_memory / MIB).max(1))),
             limits,
@@ -173,9 +173,10 @@ pub fn app(desk: Desk) -> Router {
     Router::new()
         .route("/", get(admin::home))
         .route("/login", post(admin::login))
+        .route("/logout", post(admin::logout))
         .route("/lang/{code}", get(admin::set_lang))
         .route("/check", get(check::form).post(check::submit))
-        .route("/download/{id}", get(check::download))
+        .route("/download/{id}/{index}", get(check::download))
         .route("/api/validate", post(api::validate))
         .route("/assets/{name}", get(assets::serve))
         .fallback(not_found)

@@ -67,6 +67,7 @@ pub struct LoginPage {
 #[template(path = "home.html")]
 pub struct HomePage {
     pub c: Chrome,
+    pub form_token: String,
 }
 
 #[derive(Template)]
@@ -87,7 +88,7 @@ pub enum CopyLink {
     None,
     /// Made but too large to keep.
     NotKept,
-    /// The download id.
+    /// The download link.
     Ready(String),
 }
 
@@ -186,7 +187,7 @@ pub fn result_page(
                     .find(|f| f.rule == Code::FileUnreadable)
                     .map(|f| f.message.clone()),
                 download: match copies.get(index) {
-                    Some(CopyLink::Ready(id)) => Some(format!("/download/{id}")),
+                    Some(CopyLink::Ready(link)) => Some(link.clone()),
                     _ => None,
                 },
                 copy_not_kept: copies.get(index) == Some(&CopyLink::NotKept),

@@ -79,6 +79,14 @@ impl Sessions {
         id
     }
 
+    /// Ends the session of a request's cookie.
+    pub fn end(&self, headers: &HeaderMap) {
+        if let Some(id) = cookie(headers, SESSION_COOKIE) {
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.remove(id);
+        }
+    }
+
     /// The live session of a request's cookie, marked as seen.
     pub fn get(&self, headers: &HeaderMap) -> Option<Session> {
         let id = cookie(headers, SESSION_COOKIE)?;
