@@ -52,3 +52,27 @@ impl Pool {
         .map_err(|_| PoolError::Failed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_pool_answers_busy_after_its_wait() {
+        let pool = Pool::new(1, Duration::from_millis(50));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let long = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(move || wait.recv().is_ok()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(pool.run(|| 1).await, Err(PoolError::Busy));
+        release.send(()).unwrap();
+        assert_eq!(long.await.unwrap(), Ok(true));
+        assert_eq!(pool.run(|| 2).await, Ok(2));
+        assert_eq!(
+            pool.run(|| -> i32 { panic!("contained") }).await,
+            Err(PoolError::Failed)
+        );
+    }
+}
