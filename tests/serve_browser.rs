@@ -334,7 +334,10 @@ async fn upload_read_findings_download_the_copy_and_switch_language() {
         .text()
         .await
         .unwrap();
-    assert!(message.contains("is not an option"), "English messages: {message}");
+    assert!(
+        message.contains("is not an option"),
+        "English messages: {message}"
+    );
     screenshot(&client, "check-result-en.png").await;
     client.close().await.unwrap();
 }
