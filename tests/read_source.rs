@@ -17,7 +17,10 @@ use crmsheet::read::{
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::Options;
 use crmsheet::template::{SheetKind, Template};
-use hostile_files::{deflate_spaces, ods_bytes_with, ods_row, ods_table, replace_part, Part};
+use hostile_files::{
+    deflate_spaces, ods_bytes, ods_bytes_with, ods_row, ods_table, replace_part, workbook_stream,
+    xls_bytes, Part,
+};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use support::*;
@@ -85,20 +88,26 @@ fn sheet_cells(source: &Source, is_wanted: &dyn Fn(&str) -> bool) -> Cells {
 fn same_from_bytes(path: &Path) -> Result<FileRead, ReadError> {
     let name = path.file_name().unwrap().to_str().unwrap().to_string();
     let file = Source::path(path);
-    let upload = Source::bytes(name.clone(), std::fs::read(path).unwrap());
+    let bytes = std::fs::read(path).unwrap();
+    // A file of many megabytes is compared in the way validate reads it only,
+    // to keep the test quick.
+    let ways: &[(bool, bool)] = if bytes.len() > 4 << 20 {
+        &[(false, true)]
+    } else {
+        &[(false, false), (false, true), (true, false), (true, true)]
+    };
+    let upload = Source::bytes(name.clone(), bytes);
     let mut plain = None;
-    for other in [false, true] {
-        for piped in [false, true] {
-            let from_file = reading(&file, other, piped);
-            let from_bytes = reading(&upload, other, piped);
-            assert!(
-                from_file == from_bytes,
-                "{name} (other cells {other}, two threads {piped}):\nfrom the file {:?}\nfrom bytes {:?}",
-                from_file.0,
-                from_bytes.0
-            );
-            plain.get_or_insert(from_file.0);
-        }
+    for &(other, piped) in ways {
+        let from_file = reading(&file, other, piped);
+        let from_bytes = reading(&upload, other, piped);
+        assert!(
+            from_file == from_bytes,
+            "{name} (other cells {other}, two threads {piped}):\nfrom the file {:?}\nfrom bytes {:?}",
+            from_file.0,
+            from_bytes.0
+        );
+        plain.get_or_insert(from_file.0);
     }
     let plain = plain.unwrap();
     // The wrapper reads what the source reads.
@@ -249,6 +258,20 @@ fn made_files(dir: &Path) -> Vec<PathBuf> {
     let encrypted = r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/></manifest:encryption-data>"#;
     let body = ods_table("客户信息录入表", &ods_row(&["x"]));
     add("locked.ods", &ods_bytes_with(&body, encrypted));
+    let tables: String = (0..10_001)
+        .map(|i| format!(r#"<table:table table:name="S{i}"/>"#))
+        .collect();
+    add("many.ods", &ods_bytes(&tables));
+    let sheets: Vec<(String, Vec<Vec<u8>>)> =
+        (0..10_001).map(|i| (format!("S{i}"), Vec::new())).collect();
+    add("many.xls", &xls_bytes(&workbook_stream(&[], &sheets)));
+    // An unclosed quote swallowing the rest of the file: a row over 16 MiB.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let open = format!(
+        "{text}2026-11-29,张伟,,\"{}\n",
+        "明远机械,\n".repeat(1_300_000)
+    );
+    add("open.csv", open.as_bytes());
     files.push(xlsx.clone());
     files.push(csv);
     files.push(merged_xlsx(dir));
@@ -276,13 +299,30 @@ fn every_format_and_hostile_file_reads_the_same_from_bytes() {
     files.extend(made_files(dir.path()));
     let mut read = 0;
     let mut errors = std::collections::BTreeSet::new();
+    let mut said = std::collections::HashMap::new();
     for path in &files {
         match same_from_bytes(path) {
             Ok(_) => read += 1,
             Err(error) => {
                 errors.insert(format!("{error:?}").split('(').next().unwrap().to_string());
+                let name = path.file_name().unwrap().to_str().unwrap().to_string();
+                said.insert(name, error.to_string());
             }
         }
+    }
+    // The made hostile files hit the limits they were made for.
+    for (file, expected) in [
+        ("bomb.xlsx", "a zip bomb"),
+        ("many.ods", "more than 10,000 sheets"),
+        ("many.xls", "more than 10,000 sheets"),
+        ("open.csv", "longer than 16 MiB"),
+        ("locked.ods", "password-protected"),
+        ("empty.csv", "the file is empty (0 bytes)"),
+        ("page.xls", "not a spreadsheet"),
+        ("cut-50.xlsx", "damaged or incomplete"),
+    ] {
+        let message = said.get(file).map_or("(read)", String::as_str);
+        assert!(message.contains(expected), "{file}: {message}");
     }
     // The comparison covered readable files and every kind of failure a
     // source of bytes can have.
