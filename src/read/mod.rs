@@ -5,6 +5,10 @@
 //! ten, maps each column to a schema field, and streams the data rows to a
 //! [`RowSink`] one at a time, so that memory does not grow with the sheet.
 //!
+//! What is read is a [`Source`]: a file on disk, or the bytes of an upload held
+//! in memory (the desk never writes one to disk). Every format reader opens it
+//! through the source, so both are read with the same bounds and hardening.
+//!
 //! This file holds the types the rest of crmsheet relies on; the format readers
 //! live in the submodules.
 //!

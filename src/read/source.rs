@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// A file to read: a path, or named bytes in memory.
 ///
 /// Cloning is cheap (the bytes are shared), so a reading thread and the
-/// merged-cells thread each open their own [`Input`] over the same bytes.
+/// merged-cells thread each open their own reader over the same bytes.
 ///
 /// ```
 /// use crmsheet::read::Source;

@@ -114,7 +114,7 @@ impl Written {
 ///
 /// # Errors
 /// The file could not be read; the run records it as unreadable.
-pub fn check_keeping(run: &mut Validation<'_>, source: &Source) -> Result<Kept, ReadError> {
+pub(crate) fn check_keeping(run: &mut Validation<'_>, source: &Source) -> Result<Kept, ReadError> {
     let template = run.template();
     // A file on disk is read again for the copy: it must not change meanwhile.
     let state = source.as_path().and_then(file_state);
