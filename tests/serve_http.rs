@@ -806,3 +806,33 @@ fn serve_refuses_a_public_address_without_a_token_file_and_logs_no_values() {
             && !log.contains("甲公司")
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_desk_cleanly() {
+    let dir = support::tmp();
+    let mut desk = start(dir.path());
+    let host = desk.base.trim_start_matches("http://").to_string();
+    let (status, _) = raw(
+        &desk.base,
+        format!("GET /check HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &desk.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(exit) = desk.child.try_wait().unwrap() {
+            assert_eq!(exit.code(), Some(0), "a clean stop");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the desk did not stop on Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
