@@ -948,7 +948,7 @@ pub(super) fn check_row(
     };
 
     // Type every cell once; bad values get their finding here.
-    let typed: Vec<Typed> = def
+    let mut typed: Vec<Typed> = def
         .fields
         .iter()
         .enumerate()
@@ -999,16 +999,21 @@ pub(super) fn check_row(
         }
     }
 
-    // Dates: not in the future; reviewed after written.
+    // Dates: not in the future; reviewed after written. A future date has its
+    // own finding, so it takes part in no further rule (one problem, one
+    // finding): no date-order, on this row or against the customer's updates.
+    for (i, t) in typed.iter_mut().enumerate() {
+        if let Typed::Date(d) = t {
+            if let Some(finding) = dates::future_date(&place(i), d, &as_of, lang) {
+                out.push(finding);
+                *t = Typed::Bad;
+            }
+        }
+    }
     let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
         Some(Typed::Date(d)) => Some(*d),
         _ => None,
     };
-    for (i, t) in typed.iter().enumerate() {
-        if let Typed::Date(d) = t {
-            out.extend(dates::future_date(&place(i), d, &as_of, lang));
-        }
-    }
     let row_date = date(Some(plan.date));
     if let (Some(review), Some(written), Some(ri)) =
         (date(plan.review_date), row_date, plan.review_date)
@@ -1046,7 +1051,8 @@ pub(super) fn check_row(
         }
     }
 
-    if kind == SheetKind::Update {
+    // A rejected update is dropped by merge whatever it holds: nothing to fix.
+    if kind == SheetKind::Update && role != Role::Rejected {
         let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
         let id_column = plan.id.filter(|&i| has_column(i));
         if let Some(ii) = id_column {
