@@ -223,7 +223,8 @@ fn merge_end_to_end() {
         rejections,
         [
             ("无锡测试公司", "已驳回", "a.xlsx: 客户信息录入表!L5"),
-            ("", "已驳回", "a.xlsx: 客户信息更新表!M4"),
+            // The update row names no customer; the register does (#14).
+            ("华东电气有限公司", "已驳回", "a.xlsx: 客户信息更新表!M4"),
         ]
     );
     assert_eq!(log.len(), 7, "{log:#?}");
@@ -659,4 +660,35 @@ fn updates_in_the_change_log_keep_a_customer_from_going_stale() {
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_eq!(stdout.matches("stale-customer").count(), 1, "{stdout}");
+}
+
+#[test]
+fn a_rejected_update_is_logged_with_its_customer_and_may_change_nothing() {
+    // #14: the log row of a rejected update had no customer name, and a
+    // rejected update that changes nothing blocked the merge as empty-update.
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    Book::new()
+        .updates([reviewed(update("C002").unset("contact"), "已驳回")])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let log = sheet_text(&d.join("m1.xlsx"), LOG);
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(
+        log[1],
+        [
+            "2026-11-29",
+            "C002",
+            "华东电气有限公司",
+            "审核状态",
+            "",
+            "已驳回",
+            "原联系人离职",
+            "张伟",
+            "李娜",
+            "a.xlsx: 客户信息更新表!M2",
+        ]
+    );
 }

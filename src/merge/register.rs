@@ -168,6 +168,10 @@ pub struct Merger<'t> {
     updates: Vec<Update>,
     /// Normalised customer ID → approved updates to apply, in date order.
     by_customer: HashMap<String, Vec<usize>>,
+    /// Normalised customer ID of each rejected update → the customer's name in
+    /// the register, once its entry row is written (the log names the
+    /// customer even when the update row does not).
+    rejected_names: HashMap<String, Option<String>>,
     /// Log keys asked about before the master's log is read, and those found.
     wanted_changes: HashSet<String>,
     wanted_reviews: HashSet<String>,
@@ -220,6 +224,7 @@ impl<'t> Merger<'t> {
             group_of_key: HashMap::new(),
             updates: Vec::new(),
             by_customer: HashMap::new(),
+            rejected_names: HashMap::new(),
             wanted_changes: HashSet::new(),
             wanted_reviews: HashSet::new(),
             found: HashSet::new(),
@@ -343,6 +348,8 @@ impl<'t> Merger<'t> {
                 }
                 Review::Rejected => {
                     self.wanted_reviews.insert(u.key.clone());
+                    let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
+                    self.rejected_names.insert(id, None);
                 }
                 Review::Pending => {}
             }
@@ -554,6 +561,10 @@ impl<'t> Merger<'t> {
                 for u in list {
                     self.apply_update(u, &mut cells)?;
                 }
+            }
+            if matches!(self.rejected_names.get(&id), Some(None)) {
+                let name = self.display(SheetKind::Entry, &cells, self.ef.name);
+                self.rejected_names.insert(id, Some(name));
             }
         }
         self.stats
@@ -776,7 +787,12 @@ impl<'t> Merger<'t> {
                         .update_reason
                         .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
                         .unwrap_or_default();
-                    let log = self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
+                    let mut log =
+                        self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
+                    let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
+                    if let Some(Some(name)) = self.rejected_names.get(&id) {
+                        log.set(Column::Name, CellOut::Text(name.clone()));
+                    }
                     self.write_log(log)?;
                 }
                 Review::Approved if done => {}
