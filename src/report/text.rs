@@ -44,6 +44,9 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     let paint = Paint { on: color };
     for (index, file) in report.files.iter().enumerate() {
         writeln!(out, "{}", paint.wrap("1", &file.path))?;
+        if file.seen_again > 0 {
+            writeln!(out, "  {}", seen_again(file.seen_again, lang))?;
+        }
         let findings: Vec<&Finding> = report.findings_for(index).collect();
         if findings.is_empty() {
             writeln!(out, "  {}", lang.pick("没有发现问题", "no problems found"))?;
@@ -101,6 +104,19 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     writeln!(out, "{}", paint.wrap("1", &line))
 }
 
+/// Said once per file instead of a duplicate warning on each such row.
+fn seen_again(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{n} 行录入已在客户总表或之前的文件中（录入日期、销售人员和客户名称相同），不是重复录入，合并时不会再次添加。"
+        ),
+        Lang::En => format!(
+            "{n} entry {} already in the register or an earlier file (same entry date, salesperson and customer name): not double entries; merge does not add them again.",
+            plural(n, "row is", "rows are")
+        ),
+    }
+}
+
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 {
         one
@@ -134,6 +150,7 @@ mod tests {
                 template_version: None,
                 sheets: Vec::new(),
                 error: None,
+                seen_again: 0,
             }],
             findings: vec![place.finding(
                 Code::InvalidEnum,
