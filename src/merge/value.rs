@@ -350,7 +350,7 @@ pub fn key_day(cells: &Cells, i: usize) -> String {
 /// normalised text.
 pub fn key_person(cells: &Cells, i: usize) -> String {
     match val(cells, i) {
-        Some(Val::Text(t)) => crate::rules::identity::person_key(t),
+        Some(Val::Text(t)) => crate::rules::identity::person_key(t).into_owned(),
         _ => key_text(cells, i),
     }
 }

@@ -148,8 +148,14 @@ pub fn same_entry_ids<T: PartialEq>(earlier: Option<T>, later: Option<T>) -> boo
 
 /// A salesperson's name as the identity of a row compares it: normalised
 /// (NFKC, trimmed) and in lower case.
-pub fn person_key(text: &str) -> String {
-    crate::text::normalize_value(text).to_lowercase()
+pub fn person_key(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = crate::text::normalize_value(text);
+    // Most names have no upper case (Chinese names never): no copy then.
+    if text.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
