@@ -175,4 +175,23 @@ mod tests {
         let coloured = String::from_utf8(coloured).unwrap();
         assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
     }
+
+    #[test]
+    fn rows_already_in_the_register_are_said_once_per_file() {
+        let mut report = report();
+        report.files[0].seen_again = 1;
+        report.findings.clear();
+        let mut out = Vec::new();
+        write(&mut out, &report, false).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("a.xlsx\n  1 entry row is already in the register or an earlier file"),
+            "{out}"
+        );
+        assert!(out.contains("\n  no problems found\n"), "{out}");
+        assert_eq!(
+            seen_again(3, Lang::En).matches("3 entry rows are").count(),
+            1
+        );
+    }
 }
