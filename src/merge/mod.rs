@@ -297,23 +297,30 @@ impl RowSink for Collector<'_, '_, '_> {
         let file = self.checker.file_index();
         match (layout.kind, self.is_master) {
             (SheetKind::Entry, true) => {
-                // Only the ID: the master's rows are read again when written.
-                if let Some(i) = def.field_index("customer_id") {
-                    let id = row
-                        .cells
-                        .get(i)
-                        .and_then(Option::as_ref)
-                        .and_then(|c| type_value(template, &def.fields[i], &c.value));
-                    self.note_id(id.as_ref());
+                // Only the ID and the review: the master's rows are read again
+                // when written.
+                let typed = |key: &str| {
+                    let i = def.field_index(key)?;
+                    let cell = row.cells.get(i)?.as_ref()?;
+                    type_value(template, &def.fields[i], &cell.value)
+                };
+                let fields = value::Fields::of(def);
+                let status = typed("review_status");
+                // IDs on rows not approved do not count (merge clears them).
+                if value::review_of_status(template, def, &fields, status.as_ref())
+                    == value::Review::Approved
+                {
+                    self.note_id(typed("customer_id").as_ref());
                 }
             }
             (kind, _) => {
                 let cells = type_row(template, def, &row);
-                if kind == SheetKind::Entry {
-                    let id = def
-                        .field_index("customer_id")
-                        .and_then(|i| value::val(&cells, i));
-                    self.note_id(id);
+                let fields = value::Fields::of(def);
+                // IDs on rows not approved do not count (merge clears them).
+                if kind == SheetKind::Entry
+                    && value::review_of(template, def, &fields, &cells) == value::Review::Approved
+                {
+                    self.note_id(value::val(&cells, fields.id));
                 }
                 let (file, row) = (file, row.row);
                 match kind {

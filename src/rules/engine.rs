@@ -14,7 +14,7 @@
 //! folded in file order ([`super::parallel`]), so "first" means the same as in a
 //! run that reads the files one by one.
 
-use super::cross::{At, CrossRows, EntryOutcome};
+use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
@@ -27,6 +27,7 @@ use crate::read::{
 use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
+use chrono::Datelike;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
@@ -55,6 +56,10 @@ pub struct FileReport {
     pub sheets: Vec<SheetSummary>,
     /// Why the file could not be read.
     pub error: Option<ReadError>,
+    /// Entry rows that are a row already in the register or earlier in the
+    /// run (SPEC §7's same row, [`super::identity::same_entry_ids`]): not
+    /// duplicates, and not added again by merge.
+    pub seen_again: u64,
 }
 
 /// The outcome of a run: every file and every finding, in report order.
@@ -151,6 +156,7 @@ enum Role {
 struct SheetPlan {
     id: Option<usize>,
     name: Option<usize>,
+    salesperson: Option<usize>,
     review_status: Option<usize>,
     customer_status: Option<usize>,
     review_date: Option<usize>,
@@ -194,6 +200,7 @@ impl SheetPlan {
         SheetPlan {
             id: def.field_index("customer_id"),
             name: def.field_index("customer_name"),
+            salesperson: def.field_index("salesperson"),
             review_status: def.field_index("review_status"),
             customer_status: def.field_index("customer_status"),
             review_date: def.field_index("review_date"),
@@ -272,6 +279,7 @@ pub(super) struct RowKeys<'a> {
     pub kind: SheetKind,
     pub id: Option<&'a str>,
     pub name: Option<&'a str>,
+    pub salesperson: Option<&'a str>,
     pub date: Option<DateValue>,
     /// Option of the customer status list.
     pub status: Option<usize>,
@@ -415,6 +423,7 @@ impl<'t> Validation<'t> {
                 template_version: None,
                 sheets: Vec::new(),
                 error: None,
+                seen_again: 0,
             },
             sheets: [None, None],
         });
@@ -551,6 +560,9 @@ impl<'t> Validation<'t> {
         self.resolve_updates_and_staleness();
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by_key(Finding::order_key);
+        for (file, &n) in self.files.iter_mut().zip(&self.cross.seen_again) {
+            file.report.seen_again = n;
+        }
         Report {
             schema_version: self.ctx.template.version.clone(),
             as_of: self.ctx.options.as_of,
@@ -772,6 +784,19 @@ fn keep_entry(
         normalize_name_into(name, name_buffer);
         (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
     });
+    // A row already seen (sent again, or its register ID copied back) is no
+    // duplicate of that row: counted, not warned about.
+    let ident = match (keys.date, keys.salesperson) {
+        (Some(date), Some(person)) => Some(Ident {
+            day: date.date().num_days_from_ce(),
+            person: cross.intern_person(&identity::person_key(person)),
+        }),
+        _ => None,
+    };
+    let seen = match (key, ident) {
+        (Some(key), Some(ident)) => cross.same_entry(key, ident, id, at),
+        _ => None,
+    };
     // The row's name, stored at most once for both of its records.
     let mut stored = None;
     if let Some(n) = id {
@@ -785,7 +810,8 @@ fn keep_entry(
             keys.status,
             keys.approved,
         );
-        if let EntryOutcome::DuplicateId(first_at) = outcome {
+        let same_id = seen.is_some_and(|(_, same_id)| same_id);
+        if let (EntryOutcome::DuplicateId(first_at), false) = (outcome, same_id) {
             let first = reference(files, first_at, SheetKind::Entry, plan.id);
             findings.push(identity::duplicate_id(
                 &place_at(ctx, files, at, SheetKind::Entry, plan.id),
@@ -795,9 +821,13 @@ fn keep_entry(
             ));
         }
     }
+    if seen.is_some() {
+        // Its customer is the earlier row's, already checked.
+        return;
+    }
     if let (Some(name), Some(key)) = (keys.name, key) {
         if let Some((first_at, first_name, same_id)) =
-            cross.keep_name(key, at, name, &mut stored, id)
+            cross.keep_name(key, at, name, &mut stored, id, ident)
         {
             if !same_id {
                 let first = reference(files, first_at, SheetKind::Entry, plan.name);
@@ -966,7 +996,7 @@ pub(super) fn check_row(
     };
 
     // Type every cell once; bad values get their finding here.
-    let typed: Vec<Typed> = def
+    let mut typed: Vec<Typed> = def
         .fields
         .iter()
         .enumerate()
@@ -1017,16 +1047,21 @@ pub(super) fn check_row(
         }
     }
 
-    // Dates: not in the future; reviewed after written.
+    // Dates: not in the future; reviewed after written. A future date has its
+    // own finding, so it takes part in no further rule (one problem, one
+    // finding): no date-order, on this row or against the customer's updates.
+    for (i, t) in typed.iter_mut().enumerate() {
+        if let Typed::Date(d) = t {
+            if let Some(finding) = dates::future_date(&place(i), d, &as_of, lang) {
+                out.push(finding);
+                *t = Typed::Bad;
+            }
+        }
+    }
     let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
         Some(Typed::Date(d)) => Some(*d),
         _ => None,
     };
-    for (i, t) in typed.iter().enumerate() {
-        if let Typed::Date(d) = t {
-            out.extend(dates::future_date(&place(i), d, &as_of, lang));
-        }
-    }
     let row_date = date(Some(plan.date));
     if let (Some(review), Some(written), Some(ri)) =
         (date(plan.review_date), row_date, plan.review_date)
@@ -1064,7 +1099,8 @@ pub(super) fn check_row(
         }
     }
 
-    if kind == SheetKind::Update {
+    // A rejected update is dropped by merge whatever it holds: nothing to fix.
+    if kind == SheetKind::Update && role != Role::Rejected {
         let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
         let id_column = plan.id.filter(|&i| has_column(i));
         if let Some(ii) = id_column {
@@ -1104,11 +1140,16 @@ pub(super) fn check_row(
         Some(Typed::Choice(o)) => Some(*o),
         _ => None,
     });
+    let salesperson = plan.salesperson.and_then(|i| match typed.get(i) {
+        Some(Typed::Text(t)) => Some(t.as_ref()),
+        _ => None,
+    });
     keep(
         RowKeys {
             kind,
             id,
             name,
+            salesperson,
             date: row_date,
             status: customer_status,
             approved: role == Role::Approved,

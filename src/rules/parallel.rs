@@ -52,6 +52,7 @@ struct LoggedKeys {
     kind: SheetKind,
     id: Option<(usize, usize)>,
     name: Option<(usize, usize)>,
+    salesperson: Option<(usize, usize)>,
     date: Option<DateValue>,
     status: Option<usize>,
     approved: bool,
@@ -71,11 +72,13 @@ fn log_keys(keys_of: &mut Vec<LoggedKeys>, text: &mut String, row: u32, keys: Ro
     };
     let id = keys.id.map(&mut store);
     let name = keys.name.map(&mut store);
+    let salesperson = keys.salesperson.map(&mut store);
     keys_of.push(LoggedKeys {
         row,
         kind: keys.kind,
         id,
         name,
+        salesperson,
         date: keys.date,
         status: keys.status,
         approved: keys.approved,
@@ -219,6 +222,7 @@ fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result
                         kind: keys.kind,
                         id: text(keys.id),
                         name: text(keys.name),
+                        salesperson: text(keys.salesperson),
                         date: keys.date,
                         status: keys.status,
                         approved: keys.approved,
