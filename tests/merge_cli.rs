@@ -219,12 +219,14 @@ fn merge_end_to_end() {
         .filter(|r| r.get(3).map(String::as_str) == Some("审核状态"))
         .map(|r| (r[2].as_str(), r[5].as_str(), r[9].as_str()))
         .collect();
+    // In date order: the update's rejection is logged on its date (11-29), the
+    // entry's on its review date (11-30).
     assert_eq!(
         rejections,
         [
-            ("无锡测试公司", "已驳回", "a.xlsx: 客户信息录入表!L5"),
             // The update row names no customer; the register does (#14).
             ("华东电气有限公司", "已驳回", "a.xlsx: 客户信息更新表!M4"),
+            ("无锡测试公司", "已驳回", "a.xlsx: 客户信息录入表!L5"),
         ]
     );
     assert_eq!(log.len(), 7, "{log:#?}");

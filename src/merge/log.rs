@@ -55,6 +55,23 @@ impl Column {
         self as usize
     }
 
+    /// The column's width in the register, and whether its texts wrap: wide
+    /// enough to read a date, an ID or a name at a glance; old and new values
+    /// (a whole interaction history), reasons and sources wrap instead of
+    /// being cut at the next column.
+    pub fn layout(self) -> (f64, bool) {
+        match self {
+            Column::Date => (12.0, false),
+            Column::Id => (10.0, false),
+            Column::Name => (24.0, true),
+            Column::Field => (14.0, true),
+            Column::Old | Column::New => (32.0, true),
+            Column::Reason => (30.0, true),
+            Column::Salesperson | Column::Reviewer => (11.0, false),
+            Column::Source => (34.0, true),
+        }
+    }
+
     /// The column a header cell names, in either language.
     fn from_header(template: &Template, text: &str) -> Option<Column> {
         Column::ALL

@@ -161,6 +161,15 @@ pub fn merge_with(
         true,
     )?;
     book.write_header(log_sheet, &log::headers(template, lang))?;
+    for (c, column) in log::Column::ALL.iter().enumerate() {
+        let (width, wraps) = column.layout();
+        if wraps {
+            book.wrap_columns(log_sheet, &[(c as u32, width)])?;
+        } else {
+            book.worksheet_mut(log_sheet)?
+                .set_column_width(c as u16, width)?;
+        }
+    }
     let summary_name = template.workbook.summary.get(lang).to_string();
     let summary_sheet = book.add_sheet(&summary_name, Placement::AfterData, false)?;
     let out = Output {
@@ -183,7 +192,8 @@ pub fn merge_with(
     );
     if let Some(master) = options.master {
         log::read_log(&Source::path(master), template, &mut |row| {
-            merger.keep_log_row(row)
+            merger.observe_log_row(&row);
+            Ok(())
         })?;
     }
     merger.plan_updates();
@@ -202,6 +212,7 @@ pub fn merge_with(
     }
     merger.input_entries()?;
     merger.finish_updates()?;
+    merger.write_change_log(options.master)?;
     let as_of = format!("{} {}", lang.pick("截至", "as of"), options.as_of.display());
     let stats = merger.stats.clone();
     summary::write(

@@ -7,7 +7,7 @@
 //! decide what happens to the master's rows. So memory grows with the inputs and
 //! the update sheets, not with the register.
 
-use super::log::{Column, Keys, LogRow};
+use super::log::{read_log, Column, Keys, LogRow};
 use super::summary::Stats;
 use super::value::{
     key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields,
@@ -21,6 +21,7 @@ use crate::text::normalize_value;
 use crate::write::{CellOut, SheetId, TemplateBook};
 use anyhow::{bail, Result};
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// How many new customers a summary lists by name (the count is always exact).
 pub const LISTED_NEW_CUSTOMERS: usize = 1000;
@@ -181,6 +182,8 @@ pub struct Merger<'t> {
     wanted_changes: HashSet<String>,
     wanted_reviews: HashSet<String>,
     found: HashSet<String>,
+    /// The change-log rows this merge adds, until they are put in date order.
+    added_log: Vec<LogRow>,
     pub out: Output,
     pub stats: Stats,
     pub counts: Counts,
@@ -233,6 +236,7 @@ impl<'t> Merger<'t> {
             wanted_changes: HashSet::new(),
             wanted_reviews: HashSet::new(),
             found: HashSet::new(),
+            added_log: Vec::new(),
             out,
             stats: Stats::new(template, lang),
             counts: Counts::default(),
@@ -404,17 +408,48 @@ impl<'t> Merger<'t> {
         }
     }
 
-    /// Copies one row of the master's change log into the new register and
-    /// notes what it records.
+    /// Writes the change log, once every row is merged: the master's rows as
+    /// they were (read again from `master`), with this merge's rows put among
+    /// them by date, each after the rows of its own day. An update submitted
+    /// late thus lands where its date belongs rather than at the end, and the
+    /// log reads in date order. Rows without a date keep their place (the
+    /// master's) or come last (this merge's).
     ///
     /// # Errors
-    /// Writing the row failed.
-    pub fn keep_log_row(&mut self, row: LogRow) -> Result<()> {
-        self.observe_log_row(&row);
+    /// The master's log cannot be read again, or writing a row failed.
+    pub fn write_change_log(&mut self, master: Option<&Path>) -> Result<()> {
+        let mut added = std::mem::take(&mut self.added_log);
+        // Stable: rows of one day keep the order merge made them in.
+        added.sort_by_key(|row| {
+            let day = row.date().map(|d| d.date());
+            (day.is_none(), day)
+        });
+        let mut added = added.into_iter().peekable();
+        if let Some(master) = master {
+            let template = self.template;
+            read_log(&crate::read::Source::path(master), template, &mut |row| {
+                if let Some(day) = row.date().map(|d| d.date()) {
+                    while let Some(earlier) =
+                        added.next_if(|a| a.date().is_some_and(|d| d.date() < day))
+                    {
+                        self.put_log_row(&earlier)?;
+                    }
+                }
+                self.put_log_row(&row)?;
+                self.counts.log_rows_kept += 1;
+                Ok(())
+            })?;
+        }
+        for row in added {
+            self.put_log_row(&row)?;
+        }
+        Ok(())
+    }
+
+    fn put_log_row(&mut self, row: &LogRow) -> Result<()> {
         let r = self.out.log_row;
         self.out.book.write_row(self.out.log, r, &row.0)?;
         self.out.log_row += 1;
-        self.counts.log_rows_kept += 1;
         Ok(())
     }
 
@@ -707,10 +742,10 @@ impl<'t> Merger<'t> {
         row
     }
 
+    /// Adds a row to the change log (written in date order at the end, by
+    /// [`write_change_log`](Self::write_change_log)).
     fn write_log(&mut self, row: LogRow) -> Result<()> {
-        let r = self.out.log_row;
-        self.out.book.write_row(self.out.log, r, &row.0)?;
-        self.out.log_row += 1;
+        self.added_log.push(row);
         self.counts.log_rows_added += 1;
         Ok(())
     }

@@ -28,9 +28,12 @@ use crate::template::{SheetKind, Template};
 use crate::write::output::{
     ensure_folder, ensure_writable, file_state, same_file, write_atomically,
 };
-use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
+use crate::write::{
+    taller_than_default, wrapped_height, BookOptions, CellMark, CellOut, Mark, Placement,
+    SheetSetup, TemplateBook,
+};
 use anyhow::{anyhow, bail, Result};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, FormatUnderline, Url, Worksheet};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::SystemTime;
@@ -694,12 +697,25 @@ fn write_report_sheet(
     let warning = Format::new()
         .set_font_color(Color::RGB(0x9C5700))
         .set_background_color(Color::RGB(0xFFEB9C));
-    let widths = [16.0, 10.0, 7.0, 14.0, 20.0, 9.0, 20.0, 60.0, 20.0, 12.0];
+    // Value, problem and hint wrap, so no message or masked value is cut off at
+    // the column's edge (on screen or on paper); the row grows to fit them, and
+    // every cell of a row sits at its top.
+    let top = Format::new().set_align(FormatAlign::Top);
+    let wrap = top.clone().set_text_wrap();
+    let link = top
+        .clone()
+        .set_font_color(Color::RGB(0x0563C1))
+        .set_underline(FormatUnderline::Single);
+    let error = error.set_align(FormatAlign::Top);
+    let warning = warning.set_align(FormatAlign::Top);
+    let widths = [16.0, 10.0, 6.0, 14.0, 20.0, 9.0, 28.0, 60.0, 28.0, 12.0];
     for (c, (text, width)) in w.headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(0, c as u16, *text, &header)?;
         ws.set_column_width(c as u16, width)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    ws.set_repeat_rows(0, 0)?;
+    ws.set_print_gridlines(true);
 
     let mut by_rule: BTreeMap<Code, usize> = BTreeMap::new();
     let mut by_person: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -730,30 +746,41 @@ fn write_report_sheet(
             _ => added_cell(f),
         };
         let sheet_text = f.sheet_kind.map(copy_sheet).unwrap_or_default();
-        ws.write_string(r, 0, &sheet_text)?;
+        ws.write_string_with_format(r, 0, &sheet_text, &top)?;
         if let Some((kind, cell)) = target {
             if links < MAX_LINKS {
                 let name = copy_sheet(kind).replace('\'', "''");
-                ws.write_url_with_text(r, 1, Url::new(format!("internal:'{name}'!{cell}")), &cell)?;
+                let url = Url::new(format!("internal:'{name}'!{cell}")).set_text(&cell);
+                ws.write_url_with_format(r, 1, url, &link)?;
                 links += 1;
             } else {
-                ws.write_string(r, 1, &cell)?;
+                ws.write_string_with_format(r, 1, &cell, &top)?;
             }
         }
         if let Some(row) = f.row {
-            ws.write_number(r, 2, f64::from(row))?;
+            ws.write_number_with_format(r, 2, f64::from(row), &top)?;
         }
-        ws.write_string(r, 3, f.column.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 4, f.rule.as_str())?;
+        ws.write_string_with_format(r, 3, f.column.as_deref().unwrap_or(""), &top)?;
+        ws.write_string_with_format(r, 4, f.rule.as_str(), &top)?;
         let severity_format = match f.severity {
             Severity::Error => &error,
             Severity::Warning => &warning,
         };
         ws.write_string_with_format(r, 5, f.severity.label(lang), severity_format)?;
-        ws.write_string(r, 6, f.value.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 7, &f.message)?;
-        ws.write_string(r, 8, f.hint.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 9, &person)?;
+        let wrapped = [
+            (6, f.value.as_deref().unwrap_or("")),
+            (7, f.message.as_str()),
+            (8, f.hint.as_deref().unwrap_or("")),
+        ];
+        let mut height: f64 = 0.0;
+        for (c, text) in wrapped {
+            ws.write_string_with_format(r, c, text, &wrap)?;
+            height = height.max(wrapped_height(text, widths[c as usize]));
+        }
+        if taller_than_default(height) {
+            ws.set_row_height(r, height)?;
+        }
+        ws.write_string_with_format(r, 9, &person, &top)?;
         r += 1;
     }
     if listed > 0 {

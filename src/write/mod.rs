@@ -48,6 +48,7 @@ mod parts;
 mod style;
 
 pub use book::TemplateBook;
+pub use style::{taller_than_default, wrapped_height};
 
 use crate::lang::Lang;
 use crate::template::SheetDef;
