@@ -42,6 +42,8 @@ pub enum Command {
     Schema(cmd::schema::Args),
     /// List the rules validate applies, with their codes and severities
     Rules(cmd::rules::Args),
+    /// Run the team's desk in a browser: self-check of workbooks, on this machine
+    Serve(cmd::serve::Args),
 }
 
 impl Cli {
@@ -53,6 +55,7 @@ impl Cli {
             Command::Merge(a) => a.lang,
             Command::Schema(a) => a.lang,
             Command::Rules(a) => a.lang,
+            Command::Serve(a) => a.lang,
         }
     }
 }

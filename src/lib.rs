@@ -4,8 +4,11 @@
 //! The data flows one way: a template definition ([`template`]) drives the
 //! generated workbook ([`write`]); filled files are read ([`read`]) into rows keyed
 //! by field, checked by [`rules`] into findings, and reported ([`report`]) or
-//! merged into the master register ([`merge`]).
+//! merged into the master register ([`merge`]). [`check`] is the one call the
+//! CLI and the desk make to validate files (paths or uploads in memory) and
+//! annotate copies of them.
 
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod lang;
@@ -15,6 +18,7 @@ pub mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod template;
 pub mod text;
 pub mod write;

@@ -263,8 +263,8 @@ pub fn annotate_one_file() -> anyhow::Error {
 }
 
 /// A file changed between the two reads of a run: nothing was written.
-pub fn changed_while_read(path: &Path, merging: bool) -> anyhow::Error {
-    let p = path.display();
+pub fn changed_while_read(path: &dyn fmt::Display, merging: bool) -> anyhow::Error {
+    let p = path;
     if merging {
         error(
             format!("{p}: 合并期间主表被修改（可能另有人同时在合并）；未写入任何文件，请重新运行 merge"),
@@ -279,8 +279,8 @@ pub fn changed_while_read(path: &Path, merging: bool) -> anyhow::Error {
 }
 
 /// A file that was read once could not be read again.
-pub fn unreadable_again(path: &Path, cause: &ReadError) -> anyhow::Error {
-    let p = path.display();
+pub fn unreadable_again(path: &dyn fmt::Display, cause: &ReadError) -> anyhow::Error {
+    let p = path;
     error(
         format!("{p}: 无法再次读取：{}", read_error(cause, Lang::Zh)),
         format!("{p}: cannot be read again: {cause}"),
@@ -301,8 +301,8 @@ pub fn not_written(path: &Path, cause: &anyhow::Error) -> anyhow::Error {
 }
 
 /// The master's change log could not be read.
-pub fn change_log_unreadable(path: &Path, cause: &ReadError) -> anyhow::Error {
-    let p = path.display();
+pub fn change_log_unreadable(path: &dyn fmt::Display, cause: &ReadError) -> anyhow::Error {
+    let p = path;
     error(
         format!("{p}: 无法读取操作日志：{}", read_error(cause, Lang::Zh)),
         format!("{p}: the change log cannot be read: {cause}"),
@@ -524,7 +524,7 @@ mod tests {
 
     #[test]
     fn errors_are_printed_in_the_runs_language() {
-        let e = changed_while_read(Path::new("register.xlsx"), true);
+        let e = changed_while_read(&"register.xlsx", true);
         let zh = error_line(&e, Lang::Zh);
         assert!(zh.starts_with("register.xlsx: 合并期间主表被修改"), "{zh}");
         assert!(zh.ends_with("请重新运行 merge"), "{zh}");

@@ -219,11 +219,14 @@ fn merge_end_to_end() {
         .filter(|r| r.get(3).map(String::as_str) == Some("审核状态"))
         .map(|r| (r[2].as_str(), r[5].as_str(), r[9].as_str()))
         .collect();
+    // In date order: the update's rejection is logged on its date (11-29), the
+    // entry's on its review date (11-30).
     assert_eq!(
         rejections,
         [
+            // The update row names no customer; the register does (#14).
+            ("华东电气有限公司", "已驳回", "a.xlsx: 客户信息更新表!M4"),
             ("无锡测试公司", "已驳回", "a.xlsx: 客户信息录入表!L5"),
-            ("", "已驳回", "a.xlsx: 客户信息更新表!M4"),
         ]
     );
     assert_eq!(log.len(), 7, "{log:#?}");
@@ -662,4 +665,215 @@ fn updates_in_the_change_log_keep_a_customer_from_going_stale() {
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_eq!(stdout.matches("stale-customer").count(), 1, "{stdout}");
+}
+
+#[test]
+fn a_rejected_update_is_logged_with_its_customer_and_may_change_nothing() {
+    // #14: the log row of a rejected update had no customer name, and a
+    // rejected update that changes nothing blocked the merge as empty-update.
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    Book::new()
+        .updates([reviewed(update("C002").unset("contact"), "已驳回")])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let log = sheet_text(&d.join("m1.xlsx"), LOG);
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(
+        log[1],
+        [
+            "2026-11-29",
+            "C002",
+            "华东电气有限公司",
+            "审核状态",
+            "",
+            "已驳回",
+            "原联系人离职",
+            "张伟",
+            "李娜",
+            "a.xlsx: 客户信息更新表!M2",
+        ]
+    );
+}
+
+/// [`team_book`]'s entries as the salesperson keeps them after the first
+/// merge: the register's IDs copied back onto the approved rows.
+fn team_book_with_ids(dir: &Path, name: &str, first_id: &str) -> PathBuf {
+    Book::new()
+        .entries([
+            approved_new("苏州精工科技有限公司").set("customer_id", first_id),
+            entry("杭州云端网络有限公司"),
+            approved_new("南京长江物流有限公司").set("customer_id", "C004"),
+            rejected_new("无锡测试公司"),
+        ])
+        .write(dir, name)
+}
+
+#[test]
+fn a_workbook_sent_again_with_the_registers_ids_changes_nothing() {
+    // #14: the approved rows now carry the IDs the register gave them; by
+    // SPEC §7's identity they are the same rows, so no duplicate-id.
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    team_book(d);
+    let (code, stdout, stderr) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    team_book_with_ids(d, "again.xlsx", "C003");
+
+    let run = validate(d, &["again.xlsx", "--master", "m1.xlsx"]);
+    assert_eq!(
+        run.cells(),
+        Vec::<(String, String)>::new(),
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.code, 0);
+    // Said once, for the file: the approved and the pending row (a rejected
+    // row takes part in no duplicate check).
+    assert_eq!(run.json["files"][1]["already_in_register"], 3);
+    assert!(run.json["files"][0].get("already_in_register").is_none());
+
+    let (code, stdout, stderr) = merge(d, &["again.xlsx", "--master", "m1.xlsx", "-o", "m2.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("duplicate"), "{stdout}");
+    assert!(stdout.contains("新增 0 行"), "{stdout}");
+    assert_same_cells(&d.join("m1.xlsx"), &d.join("m2.xlsx"));
+
+    // The same ID on a row of another identity is still a duplicate ID.
+    team_book_with_ids(d, "wrong.xlsx", "C001");
+    let (code, stdout, _) = merge(d, &["wrong.xlsx", "--master", "m1.xlsx", "-o", "m3.xlsx"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("duplicate-id"), "{stdout}");
+    assert!(!d.join("m3.xlsx").exists());
+}
+
+#[test]
+fn a_resent_workbook_is_said_once_and_only_new_rows_are_duplicates() {
+    // #13: staff keep one file going; the rows merge recognises are not
+    // double entries. A genuinely new row with a known name still is.
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    team_book(d);
+    let (code, ..) = merge(d, &["a.xlsx", "--master", "master.xlsx", "-o", "m1.xlsx"]);
+    assert_eq!(code, 0);
+    Book::new()
+        .entries([
+            approved_new("苏州精工科技有限公司"),
+            entry("杭州云端网络有限公司"),
+            approved_new("南京长江物流有限公司"),
+            entry("苏州精工科技").set("salesperson", "王芳"),
+        ])
+        .write(d, "b.xlsx");
+    let run = validate(d, &["b.xlsx", "--master", "m1.xlsx"]);
+    assert_eq!(
+        run.cells(),
+        [("D5".to_string(), "duplicate-customer".to_string())],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.json["files"][1]["already_in_register"], 3);
+    let output = crmsheet(d)
+        .args([
+            "validate", "b.xlsx", "--master", "m1.xlsx", "--as-of", AS_OF,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let said: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("已在客户总表"))
+        .collect();
+    assert_eq!(
+        said,
+        ["  3 行录入已在客户总表或之前的文件中（录入日期、销售人员和客户名称相同），不是重复录入，合并时不会再次添加。"],
+        "{text}"
+    );
+    let (code, stdout, _) = merge(d, &["b.xlsx", "--master", "m1.xlsx", "-o", "m2.xlsx"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("已在客户表中的录入（未重复添加）：3"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_id_on_a_row_not_approved_moves_no_future_id() {
+    // #13: a pending row carrying C900 made the next customer C901. Merge
+    // clears such an ID (validate warns id-before-approval) and it does not
+    // count for the next number.
+    let dir = tmp();
+    let d = dir.path();
+    Book::new()
+        .entries([
+            entry("甲公司").set("customer_id", "C900"),
+            approved_new("乙公司"),
+        ])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) = merge(d, &["a.xlsx", "-o", "r.xlsx"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("id-before-approval"), "{stdout}");
+    let entries = sheet_text(&d.join("r.xlsx"), ENTRY);
+    assert_eq!(
+        column_of(&entries, SheetKind::Entry, "customer_id"),
+        ["", "C001"]
+    );
+    // A master whose pending row carries an ID: not counted either.
+    Book::new()
+        .entries([
+            approved("C001", "丙公司"),
+            entry("丁公司").set("customer_id", "C500"),
+        ])
+        .write(d, "master.xlsx");
+    Book::new()
+        .entries([approved_new("戊公司")])
+        .write(d, "b.xlsx");
+    let (code, stdout, _) = merge(d, &["b.xlsx", "--master", "master.xlsx", "-o", "m.xlsx"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        column_of(
+            &sheet_text(&d.join("m.xlsx"), ENTRY),
+            SheetKind::Entry,
+            "customer_id"
+        ),
+        ["C001", "", "C002"]
+    );
+}
+
+#[test]
+fn an_assigned_ids_source_is_the_row_that_brought_the_approval() {
+    // #13: after a resubmission the log named the master's row, which after
+    // --force is what became register.xlsx.bak.
+    let dir = tmp();
+    let d = dir.path();
+    master(d);
+    std::fs::copy(d.join("master.xlsx"), d.join("register.xlsx")).unwrap();
+    Book::new()
+        .entries([approved_new("东方贸易有限公司")])
+        .write(d, "a.xlsx");
+    let (code, stdout, stderr) = merge(
+        d,
+        &[
+            "a.xlsx",
+            "--master",
+            "register.xlsx",
+            "-o",
+            "register.xlsx",
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let ids: Vec<(String, String)> = sheet_text(&d.join("register.xlsx"), LOG)
+        .into_iter()
+        .filter(|r| r.get(3).map(String::as_str) == Some("客户ID"))
+        .map(|r| (r[1].clone(), r[9].clone()))
+        .collect();
+    assert_eq!(
+        ids,
+        [("C003".to_string(), "a.xlsx: 客户信息录入表!C2".to_string())]
+    );
+    assert!(stdout.contains("a.xlsx: 客户信息录入表!C2"), "{stdout}");
 }

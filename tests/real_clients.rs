@@ -95,3 +95,72 @@ fn csv_in_utf8_bom_and_gbk_gives_the_same_findings() {
         .collect();
     assert_eq!(expected, from_workbook);
 }
+
+/// An entry-sheet CSV (English headers) with `ascii_rows` English-only rows
+/// before two Chinese ones, the second a likely double entry of the first.
+fn late_chinese_csv(ascii_rows: usize) -> (String, u32) {
+    let t = crmsheet::template::Template::builtin();
+    let headers: Vec<&str> = t
+        .sheet(SheetKind::Entry)
+        .fields
+        .iter()
+        .map(|f| f.header.en.as_str())
+        .collect();
+    let mut text = headers.join(",") + "\r\n";
+    for i in 0..ascii_rows {
+        text += &format!(
+            "2026-11-29,Zhang Wei,,Acme Trading {i} Ltd,Manufacturing,Mr Wang,Buyer,1 Main Street,Visited on 11-28,Short lead times,Prospect,Pending,,\r\n"
+        );
+    }
+    for name in ["明远机械", "明远机械有限公司"] {
+        text += &format!("2026-11-29,张伟,,{name},制造业,王经理,,,上门拜访,,潜在,待审核,,\r\n");
+    }
+    (text, ascii_rows as u32 + 3)
+}
+
+#[test]
+fn a_gbk_csv_whose_first_70_kib_are_ascii_is_read_as_gbk() {
+    // #14: the encoding was decided on the first 64 KiB alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (text, last) = late_chinese_csv(700);
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    let first_chinese = gbk.iter().position(|b| !b.is_ascii()).unwrap();
+    assert!(first_chinese > 70 * 1024, "{first_chinese}");
+    std::fs::write(dir.path().join("gbk.csv"), &gbk).unwrap();
+    // The same text as UTF-8 without BOM stays UTF-8.
+    std::fs::write(dir.path().join("utf8.csv"), text.as_bytes()).unwrap();
+    for name in ["gbk.csv", "utf8.csv"] {
+        let run = validate(dir.path(), &[name]);
+        assert_eq!(
+            run.cells(),
+            [(format!("D{last}"), "duplicate-customer".to_string())],
+            "{name}: {:#}",
+            run.json
+        );
+        assert_eq!(run.of("duplicate-customer")[0]["value"], "明远机械有限公司");
+        assert_eq!(run.code, 0, "{name}");
+    }
+}
+
+#[test]
+fn a_csv_neither_utf8_nor_gbk_is_unreadable_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, _) = late_chinese_csv(700);
+    let mut bytes = text.into_bytes();
+    let at = bytes.iter().position(|b| !b.is_ascii()).unwrap();
+    // Bytes no text encoding we read has, where the text first leaves ASCII.
+    bytes.splice(at..at, [0x80, 0xFF, 0xFF]);
+    std::fs::write(dir.path().join("odd.csv"), &bytes).unwrap();
+    let run = validate(dir.path(), &["odd.csv"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.cells(),
+        [("-".to_string(), "file-unreadable".to_string())]
+    );
+    assert!(
+        run.stderr.contains("neither UTF-8 nor GBK/GB18030"),
+        "{}",
+        run.stderr
+    );
+}

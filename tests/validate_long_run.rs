@@ -7,8 +7,8 @@ use crmsheet::template::{SheetKind, Template};
 use std::path::{Path, PathBuf};
 
 /// A CSV entry sheet of `rows` clean rows (pending, so no ID is needed),
-/// names numbered from `first`.
-fn entry_csv(dir: &Path, name: &str, first: usize, rows: usize) -> PathBuf {
+/// names numbered from `first`, entered by `salesperson`.
+fn entry_csv(dir: &Path, name: &str, first: usize, rows: usize, salesperson: &str) -> PathBuf {
     let template = Template::builtin();
     let def = template.sheet(SheetKind::Entry);
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -18,7 +18,7 @@ fn entry_csv(dir: &Path, name: &str, first: usize, rows: usize) -> PathBuf {
         let name = format!("明远{i}机械有限公司");
         let record = [
             "2026-11-30",
-            "张伟",
+            salesperson,
             "",
             name.as_str(),
             "制造业",
@@ -42,10 +42,12 @@ fn entry_csv(dir: &Path, name: &str, first: usize, rows: usize) -> PathBuf {
 #[test]
 fn a_long_run_writes_only_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let a = entry_csv(dir.path(), "a.csv", 0, 40_000);
-    let b = entry_csv(dir.path(), "b.csv", 40_000, 40_000);
-    // The same names again: every row of c.csv repeats one of a.csv.
-    let c = entry_csv(dir.path(), "c.csv", 0, 20_000);
+    let a = entry_csv(dir.path(), "a.csv", 0, 40_000, "张伟");
+    let b = entry_csv(dir.path(), "b.csv", 40_000, 40_000, "张伟");
+    // The same names again, entered by someone else: every row of c.csv is a
+    // likely double entry of one of a.csv (by the same salesperson it would be
+    // a.csv sent again, which is no duplicate).
+    let c = entry_csv(dir.path(), "c.csv", 0, 20_000, "李强");
     let output = Command::new(env!("CARGO_BIN_EXE_crmsheet"))
         .args(["validate", "--format", "json", "--as-of", "2026-11-30"])
         .args([&a, &b, &c])

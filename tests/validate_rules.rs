@@ -425,6 +425,56 @@ fn future_date_quiet_on_the_as_of_day_even_with_a_time() {
     assert_clean(&run);
 }
 
+#[test]
+fn invalid_date_fires_for_a_chinese_date_without_its_day_mark() {
+    // SPEC §4 lists 2026年11月30日: without 日 it is not a date (#14).
+    let dir = tmp();
+    let run = check(
+        dir.path(),
+        &Book::new().entries([
+            entry("甲公司").set("entry_date", "2026年11月20"),
+            entry("乙公司").set("entry_date", "2026年11月29日"),
+            entry("丙公司").set("entry_date", "2026年11月29日 9:05"),
+        ]),
+    );
+    assert_eq!(
+        run.cells(),
+        [("A2".to_string(), "invalid-date".to_string())]
+    );
+}
+
+#[test]
+fn a_future_entry_date_is_its_only_finding() {
+    // The entry typed as 2026-12-05: reviewed "before" it, updated "before" it,
+    // but the date itself is the one problem (#14).
+    let dir = tmp();
+    let run = check(
+        dir.path(),
+        &Book::new()
+            .entries([approved("C001", "甲公司").set("entry_date", Cell::Date(2026, 12, 5))])
+            .updates([reviewed_update("C001", Cell::Date(2026, 11, 25))]),
+    );
+    assert_eq!(run.cells(), [("A2".to_string(), "future-date".to_string())]);
+    assert_eq!(run.findings()[0]["sheet"], "客户信息录入表");
+}
+
+#[test]
+fn a_future_update_date_is_its_only_finding() {
+    let dir = tmp();
+    let run = check(
+        dir.path(),
+        &Book::new()
+            .entries([approved("C001", "甲公司")])
+            .updates([update("C001")
+                .set("update_date", Cell::Date(2026, 12, 5))
+                .set("review_status", "已通过")
+                .set("reviewer", "李娜")
+                .set("review_date", Cell::Date(2026, 11, 30))]),
+    );
+    assert_eq!(run.cells(), [("A2".to_string(), "future-date".to_string())]);
+    assert_eq!(run.findings()[0]["sheet"], "客户信息更新表");
+}
+
 /// An approved update dated `date`, reviewed the same day.
 fn reviewed_update(id: &str, date: Cell) -> Rec {
     update(id)
@@ -679,6 +729,23 @@ fn empty_update_quiet_when_any_change_field_is_filled() {
             .updates([update("C001")
                 .unset("contact")
                 .set("latest_interaction", "电话沟通续约")]),
+    );
+    assert_clean(&run);
+}
+
+#[test]
+fn empty_update_quiet_for_a_rejected_update() {
+    // Merge drops a rejected update whatever it holds (#14).
+    let dir = tmp();
+    let run = check(
+        dir.path(),
+        &Book::new()
+            .entries([approved("C001", "甲公司")])
+            .updates([update("C001")
+                .unset("contact")
+                .set("review_status", "已驳回")
+                .set("reviewer", "李娜")
+                .set("review_date", Cell::Date(2026, 11, 30))]),
     );
     assert_clean(&run);
 }

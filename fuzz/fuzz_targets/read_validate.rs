@@ -1,7 +1,9 @@
 //! Fuzz target over the whole read-and-validate path: the input bytes are
 //! written to a file, read by `crmsheet::read::read_file` through the validation
 //! engine (every third input as `validate --annotate` reads it, writing the
-//! annotated copy), and the report is rendered in every format.
+//! annotated copy; every third from memory, as the desk reads an upload, with
+//! its annotated copy built in memory), and the report is rendered in every
+//! format.
 //!
 //! The format is decided by the content, as in crmsheet; the file name's
 //! extension (chosen by the input length, so every input is tried under each
@@ -11,9 +13,10 @@
 //! re-raised, so libFuzzer records it as a crash.
 #![no_main]
 
+use crmsheet::check;
 use crmsheet::lang::Lang;
-use crmsheet::read::INTERNAL_ERROR;
-use crmsheet::report::{self, annotate};
+use crmsheet::read::{Source, INTERNAL_ERROR};
+use crmsheet::report;
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::{Options, Validation};
 use crmsheet::template::Template;
@@ -44,17 +47,28 @@ fuzz_target!(|data: &[u8]| {
     // Every third input (by length) is read the way `validate --annotate`
     // reads it, keeping the cells outside the schema too, and the annotated
     // copy is written.
-    let report = if (data.len() / EXTENSIONS.len()) % 3 == 0 {
-        let (report, kept) = annotate::validate(&setup.template, options, None, &path);
-        if let Some(kept) = kept {
-            let out = setup.dir.path().join("annotated.xlsx");
-            let written = annotate::write(&setup.template, &report, &kept, &out, true, Lang::Zh);
-            if let Err(error) = written {
+    let form = data.len() / EXTENSIONS.len();
+    let report = if form % 3 == 0 {
+        let run =
+            check::validate_for_copies(&setup.template, options, &[Source::path(&path)], &[0]);
+        let out = setup.dir.path().join("annotated.xlsx");
+        let written = run.copy_to_file(&setup.template, 0, &out, true, Lang::Zh);
+        if let Err(error) = written {
+            let message = format!("{error:#}");
+            assert!(!message.contains(INTERNAL_ERROR), "{message}");
+        }
+        run.checked.report
+    } else if form % 3 == 1 {
+        // From memory, as the desk reads an upload, its copy built in memory.
+        let upload = Source::bytes(format!("input.{extension}"), data.to_vec());
+        match check::annotate(&setup.template, options, &[upload], &[0], Lang::En) {
+            Ok(annotated) => annotated.report,
+            Err(error) => {
                 let message = format!("{error:#}");
                 assert!(!message.contains(INTERNAL_ERROR), "{message}");
+                return;
             }
         }
-        report
     } else {
         let mut run = Validation::new(&setup.template, options);
         // An unreadable file is in the report; its cause is checked below.

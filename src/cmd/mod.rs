@@ -4,6 +4,7 @@ pub mod generate;
 pub mod merge;
 pub mod rules;
 pub mod schema;
+pub mod serve;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             schema::run(args, &definition)
         }
         Command::Rules(args) => rules::run(args),
+        Command::Serve(args) => serve::run(args, template()?),
     }
 }
 

@@ -1,19 +1,22 @@
 //! `crmsheet validate`: checks filled workbooks against the template and reports
-//! every problem at its cell. The engine lives in [`crate::rules`]; this file
-//! only parses the options, runs it and writes the report.
+//! every problem at its cell. The engine runs through [`crate::check`], as it
+//! does for the desk; this file only parses the options, runs it and writes the
+//! report.
 
+use crate::check;
 use crate::lang::Lang;
 use crate::messages;
 use crate::progress::Progress;
+use crate::read::{ReadError, Source};
 use crate::report::{self, annotate};
 
 use crate::rules::value::{now, parse_as_of, DateValue};
-use crate::rules::{Options, Report, Validation};
+use crate::rules::{Options, Report};
 use crate::template::Template;
 use crate::Outcome;
 use anyhow::Result;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -67,7 +70,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
         as_of: args.as_of.unwrap_or_else(now),
         lang: args.lang,
     };
-    let (report, annotation) = match &args.annotate {
+    let annotation = match &args.annotate {
         Some(out) => {
             let [file] = args.files.as_slice() else {
                 return Err(messages::annotate_one_file());
@@ -75,31 +78,40 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
             let mut inputs = vec![file.as_path()];
             inputs.extend(args.master.as_deref());
             annotate::check_output(out, &inputs, args.force)?;
-            let (report, kept) =
-                annotate::validate(template, options, args.master.as_deref(), file);
-            (report, kept.map(|kept| (kept, out)))
+            let sources: Vec<Source> = args.master.iter().chain([file]).map(Source::path).collect();
+            // The file is last, after the master.
+            let copy = sources.len() - 1;
+            let run = check::validate_for_copies(template, options, &sources, &[copy]);
+            print_unreadable(&sources, &run.checked.unreadable, options.lang);
+            Some((run, copy, out))
         }
-        None => (
-            validate_paths(template, options, args.master.iter().chain(&args.files)),
-            None,
-        ),
+        None => None,
+    };
+    let plain;
+    let report = match &annotation {
+        Some((run, _, _)) => &run.checked.report,
+        None => {
+            plain = validate_paths(template, options, args.master.iter().chain(&args.files));
+            &plain
+        }
     };
     let mut out = super::stdout();
     match args.format {
-        ReportFormat::Text => report::text::write(&mut out, &report, report::text::use_color())?,
-        ReportFormat::Json => report::json::write(&mut out, &report)?,
-        ReportFormat::Csv => report::csv::write(&mut out, &report)?,
-        ReportFormat::CsvExcel => report::csv::write_for_excel(&mut out, &report)?,
+        ReportFormat::Text => report::text::write(&mut out, report, report::text::use_color())?,
+        ReportFormat::Json => report::json::write(&mut out, report)?,
+        ReportFormat::Csv => report::csv::write(&mut out, report)?,
+        ReportFormat::CsvExcel => report::csv::write_for_excel(&mut out, report)?,
     }
     out.flush()?;
-    if let Some((kept, path)) = annotation {
-        let written = annotate::write(template, &report, &kept, path, args.force, args.lang)?;
-        // On stderr, so that a JSON or CSV report on stdout stays clean.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}",
-            messages::annotated(&written, path, args.lang)
-        );
+    if let Some((run, copy, path)) = &annotation {
+        if let Some(written) = run.copy_to_file(template, *copy, path, args.force, args.lang)? {
+            // On stderr, so that a JSON or CSV report on stdout stays clean.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                messages::annotated(&written, path, args.lang)
+            );
+        }
     }
     let outcome = report.outcome(args.strict);
     let summary = report.summary();
@@ -124,17 +136,17 @@ pub fn validate_paths<'p>(
     options: Options,
     paths: impl IntoIterator<Item = &'p PathBuf>,
 ) -> Report {
-    let paths: Vec<&Path> = paths.into_iter().map(PathBuf::as_path).collect();
-    let mut run = Validation::new(template, options);
-    let progress = Progress::on_stderr(paths.len(), options.lang);
-    run.set_progress(progress.clone());
-    let results = run.check_files(&paths);
-    progress.finish();
-    for (path, result) in paths.iter().zip(results) {
-        if let Err(error) = result {
-            messages::print_unreadable(&path.display(), &error, options.lang);
-        }
+    let sources: Vec<Source> = paths.into_iter().map(Source::path).collect();
+    let progress = Progress::on_stderr(sources.len(), options.lang);
+    let checked = check::validate(template, options, &sources, Some(progress));
+    print_unreadable(&sources, &checked.unreadable, options.lang);
+    checked.report
+}
+
+/// `crmsheet: PATH: cause` on stderr for each file that could not be read.
+fn print_unreadable(sources: &[Source], unreadable: &[(usize, ReadError)], lang: Lang) {
+    for (index, error) in unreadable {
+        let name = sources.get(*index).map_or("", Source::name);
+        messages::print_unreadable(&name, error, lang);
     }
-    crate::merge::log::add_contacts(&mut run);
-    run.finish()
 }

@@ -7,6 +7,7 @@
 //! rejection already logged?"), so nothing of the log is kept in memory.
 
 use crate::lang::Lang;
+use crate::read::Source;
 use crate::rules::value::{cell_text, parse_date_text, DateValue};
 use crate::rules::Validation;
 use crate::template::{SheetKind, Template};
@@ -15,7 +16,6 @@ use crate::write::CellOut;
 use anyhow::Result;
 use chrono::NaiveDate;
 use std::ops::ControlFlow;
-use std::path::Path;
 
 /// The columns of the change log, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,23 @@ impl Column {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// The column's width in the register, and whether its texts wrap: wide
+    /// enough to read a date, an ID or a name at a glance; old and new values
+    /// (a whole interaction history), reasons and sources wrap instead of
+    /// being cut at the next column.
+    pub fn layout(self) -> (f64, bool) {
+        match self {
+            Column::Date => (12.0, false),
+            Column::Id => (10.0, false),
+            Column::Name => (24.0, true),
+            Column::Field => (14.0, true),
+            Column::Old | Column::New => (32.0, true),
+            Column::Reason => (30.0, true),
+            Column::Salesperson | Column::Reviewer => (11.0, false),
+            Column::Source => (34.0, true),
+        }
     }
 
     /// The column a header cell names, in either language.
@@ -213,8 +230,8 @@ fn join(parts: &[&str]) -> String {
 pub fn add_contacts(run: &mut Validation<'_>) {
     let template = run.template();
     let keys = Keys::new(template);
-    for path in run.files_with_change_log() {
-        let _ = read_log(&path, template, &mut |row| {
+    for source in run.files_with_change_log() {
+        let _ = read_log(&source, template, &mut |row| {
             if let (RowKind::Change, Some(date)) = (keys.kind(&row), row.date()) {
                 run.add_contact(&row.text(Column::Id), date);
             }
@@ -223,7 +240,7 @@ pub fn add_contacts(run: &mut Validation<'_>) {
     }
 }
 
-/// Reads the change-log sheet of the workbook at `path` (named as in the
+/// Reads the change-log sheet of the workbook `source` (named as in the
 /// template, either language), calling `visit` for each non-empty row below the
 /// header with its cells in [`Column`] order. Columns are found by their
 /// headers, so a log whose columns were moved is still read; a workbook without
@@ -233,29 +250,28 @@ pub fn add_contacts(run: &mut Validation<'_>) {
 /// The workbook or its log sheet cannot be read (a panic inside the spreadsheet
 /// library is caught and reported as such).
 pub fn read_log(
-    path: &Path,
+    source: &Source,
     template: &Template,
     visit: &mut dyn FnMut(LogRow) -> Result<()>,
 ) -> Result<()> {
     let label = &template.workbook.change_log;
     let mut rows = Assembler::new(template);
     let mut failed = None;
-    let read =
-        crate::read::read_sheet(
-            path,
-            &|name| label.names(name),
-            &mut |row, col, value| match rows.put(row, col, CellOut::from(value), visit) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            },
-        );
+    let read = crate::read::read_sheet(
+        source,
+        &|name| label.names(name),
+        &mut |row, col, value| match rows.put(row, col, CellOut::from(value), visit) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+    );
     if let Some(e) = failed {
         return Err(e);
     }
-    read.map_err(|e| crate::messages::change_log_unreadable(path, &e))?;
+    read.map_err(|e| crate::messages::change_log_unreadable(&source.name(), &e))?;
     rows.finish(visit)
 }
 

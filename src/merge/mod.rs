@@ -31,7 +31,7 @@ pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 
 use crate::lang::Lang;
 use crate::messages;
-use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
+use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout, Source};
 use crate::rules::value::DateValue;
 use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
@@ -133,7 +133,7 @@ pub fn merge_with(
     for (path, is_master) in files {
         let (entries, updates) = (collected.entries.len(), collected.updates.len());
         let mut collector = Collector {
-            checker: run.begin_file(path),
+            checker: run.begin_file(&Source::path(path)),
             path: path.display().to_string(),
             template,
             is_master,
@@ -176,6 +176,15 @@ pub fn merge_with(
         true,
     )?;
     book.write_header(log_sheet, &log::headers(template, lang))?;
+    for (c, column) in log::Column::ALL.iter().enumerate() {
+        let (width, wraps) = column.layout();
+        if wraps {
+            book.wrap_columns(log_sheet, &[(c as u32, width)])?;
+        } else {
+            book.worksheet_mut(log_sheet)?
+                .set_column_width(c as u16, width)?;
+        }
+    }
     let summary_name = template.workbook.summary.get(lang).to_string();
     let summary_sheet = book.add_sheet(&summary_name, Placement::AfterData, false)?;
     let out = Output {
@@ -197,7 +206,10 @@ pub fn merge_with(
         out,
     );
     if let Some(master) = options.master {
-        log::read_log(master, template, &mut |row| merger.keep_log_row(row))?;
+        log::read_log(&Source::path(master), template, &mut |row| {
+            merger.observe_log_row(&row);
+            Ok(())
+        })?;
     }
     merger.plan_updates();
 
@@ -208,13 +220,14 @@ pub fn merge_with(
             error: None,
         };
         read_file(master, template, &mut stream)
-            .map_err(|e| messages::unreadable_again(master, &e))?;
+            .map_err(|e| messages::unreadable_again(&master.display(), &e))?;
         if let Some(error) = stream.error {
             return Err(error);
         }
     }
     merger.input_entries()?;
     merger.finish_updates()?;
+    merger.write_change_log(options.master)?;
     let as_of = format!("{} {}", lang.pick("截至", "as of"), options.as_of.display());
     let stats = merger.stats.clone();
     summary::write(
@@ -227,7 +240,7 @@ pub fn merge_with(
 
     if let (Some(master), Some(before)) = (options.master, master_before) {
         if file_state(master) != before {
-            return Err(messages::changed_while_read(master, true));
+            return Err(messages::changed_while_read(&master.display(), true));
         }
     }
     let Merger {
@@ -308,23 +321,30 @@ impl RowSink for Collector<'_, '_, '_> {
         let file = self.checker.file_index();
         match (layout.kind, self.is_master) {
             (SheetKind::Entry, true) => {
-                // Only the ID: the master's rows are read again when written.
-                if let Some(i) = def.field_index("customer_id") {
-                    let id = row
-                        .cells
-                        .get(i)
-                        .and_then(Option::as_ref)
-                        .and_then(|c| type_value(template, &def.fields[i], &c.value));
-                    self.note_id(id.as_ref());
+                // Only the ID and the review: the master's rows are read again
+                // when written.
+                let typed = |key: &str| {
+                    let i = def.field_index(key)?;
+                    let cell = row.cells.get(i)?.as_ref()?;
+                    type_value(template, &def.fields[i], &cell.value)
+                };
+                let fields = value::Fields::of(def);
+                let status = typed("review_status");
+                // IDs on rows not approved do not count (merge clears them).
+                if value::review_of_status(template, def, &fields, status.as_ref())
+                    == value::Review::Approved
+                {
+                    self.note_id(typed("customer_id").as_ref());
                 }
             }
             (kind, _) => {
                 let cells = type_row(template, def, &row);
-                if kind == SheetKind::Entry {
-                    let id = def
-                        .field_index("customer_id")
-                        .and_then(|i| value::val(&cells, i));
-                    self.note_id(id);
+                let fields = value::Fields::of(def);
+                // IDs on rows not approved do not count (merge clears them).
+                if kind == SheetKind::Entry
+                    && value::review_of(template, def, &fields, &cells) == value::Review::Approved
+                {
+                    self.note_id(value::val(&cells, fields.id));
                 }
                 let (file, row) = (file, row.row);
                 match kind {

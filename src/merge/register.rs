@@ -7,7 +7,7 @@
 //! decide what happens to the master's rows. So memory grows with the inputs and
 //! the update sheets, not with the register.
 
-use super::log::{Column, Keys, LogRow};
+use super::log::{read_log, Column, Keys, LogRow};
 use super::summary::Stats;
 use super::value::{
     key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields,
@@ -15,11 +15,13 @@ use super::value::{
 };
 use crate::lang::Lang;
 use crate::read::{a1, Row};
+use crate::rules::identity::same_entry_ids;
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_value;
 use crate::write::{CellOut, SheetId, TemplateBook};
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// How many new customers a summary lists by name (the count is always exact).
 pub const LISTED_NEW_CUSTOMERS: usize = 1000;
@@ -126,11 +128,15 @@ struct Update {
     done: bool,
 }
 
-/// Input entry rows that are one entry (same date, salesperson and name).
+/// Input entry rows that are one entry: the same row by
+/// [`crate::rules::identity::same_entry_ids`] (same date, salesperson and
+/// name, and no contradicting ID).
 #[derive(Debug, Default)]
 struct Group {
     /// Indices into the input entries, in input order.
     members: Vec<usize>,
+    /// The first customer ID among them (compared by [`key_text`]).
+    id: Option<String>,
     /// A master row is this entry.
     matched: bool,
 }
@@ -170,10 +176,16 @@ pub struct Merger<'t> {
     updates: Vec<Update>,
     /// Normalised customer ID → approved updates to apply, in date order.
     by_customer: HashMap<String, Vec<usize>>,
+    /// Normalised customer ID of each rejected update → the customer's name in
+    /// the register, once its entry row is written (the log names the
+    /// customer even when the update row does not).
+    rejected_names: HashMap<String, Option<String>>,
     /// Log keys asked about before the master's log is read, and those found.
     wanted_changes: HashSet<String>,
     wanted_reviews: HashSet<String>,
     found: HashSet<String>,
+    /// The change-log rows this merge adds, until they are put in date order.
+    added_log: Vec<LogRow>,
     pub out: Output,
     pub stats: Stats,
     pub counts: Counts,
@@ -222,9 +234,11 @@ impl<'t> Merger<'t> {
             group_of_key: HashMap::new(),
             updates: Vec::new(),
             by_customer: HashMap::new(),
+            rejected_names: HashMap::new(),
             wanted_changes: HashSet::new(),
             wanted_reviews: HashSet::new(),
             found: HashSet::new(),
+            added_log: Vec::new(),
             out,
             stats: Stats::new(template, lang),
             counts: Counts::default(),
@@ -246,14 +260,35 @@ impl<'t> Merger<'t> {
         .join("\u{1f}")
     }
 
+    /// The customer ID of an entry, as groups compare it.
+    fn entry_id(&self, cells: &Cells) -> Option<String> {
+        val(cells, self.ef.id).map(|_| key_text(cells, self.ef.id))
+    }
+
     fn group_entries(&mut self, entries: Vec<HeldEntry>) {
         for (i, rec) in entries.iter().enumerate() {
             let cells = rec.cells.unpack();
             let key = self.entry_identity(&cells);
-            let g = *self.group_of_key.entry(key).or_insert_with(|| {
-                self.groups.push(Group::default());
-                self.groups.len() - 1
-            });
+            let id = self.entry_id(&cells);
+            let joined = self
+                .group_of_key
+                .get(&key)
+                .copied()
+                .filter(|&g| same_entry_ids(self.groups[g].id.as_deref(), id.as_deref()));
+            let g = match joined {
+                Some(g) => g,
+                None => {
+                    // A row whose ID contradicts the first one of its identity
+                    // is a row of its own (validate has warned about it).
+                    self.groups.push(Group::default());
+                    let g = self.groups.len() - 1;
+                    self.group_of_key.entry(key).or_insert(g);
+                    g
+                }
+            };
+            if self.groups[g].id.is_none() {
+                self.groups[g].id = id;
+            }
             self.groups[g].members.push(i);
             if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Rejected {
                 let key = self.rejected_entry_key(&cells);
@@ -345,6 +380,8 @@ impl<'t> Merger<'t> {
                 }
                 Review::Rejected => {
                     self.wanted_reviews.insert(u.key.clone());
+                    let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
+                    self.rejected_names.insert(id, None);
                 }
                 Review::Pending => {}
             }
@@ -373,17 +410,48 @@ impl<'t> Merger<'t> {
         }
     }
 
-    /// Copies one row of the master's change log into the new register and
-    /// notes what it records.
+    /// Writes the change log, once every row is merged: the master's rows as
+    /// they were (read again from `master`), with this merge's rows put among
+    /// them by date, each after the rows of its own day. An update submitted
+    /// late thus lands where its date belongs rather than at the end, and the
+    /// log reads in date order. Rows without a date keep their place (the
+    /// master's) or come last (this merge's).
     ///
     /// # Errors
-    /// Writing the row failed.
-    pub fn keep_log_row(&mut self, row: LogRow) -> Result<()> {
-        self.observe_log_row(&row);
+    /// The master's log cannot be read again, or writing a row failed.
+    pub fn write_change_log(&mut self, master: Option<&Path>) -> Result<()> {
+        let mut added = std::mem::take(&mut self.added_log);
+        // Stable: rows of one day keep the order merge made them in.
+        added.sort_by_key(|row| {
+            let day = row.date().map(|d| d.date());
+            (day.is_none(), day)
+        });
+        let mut added = added.into_iter().peekable();
+        if let Some(master) = master {
+            let template = self.template;
+            read_log(&crate::read::Source::path(master), template, &mut |row| {
+                if let Some(day) = row.date().map(|d| d.date()) {
+                    while let Some(earlier) =
+                        added.next_if(|a| a.date().is_some_and(|d| d.date() < day))
+                    {
+                        self.put_log_row(&earlier)?;
+                    }
+                }
+                self.put_log_row(&row)?;
+                self.counts.log_rows_kept += 1;
+                Ok(())
+            })?;
+        }
+        for row in added {
+            self.put_log_row(&row)?;
+        }
+        Ok(())
+    }
+
+    fn put_log_row(&mut self, row: &LogRow) -> Result<()> {
         let r = self.out.log_row;
         self.out.book.write_row(self.out.log, r, &row.0)?;
         self.out.log_row += 1;
-        self.counts.log_rows_kept += 1;
         Ok(())
     }
 
@@ -418,7 +486,13 @@ impl<'t> Merger<'t> {
         let mut cells = type_row(self.template, self.entry_def(), row);
         let mut review_source = (file, row.row);
         let key = self.entry_identity(&cells);
-        if let Some(&g) = self.group_of_key.get(&key) {
+        let id = self.entry_id(&cells);
+        let group = self
+            .group_of_key
+            .get(&key)
+            .copied()
+            .filter(|&g| same_entry_ids(id.as_deref(), self.groups[g].id.as_deref()));
+        if let Some(g) = group {
             if !self.groups[g].matched {
                 self.groups[g].matched = true;
                 self.counts.already_present += self.groups[g].members.len();
@@ -430,7 +504,7 @@ impl<'t> Merger<'t> {
                 }
             }
         }
-        self.emit_entry(cells, (file, row.row), review_source)
+        self.emit_entry(cells, review_source)
     }
 
     /// Copies the review fields of the group's first reviewed row into `cells`;
@@ -463,8 +537,8 @@ impl<'t> Merger<'t> {
                 continue;
             };
             let rec = &self.entries[first];
-            let (origin, mut cells) = ((rec.file, rec.row), rec.cells.unpack());
-            let mut review_source = origin;
+            let mut cells = rec.cells.unpack();
+            let mut review_source = (rec.file, rec.row);
             self.counts.already_present += self.groups[g].members.len() - 1;
             if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
                 if let Some(by) = self.take_over_review(g, &mut cells) {
@@ -476,19 +550,15 @@ impl<'t> Merger<'t> {
             if review == Review::Pending {
                 self.counts.new_pending += 1;
             }
-            self.emit_entry(cells, origin, review_source)?;
+            self.emit_entry(cells, review_source)?;
         }
         Ok(())
     }
 
     /// Writes one entry row of the register (or drops a rejected one), giving an
-    /// approved customer its ID and applying its updates.
-    fn emit_entry(
-        &mut self,
-        mut cells: Cells,
-        origin: (usize, u32),
-        review_source: (usize, u32),
-    ) -> Result<()> {
+    /// approved customer its ID and applying its updates. `review_source` is the
+    /// row that brought its review: the change log names it.
+    fn emit_entry(&mut self, mut cells: Cells, review_source: (usize, u32)) -> Result<()> {
         let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
         if review == Review::Rejected {
             let key = self.rejected_entry_key(&cells);
@@ -511,11 +581,23 @@ impl<'t> Merger<'t> {
             }
             return Ok(());
         }
+        if review != Review::Approved {
+            // IDs are given on approval: one typed in early is no customer's
+            // and must not move the next number (validate warned about it).
+            if let Some(slot) = cells.get_mut(self.ef.id) {
+                *slot = None;
+            }
+        }
         if review == Review::Approved && val(&cells, self.ef.id).is_none() {
             let id = self.next_id()?;
-            let source = self
-                .sources
-                .cell(origin.0, SheetKind::Entry, origin.1, self.ef.id);
+            // The row that brought the approval (an input's reviewed copy of a
+            // master row, not the master, which --force may turn into OUT.bak).
+            let source = self.sources.cell(
+                review_source.0,
+                SheetKind::Entry,
+                review_source.1,
+                self.ef.id,
+            );
             if let Some(slot) = cells.get_mut(self.ef.id) {
                 *slot = Some(Cell {
                     val: Val::Text(id.as_str().into()),
@@ -558,6 +640,10 @@ impl<'t> Merger<'t> {
                 for u in list {
                     self.apply_update(u, &mut cells)?;
                 }
+            }
+            if matches!(self.rejected_names.get(&id), Some(None)) {
+                let name = self.display(SheetKind::Entry, &cells, self.ef.name);
+                self.rejected_names.insert(id, Some(name));
             }
         }
         self.stats
@@ -657,10 +743,10 @@ impl<'t> Merger<'t> {
         row
     }
 
+    /// Adds a row to the change log (written in date order at the end, by
+    /// [`write_change_log`](Self::write_change_log)).
     fn write_log(&mut self, row: LogRow) -> Result<()> {
-        let r = self.out.log_row;
-        self.out.book.write_row(self.out.log, r, &row.0)?;
-        self.out.log_row += 1;
+        self.added_log.push(row);
         self.counts.log_rows_added += 1;
         Ok(())
     }
@@ -777,7 +863,12 @@ impl<'t> Merger<'t> {
                         .update_reason
                         .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
                         .unwrap_or_default();
-                    let log = self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
+                    let mut log =
+                        self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
+                    let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
+                    if let Some(Some(name)) = self.rejected_names.get(&id) {
+                        log.set(Column::Name, CellOut::Text(name.clone()));
+                    }
                     self.write_log(log)?;
                 }
                 Review::Approved if done => {}

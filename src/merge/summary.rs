@@ -157,6 +157,8 @@ struct Table {
     chart: fn() -> Chart,
     /// How many value columns the chart shows (the first ones).
     series: u16,
+    /// Bars rather than columns: the value axis is the horizontal one.
+    horizontal: bool,
     /// Show the legend (pie slices, two series).
     legend: bool,
     /// Chart height in pixels.
@@ -166,6 +168,29 @@ struct Table {
 /// Rows a chart of `height` pixels covers (default row height 20 px).
 fn rows_for(height: u32) -> u32 {
     height.div_ceil(20)
+}
+
+/// The tallest chart, in pixels: what a landscape A4 page holds below a
+/// table's caption (about 680 px between the margins).
+const MAX_CHART_HEIGHT: u32 = 620;
+
+/// A whole-number step for a count axis going up to `max`: 1, 2 or 5 times a
+/// power of ten, giving at most about eight gridlines. Counts are whole, so
+/// an axis marked 0.5, 1.5, … would only mislead.
+fn count_step(max: u64) -> f64 {
+    let mut unit = 1u64;
+    loop {
+        for m in [1, 2, 5] {
+            let step = unit.saturating_mul(m);
+            if max <= step.saturating_mul(8) {
+                return step as f64;
+            }
+        }
+        match unit.checked_mul(10) {
+            Some(next) => unit = next,
+            None => return unit as f64,
+        }
+    }
 }
 
 /// Writes the tables and charts onto `ws`, named `sheet`.
@@ -210,6 +235,7 @@ pub fn write(
             rows,
             chart: Chart::new_bar,
             series: 1,
+            horizontal: true,
             legend: false,
             height,
         });
@@ -223,6 +249,7 @@ pub fn write(
             rows: stats.status.rows(template, lang),
             chart: Chart::new_pie,
             series: 1,
+            horizontal: false,
             legend: true,
             height: 300,
         });
@@ -245,6 +272,7 @@ pub fn write(
             .collect(),
         chart: Chart::new_column,
         series: 1,
+        horizontal: false,
         legend: false,
         height: 300,
     });
@@ -264,6 +292,7 @@ pub fn write(
             .collect(),
         chart: Chart::new_column,
         series: 2,
+        horizontal: false,
         legend: true,
         height: 300,
     });
@@ -282,7 +311,13 @@ pub fn write(
     ws.set_column_width(1, 18)?;
     ws.set_column_width(2, 22)?;
     let mut top: u32 = 2;
-    for table in tables {
+    // Each table and its chart start a printed page, so no chart is cut by a
+    // page break.
+    let mut breaks = Vec::new();
+    for (i, table) in tables.into_iter().enumerate() {
+        if i > 0 {
+            breaks.push(top);
+        }
         ws.write_string_with_format(top, 0, &table.title, &caption)?;
         let head = top + 1;
         for (c, h) in table.headers.iter().enumerate() {
@@ -310,18 +345,35 @@ pub fn write(
                     .set_categories((sheet, first, 0, last, 0))
                     .set_values((sheet, first, c, last, c));
             }
+            let max = table
+                .rows
+                .iter()
+                .flat_map(|(_, values)| values.iter().copied())
+                .max()
+                .unwrap_or(0);
+            // A bar chart's value axis is its x axis; a column chart's, its y.
+            let axis = if table.horizontal {
+                chart.x_axis()
+            } else {
+                chart.y_axis()
+            };
+            axis.set_min(0)
+                .set_major_unit(count_step(max))
+                .set_num_format("0");
             chart.title().set_name(&table.title);
             if !table.legend {
                 chart.legend().set_hidden();
             } else {
                 chart.legend().set_position(ChartLegendPosition::Bottom);
             }
-            chart.set_width(560).set_height(table.height);
+            let height = table.height.min(MAX_CHART_HEIGHT);
+            chart.set_width(560).set_height(height);
             ws.insert_chart(top, 4, &chart)?;
-            used = used.max(rows_for(table.height));
+            used = used.max(rows_for(height));
         }
         top += used + 2;
     }
+    ws.set_page_breaks(&breaks)?;
     Ok(())
 }
 
@@ -330,4 +382,20 @@ fn field_header(template: &Template, key: &str, lang: Lang) -> String {
         .sheet(SheetKind::Entry)
         .field(key)
         .map_or_else(String::new, |f| f.header.get(lang).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_step;
+
+    #[test]
+    fn count_axes_step_in_whole_numbers() {
+        assert_eq!(count_step(0), 1.0);
+        assert_eq!(count_step(3), 1.0);
+        assert_eq!(count_step(8), 1.0);
+        assert_eq!(count_step(9), 2.0);
+        assert_eq!(count_step(37), 5.0);
+        assert_eq!(count_step(1000), 200.0);
+        assert_eq!(count_step(u64::MAX), 5e18);
+    }
 }

@@ -294,11 +294,18 @@ impl Fields {
 /// The review state of a row; a row whose status has no review role counts as
 /// pending (validation refuses such rows before merge runs).
 pub fn review_of(template: &Template, def: &SheetDef, fields: &Fields, cells: &Cells) -> Review {
-    let option = match cells.get(fields.review_status).and_then(Option::as_ref) {
-        Some(Cell {
-            val: Val::Choice(o),
-            ..
-        }) => *o,
+    review_of_status(template, def, fields, val(cells, fields.review_status))
+}
+
+/// What a review status value means (pending when it is none).
+pub fn review_of_status(
+    template: &Template,
+    def: &SheetDef,
+    fields: &Fields,
+    status: Option<&Val>,
+) -> Review {
+    let option = match status {
+        Some(Val::Choice(o)) => *o,
         _ => return Review::Pending,
     };
     let role = def.fields[fields.review_status]
@@ -342,7 +349,10 @@ pub fn key_day(cells: &Cells, i: usize) -> String {
 /// A salesperson's name for comparing: a team option by its index, else the
 /// normalised text.
 pub fn key_person(cells: &Cells, i: usize) -> String {
-    key_text(cells, i)
+    match val(cells, i) {
+        Some(Val::Text(t)) => crate::rules::identity::person_key(t).into_owned(),
+        _ => key_text(cells, i),
+    }
 }
 
 /// A customer name for comparing (SPEC §5 name normalisation).

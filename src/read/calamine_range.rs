@@ -5,18 +5,17 @@
 //! sizes before that. The cells then go through the same row assembly as the
 //! streamed formats. (ods has its own streaming reader, [`super::ods`].)
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::guard::one_line;
 use super::rows::LazyValue;
+use super::source::Source;
 use super::workbook::{CellVisitor, Workbook};
 use super::{CellRange, ReadError};
 use calamine::{Reader, SheetType, Xls, XlsError};
-use std::fs::File;
 use std::io::BufReader;
 use std::ops::ControlFlow;
-use std::path::Path;
 
-type Input = BufReader<File>;
+type Input = BufReader<super::source::Input>;
 
 /// An open xls workbook.
 pub(crate) struct RangeBook {
@@ -24,14 +23,14 @@ pub(crate) struct RangeBook {
 }
 
 impl RangeBook {
-    /// Opens the xls workbook at `path`, once its declared sizes pass
+    /// Opens the xls workbook `source`, once its declared sizes pass
     /// [`super::xls_check::check`].
     ///
     /// # Errors
     /// `TooLarge`, `Encrypted` (a password-protected file), or `Corrupt`.
-    pub(crate) fn open(path: &Path) -> Result<RangeBook, ReadError> {
-        super::xls_check::check(path)?;
-        let input = BufReader::new(open(path)?);
+    pub(crate) fn open(source: &Source) -> Result<RangeBook, ReadError> {
+        super::xls_check::check(source)?;
+        let input = BufReader::new(source.open()?);
         Ok(RangeBook {
             book: Box::new(Xls::new(input).map_err(xls_error)?),
         })

@@ -2,44 +2,51 @@
 //!
 //! Excel on Chinese Windows saves CSV in GBK, elsewhere in UTF-8 (often with a
 //! byte-order mark); "Unicode text" is UTF-16 with tabs. The encoding is taken
-//! from the byte-order mark, else UTF-8 when the start of the file is valid
-//! UTF-8, else GB18030 (a superset of GBK); the file is decoded as it streams.
+//! from the byte-order mark, else from the first bytes that are not ASCII,
+//! wherever they are (ASCII reads the same in both): UTF-8 when they are valid
+//! UTF-8, else GB18030 (a superset of GBK), else the file is not text we can
+//! read. The file is decoded as it streams; only a window after the first
+//! non-ASCII byte is looked at ahead.
 //! Row N of the sheet is record N, the N-th line a spreadsheet shows: a blank
 //! line is a row, a quoted value spanning lines is one row. (The csv crate skips
 //! blank lines, so the decoded stream gives each blank line an empty field
 //! before the csv reader sees it.)
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::guard::one_line;
 use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
 use super::limits::{human_size, MIB};
 use super::rows::{LazyValue, SheetAssembler};
+use super::source::Source;
 use super::{FileRead, Format, ReadError, RowSink, Stamp, Value};
 use crate::template::{SheetKind, Template};
 use encoding_rs::{CoderResult, Decoder, Encoding};
 use std::io::{self, Read};
-use std::path::Path;
 
-/// How much of the file decides the encoding and the delimiter.
+/// How much of the file decides the delimiter, and how much from the first
+/// non-ASCII byte on decides the encoding.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-/// Reads a CSV file into `sink`.
+/// Reads a CSV `source` into `sink`.
 ///
 /// # Errors
 /// The file cannot be opened or read.
 pub(crate) fn read_csv(
-    path: &Path,
+    source: &Source,
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
     let mut head = Vec::new();
-    open(path)?
+    source
+        .open()?
         .take(SNIFF_BYTES)
         .read_to_end(&mut head)
         .map_err(io_error)?;
-    let encoding = sniff_encoding(&head);
-    let delimiter = sniff_delimiter(&encoding.decode(&head).0);
-    let decoded = DecodingReader::new(open(path)?, encoding.new_decoder(), delimiter);
+    let bom = Encoding::for_bom(&head).map(|(encoding, _)| encoding);
+    // Delimiters and quotes are ASCII, which reads the same in UTF-8 and GBK.
+    let delimiter = sniff_delimiter(&bom.unwrap_or(encoding_rs::UTF_8).decode(&head).0);
+    let decoder = bom.map(|encoding| encoding.new_decoder());
+    let decoded = DecodingReader::new(source.open()?, decoder, delimiter);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -154,9 +161,35 @@ impl std::fmt::Display for RecordTooLong {
 
 impl std::error::Error for RecordTooLong {}
 
+/// Bytes that are neither UTF-8 nor GBK/GB18030 where the text first leaves
+/// ASCII: the file's encoding cannot be known, so its values cannot be read.
+#[derive(Debug)]
+struct NotText {
+    /// Offset of the first non-ASCII byte.
+    offset: u64,
+}
+
+impl std::fmt::Display for NotText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "its text is neither UTF-8 nor GBK/GB18030 (from byte {}); save it as CSV UTF-8 and try again",
+            self.offset
+        )
+    }
+}
+
+impl std::error::Error for NotText {}
+
 fn csv_error(error: ::csv::Error) -> ReadError {
     let message = one_line(&error.to_string());
     match error.into_kind() {
+        ::csv::ErrorKind::Io(e)
+            if e.get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<NotText>().is_some()) =>
+        {
+            ReadError::Corrupt(e.get_ref().map(ToString::to_string).unwrap_or_default())
+        }
         ::csv::ErrorKind::Io(e)
             if e.get_ref()
                 .is_some_and(|inner| inner.downcast_ref::<RecordTooLong>().is_some()) =>
@@ -168,16 +201,22 @@ fn csv_error(error: ::csv::Error) -> ReadError {
     }
 }
 
-/// The encoding of a CSV file from its first bytes.
-fn sniff_encoding(head: &[u8]) -> &'static Encoding {
-    if let Some((encoding, _)) = Encoding::for_bom(head) {
-        return encoding;
+/// The encoding of text whose first non-ASCII byte starts `window`: UTF-8 when
+/// the window is valid UTF-8, else GB18030 when it is valid there. `at_end`:
+/// the window reaches the end of the file (otherwise it may end inside a
+/// character).
+fn decide_encoding(window: &[u8], at_end: bool) -> Option<&'static Encoding> {
+    match std::str::from_utf8(window) {
+        Ok(_) => return Some(encoding_rs::UTF_8),
+        Err(e) if e.error_len().is_none() && !at_end => return Some(encoding_rs::UTF_8),
+        Err(_) => {}
     }
-    match std::str::from_utf8(head) {
-        Ok(_) => encoding_rs::UTF_8,
-        // The sniffed part may end inside a character: still UTF-8.
-        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
-        Err(_) => encoding_rs::GB18030,
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = vec![0u8; decoder.max_utf8_buffer_length_without_replacement(window.len())?];
+    let (result, _, _) = decoder.decode_to_utf8_without_replacement(window, &mut out, at_end);
+    match result {
+        encoding_rs::DecoderResult::Malformed(..) => None,
+        _ => Some(encoding_rs::GB18030),
     }
 }
 
@@ -211,17 +250,22 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 /// Decodes a byte stream to UTF-8 as it is read. A byte-order mark is removed
-/// (and chooses the encoding); malformed bytes become U+FFFD. Each blank line
-/// outside quotes gets one delimiter, so that the csv reader, which skips blank
-/// lines, returns it as an empty record and record N stays line N.
+/// (and chooses the encoding); without one, ASCII passes as it is and the
+/// first non-ASCII byte decides the encoding ([`decide_encoding`]). Once
+/// decided, malformed bytes become U+FFFD. Each blank line outside quotes gets
+/// one delimiter, so that the csv reader, which skips blank lines, returns it as
+/// an empty record and record N stays line N.
 struct DecodingReader<R> {
     inner: R,
-    decoder: Decoder,
+    /// `None` until the encoding is known.
+    decoder: Option<Decoder>,
     delimiter: u8,
     input: Box<[u8]>,
     input_start: usize,
     input_end: usize,
     input_done: bool,
+    /// Bytes of `inner` passed on so far, for naming where the text went wrong.
+    offset: u64,
     decoded: Box<[u8]>,
     ready: Vec<u8>,
     ready_start: usize,
@@ -239,16 +283,19 @@ struct LineState {
     record_bytes: u64,
 }
 
+const INPUT_BYTES: usize = 32 * 1024;
+
 impl<R: Read> DecodingReader<R> {
-    fn new(inner: R, decoder: Decoder, delimiter: u8) -> Self {
+    fn new(inner: R, decoder: Option<Decoder>, delimiter: u8) -> Self {
         DecodingReader {
             inner,
             decoder,
             delimiter,
-            input: vec![0; 32 * 1024].into_boxed_slice(),
+            input: vec![0; INPUT_BYTES].into_boxed_slice(),
             input_start: 0,
             input_end: 0,
             input_done: false,
+            offset: 0,
             decoded: vec![0; 64 * 1024].into_boxed_slice(),
             ready: Vec::with_capacity(64 * 1024),
             ready_start: 0,
@@ -263,38 +310,62 @@ impl<R: Read> DecodingReader<R> {
         }
     }
 
-    /// Copies decoded bytes to `ready`, giving each blank line a delimiter.
-    /// Line breaks are `\n`, `\r\n` and a lone `\r`, as the csv reader has them;
-    /// a quote opens a quoted field only at the start of a field, as there.
-    fn mark_blank_lines(&mut self, written: usize) {
-        let state = &mut self.lines;
-        for &byte in &self.decoded[..written] {
-            state.record_bytes += 1;
-            let after_cr = std::mem::replace(&mut state.after_cr, byte == b'\r');
-            if state.in_quotes {
-                if byte == b'"' {
-                    state.in_quotes = false;
-                }
-            } else if byte == b'\n' && after_cr {
-                // The second half of `\r\n`: the line break is already counted.
-                self.ready.push(byte);
-                continue;
-            } else if byte == b'\r' || byte == b'\n' {
-                if state.at_line_start {
-                    self.ready.push(self.delimiter);
-                }
-                state.record_bytes = 0;
-                state.at_line_start = true;
-                state.at_field_start = true;
-                self.ready.push(byte);
-                continue;
-            } else if byte == b'"' && state.at_field_start {
-                state.in_quotes = true;
-            }
-            state.at_line_start = false;
-            state.at_field_start = byte == self.delimiter;
-            self.ready.push(byte);
+    /// With the first non-ASCII byte at `input_start`: reads up to
+    /// [`SNIFF_BYTES`] from there and chooses the decoder, keeping what was
+    /// read as the input still to decode.
+    fn decide(&mut self) -> io::Result<()> {
+        let mut window = self.input[self.input_start..self.input_end].to_vec();
+        let mut chunk = vec![0; INPUT_BYTES];
+        while (window.len() as u64) < SNIFF_BYTES && !self.input_done {
+            let n = self.inner.read(&mut chunk)?;
+            window.extend_from_slice(&chunk[..n]);
+            self.input_done = n == 0;
         }
+        let Some(encoding) = decide_encoding(&window, self.input_done) else {
+            return Err(io::Error::other(NotText {
+                offset: self.offset,
+            }));
+        };
+        // Mid-file: a byte-order mark here would be a character, not a mark.
+        self.decoder = Some(encoding.new_decoder_without_bom_handling());
+        self.input_end = window.len();
+        self.input_start = 0;
+        window.resize(window.len().max(INPUT_BYTES), 0);
+        self.input = window.into_boxed_slice();
+        Ok(())
+    }
+}
+
+/// Copies decoded bytes to `ready`, giving each blank line a delimiter.
+/// Line breaks are `\n`, `\r\n` and a lone `\r`, as the csv reader has them;
+/// a quote opens a quoted field only at the start of a field, as there.
+fn mark_blank_lines(state: &mut LineState, ready: &mut Vec<u8>, delimiter: u8, decoded: &[u8]) {
+    for &byte in decoded {
+        state.record_bytes += 1;
+        let after_cr = std::mem::replace(&mut state.after_cr, byte == b'\r');
+        if state.in_quotes {
+            if byte == b'"' {
+                state.in_quotes = false;
+            }
+        } else if byte == b'\n' && after_cr {
+            // The second half of `\r\n`: the line break is already counted.
+            ready.push(byte);
+            continue;
+        } else if byte == b'\r' || byte == b'\n' {
+            if state.at_line_start {
+                ready.push(delimiter);
+            }
+            state.record_bytes = 0;
+            state.at_line_start = true;
+            state.at_field_start = true;
+            ready.push(byte);
+            continue;
+        } else if byte == b'"' && state.at_field_start {
+            state.in_quotes = true;
+        }
+        state.at_line_start = false;
+        state.at_field_start = byte == delimiter;
+        ready.push(byte);
     }
 }
 
@@ -319,13 +390,42 @@ impl<R: Read> Read for DecodingReader<R> {
                 self.input_end = n;
                 self.input_done = n == 0;
             }
-            let (result, read, written, _) = self.decoder.decode_to_utf8(
-                &self.input[self.input_start..self.input_end],
-                &mut self.decoded,
-                self.input_done,
-            );
+            let pending = &self.input[self.input_start..self.input_end];
+            let Some(decoder) = self.decoder.as_mut() else {
+                // Undecided: ASCII reads the same in every encoding we accept.
+                let ascii = pending
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .unwrap_or(pending.len());
+                if ascii > 0 {
+                    mark_blank_lines(
+                        &mut self.lines,
+                        &mut self.ready,
+                        self.delimiter,
+                        &pending[..ascii],
+                    );
+                    self.input_start += ascii;
+                    self.offset += ascii as u64;
+                } else if pending.is_empty() {
+                    self.finished = self.input_done;
+                } else {
+                    self.decide()?;
+                }
+                if self.lines.record_bytes > MAX_RECORD_BYTES {
+                    return Err(io::Error::other(RecordTooLong));
+                }
+                continue;
+            };
+            let (result, read, written, _) =
+                decoder.decode_to_utf8(pending, &mut self.decoded, self.input_done);
             self.input_start += read;
-            self.mark_blank_lines(written);
+            self.offset += read as u64;
+            mark_blank_lines(
+                &mut self.lines,
+                &mut self.ready,
+                self.delimiter,
+                &self.decoded[..written],
+            );
             // The csv reader holds a whole record in memory.
             if self.lines.record_bytes > MAX_RECORD_BYTES {
                 return Err(io::Error::other(RecordTooLong));
@@ -353,18 +453,47 @@ mod tests {
     fn gbk_is_decoded_while_streaming() {
         let (bytes, _, _) = encoding_rs::GBK.encode("客户名称,行业类别\n明远机械,制造业\n");
         let mut out = String::new();
-        DecodingReader::new(&bytes[..], encoding_rs::GB18030.new_decoder(), b',')
+        DecodingReader::new(&bytes[..], None, b',')
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "客户名称,行业类别\n明远机械,制造业\n");
-        assert_eq!(sniff_encoding(&bytes), encoding_rs::GB18030);
+    }
+
+    /// Reads `bytes` with the encoding decided as a CSV file's is.
+    fn decode(bytes: &[u8]) -> io::Result<String> {
+        let mut out = String::new();
+        DecodingReader::new(bytes, None, b',').read_to_string(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_first_non_ascii_bytes_decide_wherever_they_are() {
+        let ascii = "Acme Ltd,Manufacturing\n".repeat(5000);
+        let text = format!("{ascii}明远机械,制造业\n");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        assert!(gbk.len() > 100 * 1024);
+        assert_eq!(decode(&gbk).unwrap(), text);
+        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+        assert_eq!(decode(b"plain ascii\n").unwrap(), "plain ascii\n");
+    }
+
+    #[test]
+    fn bytes_invalid_in_both_encodings_are_an_error() {
+        let mut bytes = b"a,b\n".repeat(100);
+        bytes.extend_from_slice(b"\x80\xFF\xFE,c\n");
+        let error = decode(&bytes).unwrap_err();
+        assert_eq!(
+            error.get_ref().map(ToString::to_string).unwrap_or_default(),
+            "its text is neither UTF-8 nor GBK/GB18030 (from byte 400); save it as CSV UTF-8 and try again"
+        );
     }
 
     #[test]
     fn bom_is_removed() {
         let bytes = b"\xEF\xBB\xBFa,b\n";
         let mut out = String::new();
-        DecodingReader::new(&bytes[..], sniff_encoding(bytes).new_decoder(), b',')
+        let bom = Encoding::for_bom(bytes).map(|(e, _)| e.new_decoder());
+        DecodingReader::new(&bytes[..], bom, b',')
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "a,b\n");
@@ -374,7 +503,7 @@ mod tests {
     fn blank_lines_outside_quotes_get_a_delimiter() {
         let bytes = b"a\n\n\"x\n\ny\"\r\n\r\n\rb\"c\n\n";
         let mut out = String::new();
-        DecodingReader::new(&bytes[..], encoding_rs::UTF_8.new_decoder(), b';')
+        DecodingReader::new(&bytes[..], None, b';')
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "a\n;\n\"x\n\ny\"\r\n;\r\n;\rb\"c\n;\n");

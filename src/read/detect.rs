@@ -5,10 +5,9 @@
 //! container (xlsx, xlsm, xlsb, ods, told apart by the parts inside), an OLE
 //! compound file (xls, or an encrypted OOXML workbook), or plain text (CSV).
 
+use super::source::Source;
 use super::{limits, Format, ReadError};
-use std::fs::File;
 use std::io::{BufReader, ErrorKind, Read};
-use std::path::Path;
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// An empty zip archive starts with its end-of-central-directory record.
@@ -18,15 +17,6 @@ const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 /// How much of a file the text check looks at.
 const TEXT_SNIFF_BYTES: usize = 8192;
-
-/// Opens `path` for reading, turning the I/O error into a [`ReadError`].
-pub(crate) fn open(path: &Path) -> Result<File, ReadError> {
-    let metadata = std::fs::metadata(path).map_err(io_error)?;
-    if metadata.is_dir() {
-        return Err(ReadError::Folder);
-    }
-    File::open(path).map_err(io_error)
-}
 
 /// A one-line [`ReadError`] for an I/O failure while reading an input.
 pub(crate) fn io_error(error: std::io::Error) -> ReadError {
@@ -38,14 +28,14 @@ pub(crate) fn io_error(error: std::io::Error) -> ReadError {
     }
 }
 
-/// The format of the file at `path`.
+/// The format of `source`.
 ///
 /// # Errors
 /// `NotFound`, `Io` (a folder, no permission), `Corrupt` (an empty file, a zip
 /// container cut short), `Encrypted` (a password-protected OOXML workbook) or
 /// `NotSpreadsheet`.
-pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
-    let mut file = open(path)?;
+pub(crate) fn detect(source: &Source) -> Result<Format, ReadError> {
+    let mut file = source.open()?;
     let mut head = Vec::with_capacity(TEXT_SNIFF_BYTES);
     (&mut file)
         .take(TEXT_SNIFF_BYTES as u64)
@@ -54,15 +44,12 @@ pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
     if head.is_empty() {
         return Err(ReadError::Empty);
     }
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = source.extension();
     if head.starts_with(ZIP_MAGIC) || head.starts_with(ZIP_EMPTY_MAGIC) {
-        return zip_format(path, &extension);
+        return zip_format(source, &extension);
     }
     if head.starts_with(CFB_MAGIC) {
-        return match compound_content(path)? {
+        return match compound_content(source)? {
             CompoundContent::Workbook => Ok(Format::Xls),
             CompoundContent::EncryptedPackage => Err(ReadError::Encrypted),
             CompoundContent::Other => Err(ReadError::NotSpreadsheet),
@@ -79,8 +66,8 @@ pub(crate) fn detect(path: &Path) -> Result<Format, ReadError> {
 }
 
 /// Tells the zip-based formats apart by the parts they hold.
-fn zip_format(path: &Path, extension: &str) -> Result<Format, ReadError> {
-    let file = open(path)?;
+fn zip_format(source: &Source, extension: &str) -> Result<Format, ReadError> {
+    let file = source.open()?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| match e {
         zip::result::ZipError::Io(io) if io.kind() != ErrorKind::UnexpectedEof => io_error(io),
         _ => ReadError::Corrupt(
@@ -153,9 +140,9 @@ enum CompoundContent {
 /// (terminator included) at offset 64 and the entry type at offset 66. Scanning
 /// the records in order finds them without following the sector chains, so a
 /// damaged chain cannot send the scan anywhere, and memory stays at one record.
-fn compound_content(path: &Path) -> Result<CompoundContent, ReadError> {
+fn compound_content(source: &Source) -> Result<CompoundContent, ReadError> {
     const STREAM: u8 = 2;
-    let mut reader = BufReader::with_capacity(64 * 1024, open(path)?);
+    let mut reader = BufReader::with_capacity(64 * 1024, source.open()?);
     let mut record = [0u8; 128];
     loop {
         match reader.read_exact(&mut record) {

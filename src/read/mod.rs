@@ -5,6 +5,10 @@
 //! ten, maps each column to a schema field, and streams the data rows to a
 //! [`RowSink`] one at a time, so that memory does not grow with the sheet.
 //!
+//! What is read is a [`Source`]: a file on disk, or the bytes of an upload held
+//! in memory (the desk never writes one to disk). Every format reader opens it
+//! through the source, so both are read with the same bounds and hardening.
+//!
 //! This file holds the types the rest of crmsheet relies on; the format readers
 //! live in the submodules.
 //!
@@ -37,6 +41,7 @@ mod limits;
 mod ods;
 mod pipeline;
 mod rows;
+mod source;
 mod stamp;
 mod workbook;
 mod xls_check;
@@ -44,7 +49,8 @@ mod xlsx;
 mod xlsx_merged;
 
 pub use guard::contain_panics;
-pub use pipeline::read_file_pipelined;
+pub use pipeline::{read_file_pipelined, read_source_pipelined};
+pub use source::Source;
 
 use crate::lang::Lang;
 use crate::template::{SheetKind, Template};
@@ -88,7 +94,38 @@ pub fn read_file(
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
-    read_guarded(|| read_unguarded(path, template, sink, Threads::One))
+    read_source(&Source::path(path), template, sink)
+}
+
+/// [`read_file`] of a [`Source`]: a file on disk or bytes in memory, read
+/// alike (same formats, bounds and errors; bytes are never "not found" or "a
+/// folder").
+///
+/// ```
+/// use crmsheet::read::{read_source, Format, ReadError, Row, RowSink, SheetLayout, Source};
+/// struct Count(usize);
+/// impl RowSink for Count {
+///     fn sheet(&mut self, _layout: &SheetLayout) {}
+///     fn row(&mut self, _layout: &SheetLayout, _row: Row) { self.0 += 1; }
+/// }
+/// let template = crmsheet::template::Template::builtin();
+/// let upload = Source::bytes("a.csv", "客户名称,所属销售\n甲公司,张伟\n".as_bytes().to_vec());
+/// let read = read_source(&upload, &template, &mut Count(0))?;
+/// assert_eq!(read.format, Format::Csv);
+/// let empty = Source::bytes("b.xlsx", Vec::new());
+/// let error = read_source(&empty, &template, &mut Count(0)).unwrap_err();
+/// assert_eq!(error.to_string(), "the file is damaged or incomplete: the file is empty (0 bytes)");
+/// # Ok::<(), ReadError>(())
+/// ```
+///
+/// # Errors
+/// As [`read_file`].
+pub fn read_source(
+    source: &Source,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    read_guarded(|| read_unguarded(source, template, sink, Threads::One))
 }
 
 /// How many threads read a file: one, or two (the reading on one while the
@@ -119,12 +156,12 @@ pub(crate) fn read_guarded<T>(read: impl FnOnce() -> Result<T, ReadError>) -> Re
 pub const INTERNAL_ERROR: &str = "crmsheet failed on data it did not expect: an internal error";
 
 fn read_unguarded(
-    path: &Path,
+    source: &Source,
     template: &Template,
     sink: &mut dyn RowSink,
     threads: Threads,
 ) -> Result<FileRead, ReadError> {
-    let format = detect::detect(path)?;
+    let format = detect::detect(source)?;
     // xlsx, xlsm and xlsb hand out cells one at a time: their reading thread
     // only parses cells, and the rows are made up on this one (see `xlsx`).
     // Cells outside the schema are wanted only for an annotated copy, whose
@@ -132,44 +169,44 @@ fn read_unguarded(
     let streams_cells = matches!(format, Format::Xlsx | Format::Xlsm | Format::Xlsb);
     if threads == Threads::Two && !streams_cells && !sink.wants_other_cells() {
         return pipeline::read_rows_on_thread(
-            |pipe| read_guarded(|| read_format(path, format, template, pipe, Threads::One)),
+            |pipe| read_guarded(|| read_format(source, format, template, pipe, Threads::One)),
             sink,
         );
     }
-    read_format(path, format, template, sink, threads)
+    read_format(source, format, template, sink, threads)
 }
 
 fn read_format(
-    path: &Path,
+    source: &Source,
     format: Format,
     template: &Template,
     sink: &mut dyn RowSink,
     threads: Threads,
 ) -> Result<FileRead, ReadError> {
-    match open_book(path, format, threads)? {
+    match open_book(source, format, threads)? {
         Some(mut book) => workbook::read_workbook(book.as_mut(), format, template, sink),
-        None => csv::read_csv(path, template, sink),
+        None => csv::read_csv(source, template, sink),
     }
 }
 
-/// The workbook at `path`, of a detected `format`; `None` for a CSV.
+/// The workbook `source`, of a detected `format`; `None` for a CSV.
 fn open_book(
-    path: &Path,
+    source: &Source,
     format: Format,
     threads: Threads,
 ) -> Result<Option<Box<dyn workbook::Workbook>>, ReadError> {
     Ok(Some(match format {
         Format::Xlsx | Format::Xlsm | Format::Xlsb => {
-            Box::new(xlsx::StreamingBook::open(path, format, threads)?)
+            Box::new(xlsx::StreamingBook::open(source, format, threads)?)
         }
-        Format::Ods => Box::new(ods::OdsBook::open(path)?),
-        Format::Xls => Box::new(calamine_range::RangeBook::open(path)?),
+        Format::Ods => Box::new(ods::OdsBook::open(source)?),
+        Format::Xls => Box::new(calamine_range::RangeBook::open(source)?),
         Format::Csv => return Ok(None),
     }))
 }
 
-/// Streams the cells of one sheet besides the data sheets (the change log),
-/// opened and bounded as [`read_file`] opens a file: `visit` gets the 1-based
+/// Streams the cells of one sheet besides the data sheets (the change log) of
+/// `source`, opened and bounded as [`read_source`] opens it: `visit` gets the 1-based
 /// row, 0-based column and value of every non-empty cell of the first sheet
 /// whose name `is_wanted` accepts, in row order, until it breaks. `false` when
 /// the file has no such sheet (a CSV never has).
@@ -177,13 +214,13 @@ fn open_book(
 /// # Errors
 /// As [`read_file`].
 pub fn read_sheet(
-    path: &Path,
+    source: &Source,
     is_wanted: &dyn Fn(&str) -> bool,
     visit: &mut dyn FnMut(u32, u32, Value) -> ControlFlow<()>,
 ) -> Result<bool, ReadError> {
     read_guarded(|| {
-        let format = detect::detect(path)?;
-        let Some(mut book) = open_book(path, format, Threads::One)? else {
+        let format = detect::detect(source)?;
+        let Some(mut book) = open_book(source, format, Threads::One)? else {
             return Ok(false);
         };
         let Some(name) = book.sheet_names().into_iter().find(|n| is_wanted(n)) else {

@@ -14,23 +14,22 @@
 //! are collected on the way, for the rule that says a row lost its value to a
 //! merge.
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::guard::one_line;
 use super::limits::{human_count, MAX_SHEETS, MIB};
 use super::rows::LazyValue;
+use super::source::{Input, Source};
 use super::workbook::{CellVisitor, Workbook};
 use super::{CellRange, ReadError};
 use calamine::Data;
 use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
-use std::path::Path;
 
-type Archive = zip::ZipArchive<BufReader<File>>;
-type XmlReader<'a> = quick_xml::Reader<BufReader<zip::read::ZipFile<'a, BufReader<File>>>>;
+type Archive = zip::ZipArchive<BufReader<Input>>;
+type XmlReader<'a> = quick_xml::Reader<BufReader<zip::read::ZipFile<'a, BufReader<Input>>>>;
 
 /// Rows of a sheet in LibreOffice (and Excel): cells below are ignored.
 const MAX_ROWS: u64 = 1_048_576;
@@ -114,12 +113,12 @@ fn count(e: &BytesStart<'_>, name: &str) -> u64 {
 }
 
 impl OdsBook {
-    /// Opens the ods at `path`: refuses an encrypted one and lists its sheets.
+    /// Opens the ods `source`: refuses an encrypted one and lists its sheets.
     ///
     /// # Errors
     /// `Encrypted`, or `Corrupt` when the container or its content cannot be read.
-    pub(crate) fn open(path: &Path) -> Result<OdsBook, ReadError> {
-        let archive = zip::ZipArchive::new(BufReader::new(open(path)?)).map_err(zip_error)?;
+    pub(crate) fn open(source: &Source) -> Result<OdsBook, ReadError> {
+        let archive = zip::ZipArchive::new(BufReader::new(source.open()?)).map_err(zip_error)?;
         let mut book = OdsBook {
             archive,
             sheets: Vec::new(),

@@ -15,7 +15,7 @@
 
 use super::{
     contain_panics, read_guarded, read_unguarded, FileRead, MergedCells, ReadError, Row, RowSink,
-    SheetLayout, Threads, Value, INTERNAL_ERROR,
+    SheetLayout, Source, Threads, Value, INTERNAL_ERROR,
 };
 use crate::template::Template;
 use std::path::Path;
@@ -54,7 +54,19 @@ pub fn read_file_pipelined(
     template: &Template,
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
-    read_guarded(|| read_unguarded(path, template, sink, Threads::Two))
+    read_source_pipelined(&Source::path(path), template, sink)
+}
+
+/// [`read_file_pipelined`] of a [`Source`]: a file on disk or bytes in memory.
+///
+/// # Errors
+/// As [`read_file_pipelined`].
+pub fn read_source_pipelined(
+    source: &Source,
+    template: &Template,
+    sink: &mut dyn RowSink,
+) -> Result<FileRead, ReadError> {
+    read_guarded(|| read_unguarded(source, template, sink, Threads::Two))
 }
 
 /// Runs `read` on a thread of its own, handing the rows it reads to `sink` on

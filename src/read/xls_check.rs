@@ -13,12 +13,13 @@
 //! The walk mirrors calamine 0.38's reading (`cfb.rs`, `xls.rs`), so that what
 //! is measured is what calamine would build.
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::limits::{human_count, human_size, MAX_SHEETS, MIB};
+use super::source::Source;
 use super::ReadError;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
 
 /// Largest xls file read. BIFF8 sheets stop at 65,536 rows × 256 columns; a full
 /// register of 65,535 rows is about 20 MiB.
@@ -37,13 +38,13 @@ const RESERVED_SECTORS: u32 = 0xFFFF_FFFA;
 const DIFSECT: u32 = 0xFFFF_FFFC;
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 
-/// Checks the xls at `path`.
+/// Checks the xls `source`.
 ///
 /// # Errors
 /// `TooLarge` naming the limit hit, `Corrupt` for a structure calamine would
 /// loop on or could not read, or an I/O error.
-pub(crate) fn check(path: &Path) -> Result<(), ReadError> {
-    let size = std::fs::metadata(path).map_err(io_error)?.len();
+pub(crate) fn check(source: &Source) -> Result<(), ReadError> {
+    let size = source.len()?;
     if size > MAX_XLS_BYTES {
         return Err(ReadError::TooLarge(format!(
             "the xls file is {} (at most {} are read)",
@@ -51,11 +52,20 @@ pub(crate) fn check(path: &Path) -> Result<(), ReadError> {
             human_size(MAX_XLS_BYTES)
         )));
     }
-    let mut file = Vec::new();
-    open(path)?
-        .take(MAX_XLS_BYTES)
-        .read_to_end(&mut file)
-        .map_err(io_error)?;
+    // Bytes in memory are walked where they are; a file is read in whole
+    // (it is at most MAX_XLS_BYTES, and calamine reads it whole next).
+    let file = match source.as_bytes() {
+        Some(bytes) => Cow::Borrowed(bytes),
+        None => {
+            let mut file = Vec::new();
+            source
+                .open()?
+                .take(MAX_XLS_BYTES)
+                .read_to_end(&mut file)
+                .map_err(io_error)?;
+            Cow::Owned(file)
+        }
+    };
     let compound = Compound::parse(&file)?;
     let Some(stream) = compound.workbook_stream()? else {
         // calamine reports the missing stream itself.

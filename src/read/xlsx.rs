@@ -11,24 +11,23 @@
 //! what reading any workbook costs; with everything else on the other core, a
 //! validation takes little longer than that.
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::guard::{contain_panics, library_panic, one_line};
 use super::rows::LazyValue;
+use super::source::Source;
 use super::workbook::{CellVisitor, Workbook};
 use super::{xlsx_merged, CellRange, Format, ReadError, Threads};
 use calamine::{Cell, DataRef, Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
-use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, sync_channel};
 use std::thread::JoinHandle;
 
-type Input = BufReader<File>;
+type Input = BufReader<super::source::Input>;
 
 /// An open xlsx/xlsm or xlsb workbook.
 pub(crate) struct StreamingBook {
     book: Book,
-    path: PathBuf,
+    source: Source,
     threads: Threads,
     /// The merged ranges of a sheet being found on another thread
     /// ([`Workbook::merged_cells_ahead`]).
@@ -43,23 +42,23 @@ enum Book {
 type MergedRead = Result<Result<Vec<CellRange>, ReadError>, String>;
 
 impl StreamingBook {
-    /// Opens the workbook at `path` (already detected as `format`).
+    /// Opens the workbook `source` (already detected as `format`).
     ///
     /// # Errors
     /// `Encrypted`, or `Corrupt` when the workbook parts cannot be parsed.
     pub(crate) fn open(
-        path: &Path,
+        source: &Source,
         format: Format,
         threads: Threads,
     ) -> Result<StreamingBook, ReadError> {
-        let input = BufReader::new(open(path)?);
+        let input = BufReader::new(source.open()?);
         let book = match format {
             Format::Xlsb => Book::Xlsb(Box::new(Xlsb::new(input).map_err(xlsb_error)?)),
             _ => Book::Xlsx(Box::new(Xlsx::new(input).map_err(xlsx_error)?)),
         };
         Ok(StreamingBook {
             book,
-            path: path.to_path_buf(),
+            source: source.clone(),
             threads,
             merged_ahead: None,
         })
@@ -227,11 +226,12 @@ impl Workbook for StreamingBook {
         if !matches!(self.book, Book::Xlsx(_)) || self.threads == Threads::One {
             return;
         }
-        let path = self.path.clone();
+        // A file of its own, or the same bytes: the cells are read on meanwhile.
+        let source = self.source.clone();
         let name = sheet.to_string();
         let scan = std::thread::Builder::new()
             .name("crmsheet-merged".into())
-            .spawn(move || contain_panics(|| xlsx_merged::merged_ranges(&path, &name)));
+            .spawn(move || contain_panics(|| xlsx_merged::merged_ranges(&source, &name)));
         // Without a thread, they are found when asked for.
         self.merged_ahead = scan.ok().map(|scan| (sheet.to_string(), scan));
     }
@@ -243,7 +243,7 @@ impl Workbook for StreamingBook {
                     Some((name, scan)) if name == sheet => scan
                         .join()
                         .unwrap_or_else(|_| Err("the thread stopped".to_string())),
-                    _ => contain_panics(|| xlsx_merged::merged_ranges(&self.path, sheet)),
+                    _ => contain_panics(|| xlsx_merged::merged_ranges(&self.source, sheet)),
                 };
                 // A panic while looking: the merged ranges only explain other
                 // findings, so the sheet simply has none to tell of.

@@ -7,12 +7,12 @@
 //! of its own this runs on another thread while the cells are read
 //! ([`super::xlsx::StreamingBook`]).
 
-use super::detect::{io_error, open};
+use super::detect::io_error;
 use super::limits::MAX_OTHER_PART_BYTES;
+use super::source::Source;
 use super::{CellRange, ReadError};
 use quick_xml::events::Event;
 use std::io::{BufReader, Read, Seek};
-use std::path::Path;
 
 const OFFICE_DOCUMENT: &str = "/relationships/officeDocument";
 const READ_CHUNK: usize = 256 * 1024;
@@ -20,13 +20,13 @@ const READ_CHUNK: usize = 256 * 1024;
 /// chunks is still found (its prefix, if any, included).
 const CARRY: usize = 256;
 
-/// The merged ranges of worksheet `sheet` of the xlsx at `path`; none when the
+/// The merged ranges of worksheet `sheet` of the xlsx `source`; none when the
 /// sheet has none or cannot be found.
 ///
 /// # Errors
 /// The container or the parts leading to the sheet cannot be read.
-pub(crate) fn merged_ranges(path: &Path, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
-    let mut archive = zip::ZipArchive::new(BufReader::new(open(path)?)).map_err(corrupt)?;
+pub(crate) fn merged_ranges(source: &Source, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+    let mut archive = zip::ZipArchive::new(BufReader::new(source.open()?)).map_err(corrupt)?;
     let Some(part) = sheet_part(&mut archive, sheet)? else {
         return Ok(Vec::new());
     };

@@ -11,23 +11,33 @@
 //! The file is read twice: once to validate it (keeping only its layout and the
 //! salesperson of each row), then once more to write each row with its marks,
 //! looked up from the findings by row. So memory stays flat however long the
-//! file is; only the findings, which the report holds anyway, are kept.
+//! file is; only the findings, which the report holds anyway, are kept. (Bytes
+//! in memory are simply read again from the same buffer.)
+//!
+//! The runs themselves are driven by [`crate::check`]; a copy goes to a file
+//! ([`write()`], constant memory through temporary files) or into memory
+//! ([`to_bytes`], no disk touched).
 
 use crate::lang::Lang;
 use crate::messages;
-use crate::read::{a1, read_file, MergedCells, Row, RowSink, SheetLayout, Value};
+use crate::read::{
+    a1, read_source, MergedCells, ReadError, Row, RowSink, SheetLayout, Source, Value,
+};
 use crate::rules::value::cell_text;
-use crate::rules::{Code, FileChecker, Finding, Options, Report, Severity, Validation};
+use crate::rules::{Code, FileChecker, Finding, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::write::output::{
     ensure_folder, ensure_writable, ensure_xlsx_name, file_state, same_file, write_atomically,
 };
-use crate::write::{BookOptions, CellMark, CellOut, Mark, Placement, SheetSetup, TemplateBook};
+use crate::write::{
+    taller_than_default, wrapped_height, BookOptions, CellMark, CellOut, Mark, Placement,
+    SheetSetup, TemplateBook,
+};
 use anyhow::Result;
-use rust_xlsxwriter::{Color, Format, FormatBorder, Url, Worksheet};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, FormatUnderline, Url, Worksheet};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 /// Cells that get a note; past this, cells still get their fill and the report
@@ -44,7 +54,7 @@ pub const MAX_LISTED: usize = 1_000_000;
 /// What the validation read keeps for the copy.
 #[derive(Debug)]
 pub struct Kept {
-    path: PathBuf,
+    source: Source,
     file_index: usize,
     layouts: [Option<SheetLayout>; 2],
     /// Per sheet: one past the last column any cell uses.
@@ -75,28 +85,19 @@ pub struct Written {
     pub listed: usize,
 }
 
-/// Validates `file` (after `master`, if given) and keeps what an annotated copy
-/// of it needs. Each file that cannot be read gets its line on stderr, as with
-/// plain validation.
+/// Reads `source` as the next file of `run`, keeping what an annotated copy of
+/// it needs besides the findings.
 ///
-/// Returns the report, and what was kept unless `file` could not be read.
-pub fn validate(
-    template: &Template,
-    options: Options,
-    master: Option<&Path>,
-    file: &Path,
-) -> (Report, Option<Kept>) {
-    let mut run = Validation::new(template, options);
-    if let Some(master) = master {
-        if let Err(error) = run.check_file(master) {
-            messages::print_unreadable(&master.display(), &error, options.lang);
-        }
-    }
-    let state = file_state(file);
-    let checker = run.begin_file(file);
+/// # Errors
+/// The file could not be read; the run records it as unreadable.
+pub(crate) fn check_keeping(run: &mut Validation<'_>, source: &Source) -> Result<Kept, ReadError> {
+    let template = run.template();
+    // A file on disk is read again for the copy: it must not change meanwhile.
+    let state = source.as_path().and_then(file_state);
+    let checker = run.begin_file(source);
     let mut observer = Observer {
         kept: Kept {
-            path: file.to_path_buf(),
+            source: source.clone(),
             file_index: checker.file_index(),
             layouts: [None, None],
             width: [0, 0],
@@ -111,17 +112,9 @@ pub fn validate(
         ],
         checker,
     };
-    let result = read_file(file, template, &mut observer);
+    let result = read_source(source, template, &mut observer);
     let Observer { checker, kept, .. } = observer;
-    let kept = match checker.end(result) {
-        Ok(()) => Some(kept),
-        Err(error) => {
-            messages::print_unreadable(&file.display(), &error, options.lang);
-            None
-        }
-    };
-    crate::merge::log::add_contacts(&mut run);
-    (run.finish(), kept)
+    checker.end(result).map(|()| kept)
 }
 
 /// Fails before any work when OUT cannot be written: it exists without
@@ -224,6 +217,35 @@ pub fn write(
     force: bool,
     lang: Lang,
 ) -> Result<Written> {
+    let (book, written) = build(template, report, kept, lang, false)?;
+    write_atomically(out, force, false, |temp| book.save(temp))?;
+    Ok(written)
+}
+
+/// [`write()`] into memory: the annotated copy as the bytes of an xlsx file,
+/// built without touching the disk (every sheet is held in memory, so this is
+/// for uploads, not million-row registers).
+///
+/// # Errors
+/// The file changed or cannot be read again; the workbook cannot be assembled.
+pub fn to_bytes(
+    template: &Template,
+    report: &Report,
+    kept: &Kept,
+    lang: Lang,
+) -> Result<(Vec<u8>, Written)> {
+    let (book, written) = build(template, report, kept, lang, true)?;
+    Ok((book.save_to_buffer()?, written))
+}
+
+/// The annotated copy, ready to save.
+fn build(
+    template: &Template,
+    report: &Report,
+    kept: &Kept,
+    lang: Lang,
+    in_memory: bool,
+) -> Result<(TemplateBook, Written)> {
     let book_lang = kept
         .layouts
         .iter()
@@ -289,6 +311,7 @@ pub fn write(
         });
     }
     let mut options = BookOptions::new(book_lang);
+    options.in_memory = in_memory;
     let [entry_setup, update_setup] = setups;
     options.entry_layout = entry_setup;
     options.update_layout = update_setup;
@@ -398,19 +421,18 @@ pub fn write(
         written: &mut written,
         error: None,
     };
-    let result = read_file(&kept.path, template, &mut copier);
+    let result = read_source(&kept.source, template, &mut copier);
     copier.flush();
     let error = copier.error.take();
     drop(copier);
-    result.map_err(|e| messages::unreadable_again(&kept.path, &e))?;
+    result.map_err(|e| messages::unreadable_again(&kept.source.name(), &e))?;
     if let Some(error) = error {
         return Err(error);
     }
-    if file_state(&kept.path) != kept.state {
-        return Err(messages::changed_while_read(&kept.path, false));
+    if kept.source.as_path().and_then(file_state) != kept.state {
+        return Err(messages::changed_while_read(&kept.source.name(), false));
     }
-    write_atomically(out, force, false, |temp| book.save(temp))?;
-    Ok(written)
+    Ok((book, written))
 }
 
 /// `f` with the references to other rows (`path!cell`, `path:row`) in its
@@ -713,12 +735,25 @@ fn write_report_sheet(
     let warning = Format::new()
         .set_font_color(Color::RGB(0x9C5700))
         .set_background_color(Color::RGB(0xFFEB9C));
-    let widths = [16.0, 10.0, 7.0, 14.0, 20.0, 9.0, 20.0, 60.0, 20.0, 12.0];
+    // Value, problem and hint wrap, so no message or masked value is cut off at
+    // the column's edge (on screen or on paper); the row grows to fit them, and
+    // every cell of a row sits at its top.
+    let top = Format::new().set_align(FormatAlign::Top);
+    let wrap = top.clone().set_text_wrap();
+    let link = top
+        .clone()
+        .set_font_color(Color::RGB(0x0563C1))
+        .set_underline(FormatUnderline::Single);
+    let error = error.set_align(FormatAlign::Top);
+    let warning = warning.set_align(FormatAlign::Top);
+    let widths = [16.0, 10.0, 6.0, 14.0, 20.0, 9.0, 28.0, 60.0, 28.0, 12.0];
     for (c, (text, width)) in w.headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(0, c as u16, *text, &header)?;
         ws.set_column_width(c as u16, width)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    ws.set_repeat_rows(0, 0)?;
+    ws.set_print_gridlines(true);
 
     let mut by_rule: BTreeMap<Code, usize> = BTreeMap::new();
     let mut by_person: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -749,30 +784,41 @@ fn write_report_sheet(
             _ => added_cell(f),
         };
         let sheet_text = f.sheet_kind.map(copy_sheet).unwrap_or_default();
-        ws.write_string(r, 0, &sheet_text)?;
+        ws.write_string_with_format(r, 0, &sheet_text, &top)?;
         if let Some((kind, cell)) = target {
             if links < MAX_LINKS {
                 let name = copy_sheet(kind).replace('\'', "''");
-                ws.write_url_with_text(r, 1, Url::new(format!("internal:'{name}'!{cell}")), &cell)?;
+                let url = Url::new(format!("internal:'{name}'!{cell}")).set_text(&cell);
+                ws.write_url_with_format(r, 1, url, &link)?;
                 links += 1;
             } else {
-                ws.write_string(r, 1, &cell)?;
+                ws.write_string_with_format(r, 1, &cell, &top)?;
             }
         }
         if let Some(row) = f.row {
-            ws.write_number(r, 2, f64::from(row))?;
+            ws.write_number_with_format(r, 2, f64::from(row), &top)?;
         }
-        ws.write_string(r, 3, f.column.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 4, f.rule.as_str())?;
+        ws.write_string_with_format(r, 3, f.column.as_deref().unwrap_or(""), &top)?;
+        ws.write_string_with_format(r, 4, f.rule.as_str(), &top)?;
         let severity_format = match f.severity {
             Severity::Error => &error,
             Severity::Warning => &warning,
         };
         ws.write_string_with_format(r, 5, f.severity.label(lang), severity_format)?;
-        ws.write_string(r, 6, f.value.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 7, &f.message)?;
-        ws.write_string(r, 8, f.hint.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 9, &person)?;
+        let wrapped = [
+            (6, f.value.as_deref().unwrap_or("")),
+            (7, f.message.as_str()),
+            (8, f.hint.as_deref().unwrap_or("")),
+        ];
+        let mut height: f64 = 0.0;
+        for (c, text) in wrapped {
+            ws.write_string_with_format(r, c, text, &wrap)?;
+            height = height.max(wrapped_height(text, widths[c as usize]));
+        }
+        if taller_than_default(height) {
+            ws.set_row_height(r, height)?;
+        }
+        ws.write_string_with_format(r, 9, &person, &top)?;
         r += 1;
     }
     if listed > 0 {

@@ -20,6 +20,13 @@ struct JsonFile<'a> {
     readable: bool,
     template_version: Option<&'a str>,
     sheets: Vec<JsonSheet<'a>>,
+    /// Entry rows already in the register or an earlier file; only when any.
+    #[serde(skip_serializing_if = "is_zero")]
+    already_in_register: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -62,6 +69,7 @@ fn document(report: &Report) -> JsonReport<'_> {
                         rows: s.rows,
                     })
                     .collect(),
+                already_in_register: f.seen_again,
             })
             .collect(),
         findings: &report.findings,

@@ -2,7 +2,7 @@
 //! then a summary line. Colour only on a terminal, and never with `NO_COLOR`.
 
 use crate::lang::Lang;
-use crate::rules::{Finding, Report, Severity};
+use crate::rules::{Finding, Report, Severity, Summary};
 use std::io::{self, Write};
 
 /// Whether to colour a report written to stdout: a terminal, and `NO_COLOR`
@@ -44,6 +44,9 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     let paint = Paint { on: color };
     for (index, file) in report.files.iter().enumerate() {
         writeln!(out, "{}", paint.wrap("1", &file.path))?;
+        if file.seen_again > 0 {
+            writeln!(out, "  {}", seen_again(file.seen_again, lang))?;
+        }
         let findings: Vec<&Finding> = report.findings_for(index).collect();
         if findings.is_empty() {
             writeln!(out, "  {}", lang.pick("没有发现问题", "no problems found"))?;
@@ -80,8 +83,13 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
             writeln!(out)?;
         }
     }
-    let s = report.summary();
-    let line = match lang {
+    let line = summary_line(&report.summary(), lang);
+    writeln!(out, "{}", paint.wrap("1", &line))
+}
+
+/// The closing line: how many files and rows were checked, errors and warnings.
+pub fn summary_line(s: &Summary, lang: Lang) -> String {
+    match lang {
         Lang::Zh => format!(
             "共检查 {} 个文件、{} 行：{} 个错误，{} 个警告。",
             s.files, s.rows, s.errors, s.warnings
@@ -97,8 +105,20 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
             s.warnings,
             plural(s.warnings as u64, "warning", "warnings"),
         ),
-    };
-    writeln!(out, "{}", paint.wrap("1", &line))
+    }
+}
+
+/// Said once per file instead of a duplicate warning on each such row.
+fn seen_again(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{n} 行录入已在客户总表或之前的文件中（录入日期、销售人员和客户名称相同），不是重复录入，合并时不会再次添加。"
+        ),
+        Lang::En => format!(
+            "{n} entry {} already in the register or an earlier file (same entry date, salesperson and customer name): not double entries; merge does not add them again.",
+            plural(n, "row is", "rows are")
+        ),
+    }
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
@@ -134,6 +154,7 @@ mod tests {
                 template_version: None,
                 sheets: Vec::new(),
                 error: None,
+                seen_again: 0,
             }],
             findings: vec![place.finding(
                 Code::InvalidEnum,
@@ -157,5 +178,24 @@ mod tests {
         write(&mut coloured, &report(), true).unwrap();
         let coloured = String::from_utf8(coloured).unwrap();
         assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
+    }
+
+    #[test]
+    fn rows_already_in_the_register_are_said_once_per_file() {
+        let mut report = report();
+        report.files[0].seen_again = 1;
+        report.findings.clear();
+        let mut out = Vec::new();
+        write(&mut out, &report, false).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("a.xlsx\n  1 entry row is already in the register or an earlier file"),
+            "{out}"
+        );
+        assert!(out.contains("\n  no problems found\n"), "{out}");
+        assert_eq!(
+            seen_again(3, Lang::En).matches("3 entry rows are").count(),
+            1
+        );
     }
 }

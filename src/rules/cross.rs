@@ -13,6 +13,7 @@ use super::value::DateValue;
 use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 /// "None" for the `u32` fields below, which keeps the records small.
@@ -230,6 +231,14 @@ impl Customer {
     }
 }
 
+/// What makes an entry row "the same row" besides its name (SPEC §7): the day
+/// of its entry date (days from the common era) and its interned salesperson.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Ident {
+    pub day: i32,
+    pub person: u32,
+}
+
 /// The first entry row of a normalised customer name.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FirstName {
@@ -239,6 +248,9 @@ pub(super) struct FirstName {
     rest: u32,
     /// Interned customer ID of that row, or `NONE`.
     id: u32,
+    /// That row's identity; `person` is `NONE` when it has none (no valid
+    /// date or no salesperson).
+    ident: Ident,
 }
 
 impl FirstName {
@@ -246,6 +258,10 @@ impl FirstName {
         at: At::EMPTY,
         rest: NONE,
         id: NONE,
+        ident: Ident {
+            day: 0,
+            person: NONE,
+        },
     };
 }
 
@@ -284,6 +300,15 @@ pub(super) struct CrossRows {
     rests: Interner,
     pub updates: Vec<UpdateKey>,
     update_names: String,
+    /// Salespeople, by [`super::identity::person_key`].
+    persons: Interner,
+    /// Rows whose name is already on an earlier row with another identity:
+    /// (name, identity) → that row and its ID (or `NONE`). The first row of a
+    /// name keeps its identity in [`FirstName`], so this holds only the rare
+    /// names entered on several days or by several people.
+    identities: HashMap<(u32, Ident), (At, u32)>,
+    /// Per file: entry rows that are a row already seen ([`Self::same_entry`]).
+    pub seen_again: Vec<u64>,
 }
 
 impl CrossRows {
@@ -453,9 +478,64 @@ impl CrossRows {
         })
     }
 
+    /// The number of a salesperson (by [`super::identity::person_key`]).
+    pub(super) fn intern_person(&mut self, key: &str) -> u32 {
+        self.persons.intern(key)
+    }
+
+    /// The row of an earlier file that the entry row at `at` (normalised name
+    /// `name`, identity `ident`, ID `id`) is, by
+    /// [`super::identity::same_entry_ids`], and whether that row has the same
+    /// ID. A row that is not one already
+    /// seen has its identity recorded (for the first row of a name, by
+    /// [`Self::keep_name`]), so that a later copy finds it.
+    pub(super) fn same_entry(
+        &mut self,
+        name: u32,
+        ident: Ident,
+        id: Option<u32>,
+        at: At,
+    ) -> Option<(At, bool)> {
+        let first = self.first_names.get_mut(name as usize)?;
+        if first.at.is_empty() {
+            return None;
+        }
+        let (earlier_at, earlier_id) = if first.ident == ident {
+            (first.at, &mut first.id)
+        } else {
+            match self.identities.entry((name, ident)) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((at, id.unwrap_or(NONE)));
+                    return None;
+                }
+                std::collections::hash_map::Entry::Occupied(found) => {
+                    let (at, id) = found.into_mut();
+                    (*at, id)
+                }
+            }
+        };
+        let earlier = (*earlier_id != NONE).then_some(*earlier_id);
+        // Twice in one file is a double entry to fix, not a file sent again.
+        if earlier_at.file == at.file || !super::identity::same_entry_ids(earlier, id) {
+            return None;
+        }
+        // The first ID seen for the row is its ID from now on.
+        if let (None, Some(id)) = (earlier, id) {
+            *earlier_id = id;
+        }
+        if let Some(count) = self.seen_again.get_mut(at.file as usize) {
+            *count += 1;
+        } else {
+            self.seen_again.resize(at.file as usize, 0);
+            self.seen_again.push(1);
+        }
+        Some((earlier_at, earlier.is_some() && earlier == id))
+    }
+
     /// The first row of normalised name `key`, with its original name and
-    /// whether it has ID `id`; records this row as the first when there is none.
-    /// `stored` is the row's name as kept so far.
+    /// whether it has ID `id`; records this row (with its identity, if any) as
+    /// the first when there is none. `stored` is the row's name as kept so far.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn keep_name(
         &mut self,
         key: u32,
@@ -463,6 +543,7 @@ impl CrossRows {
         original: &str,
         stored: &mut Option<NameText>,
         id: Option<u32>,
+        ident: Option<Ident>,
     ) -> Option<(At, Cow<'_, str>, bool)> {
         let first = self.first_names.get(key as usize).copied()?;
         if first.at.is_empty() {
@@ -472,6 +553,7 @@ impl CrossRows {
                     at,
                     rest,
                     id: id.unwrap_or(NONE),
+                    ident: ident.unwrap_or(FirstName::EMPTY.ident),
                 };
             }
             return None;
@@ -541,6 +623,10 @@ impl CrossRows {
             if !first.at.is_empty() && first.at.file == file {
                 *first = FirstName::EMPTY;
             }
+        }
+        self.identities.retain(|_, (at, _)| at.file != file);
+        if let Some(count) = self.seen_again.get_mut(file as usize) {
+            *count = 0;
         }
     }
 
@@ -614,10 +700,11 @@ mod tests {
         ] {
             let n = cross.intern_name(key);
             assert!(cross
-                .keep_name(n, at(row), original, &mut None, None)
+                .keep_name(n, at(row), original, &mut None, None, None)
                 .is_none());
-            let (first_at, first_name, same) =
-                cross.keep_name(n, at(9), "x", &mut None, Some(1)).unwrap();
+            let (first_at, first_name, same) = cross
+                .keep_name(n, at(9), "x", &mut None, Some(1), None)
+                .unwrap();
             assert_eq!(
                 (first_at, first_name.as_ref(), same),
                 (at(row), original, false)

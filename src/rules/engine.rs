@@ -3,9 +3,10 @@
 //! cross-row rules need (interned IDs, normalised names, dates, row positions —
 //! never the rows; see [`super::cross`]), and resolves those after the last file.
 //!
-//! validate and merge both run it: [`Validation::check_file`] for each file
-//! (master first, then argument order), or [`Validation::check_files`] for all
-//! of them at once, then [`Validation::finish`] for the [`Report`].
+//! validate and merge both run it: [`Validation::check_source`] for each file
+//! (master first, then argument order), or [`Validation::check_sources`] for all
+//! of them at once, then [`Validation::finish`] for the [`Report`]. A file is a
+//! [`Source`]: a path, or bytes in memory (an upload to the desk).
 //!
 //! Where the time goes: a file is read on one thread while its rows are checked
 //! on another ([`crate::read::read_file_pipelined`]); with several files, up to
@@ -13,7 +14,7 @@
 //! folded in file order ([`super::parallel`]), so "first" means the same as in a
 //! run that reads the files one by one.
 
-use super::cross::{At, CrossRows, EntryOutcome};
+use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
@@ -21,14 +22,15 @@ use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::read::{
     a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
-    SheetSummary, Stamp, Value,
+    SheetSummary, Source, Stamp, Value,
 };
 use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::Outcome;
+use chrono::Datelike;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What a run is checked against besides the template.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +56,10 @@ pub struct FileReport {
     pub sheets: Vec<SheetSummary>,
     /// Why the file could not be read.
     pub error: Option<ReadError>,
+    /// Entry rows that are a row already in the register or earlier in the
+    /// run (SPEC §7's same row, [`super::identity::same_entry_ids`]): not
+    /// duplicates, and not added again by merge.
+    pub seen_again: u64,
 }
 
 /// The outcome of a run: every file and every finding, in report order.
@@ -150,6 +156,7 @@ enum Role {
 struct SheetPlan {
     id: Option<usize>,
     name: Option<usize>,
+    salesperson: Option<usize>,
     review_status: Option<usize>,
     customer_status: Option<usize>,
     review_date: Option<usize>,
@@ -193,6 +200,7 @@ impl SheetPlan {
         SheetPlan {
             id: def.field_index("customer_id"),
             name: def.field_index("customer_name"),
+            salesperson: def.field_index("salesperson"),
             review_status: def.field_index("review_status"),
             customer_status: def.field_index("customer_status"),
             review_date: def.field_index("review_date"),
@@ -235,8 +243,8 @@ pub(super) struct SheetInfo {
 }
 
 pub(super) struct FileState {
-    /// The path as given, for reading the file again.
-    source: PathBuf,
+    /// The file as given, for reading it again.
+    source: Source,
     /// The workbook has a change-log sheet (it is a merged register).
     change_log: bool,
     report: FileReport,
@@ -271,6 +279,7 @@ pub(super) struct RowKeys<'a> {
     pub kind: SheetKind,
     pub id: Option<&'a str>,
     pub name: Option<&'a str>,
+    pub salesperson: Option<&'a str>,
     pub date: Option<DateValue>,
     /// Option of the customer status list.
     pub status: Option<usize>,
@@ -349,9 +358,17 @@ impl<'t> Validation<'t> {
     /// The file could not be read; the run records a `file-unreadable` finding for
     /// it (the caller prints `crmsheet: PATH: cause`) and goes on.
     pub fn check_file(&mut self, path: &Path) -> Result<(), ReadError> {
+        self.check_source(&Source::path(path))
+    }
+
+    /// [`Self::check_file`] of a [`Source`]: a path, or bytes in memory.
+    ///
+    /// # Errors
+    /// As [`Self::check_file`].
+    pub fn check_source(&mut self, source: &Source) -> Result<(), ReadError> {
         let template = self.ctx.template;
-        let mut checker = self.begin_file(path);
-        let result = crate::read::read_file_pipelined(path, template, &mut checker);
+        let mut checker = self.begin_file(source);
+        let result = crate::read::read_source_pipelined(source, template, &mut checker);
         checker.end(result)
     }
 
@@ -359,11 +376,20 @@ impl<'t> Validation<'t> {
     /// the same findings as [`Self::check_file`] on each in turn; up to one file
     /// per core is read and checked at a time. One result per path, in order.
     pub fn check_files(&mut self, paths: &[&Path]) -> Vec<Result<(), ReadError>> {
+        let sources: Vec<Source> = paths.iter().map(|&path| Source::path(path)).collect();
+        self.check_sources(&sources)
+    }
+
+    /// [`Self::check_files`] of [`Source`]s: paths, bytes in memory, or both.
+    pub fn check_sources(&mut self, sources: &[Source]) -> Vec<Result<(), ReadError>> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        if paths.len() < 2 || cores < 2 {
-            return paths.iter().map(|path| self.check_file(path)).collect();
+        if sources.len() < 2 || cores < 2 {
+            return sources
+                .iter()
+                .map(|source| self.check_source(source))
+                .collect();
         }
-        super::parallel::check_files(self, paths, cores)
+        super::parallel::check_sources(self, sources, cores)
     }
 
     /// Starts a file for a caller that drives the reader itself (to pass the rows
@@ -371,8 +397,8 @@ impl<'t> Validation<'t> {
     /// reader as its [`RowSink`], then hand the reader's result to
     /// [`FileChecker::end`]. A checker dropped without `end` leaves the file
     /// counted as unreadable.
-    pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
-        let file = self.add_file(path);
+    pub fn begin_file(&mut self, source: &Source) -> FileChecker<'_, 't> {
+        let file = self.add_file(source);
         FileChecker {
             findings_before: self.findings.len(),
             updates_before: self.cross.updates_len(),
@@ -384,11 +410,11 @@ impl<'t> Validation<'t> {
     }
 
     /// Adds a file to the report (unreadable until it is ended); its index.
-    pub(super) fn add_file(&mut self, path: &Path) -> usize {
-        let display = path.display().to_string();
+    pub(super) fn add_file(&mut self, source: &Source) -> usize {
+        let display = source.name().to_string();
         let file = self.files.len();
         self.files.push(FileState {
-            source: path.to_path_buf(),
+            source: source.clone(),
             change_log: false,
             report: FileReport {
                 path: display,
@@ -397,6 +423,7 @@ impl<'t> Validation<'t> {
                 template_version: None,
                 sheets: Vec::new(),
                 error: None,
+                seen_again: 0,
             },
             sheets: [None, None],
         });
@@ -508,7 +535,7 @@ impl<'t> Validation<'t> {
     /// The readable files of the run that have a change-log sheet (merged
     /// registers, whose applied updates left the update sheet for the log), in
     /// run order.
-    pub fn files_with_change_log(&self) -> Vec<PathBuf> {
+    pub fn files_with_change_log(&self) -> Vec<Source> {
         self.files
             .iter()
             .filter(|f| f.change_log && f.report.readable)
@@ -533,6 +560,9 @@ impl<'t> Validation<'t> {
         self.resolve_updates_and_staleness();
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by_key(Finding::order_key);
+        for (file, &n) in self.files.iter_mut().zip(&self.cross.seen_again) {
+            file.report.seen_again = n;
+        }
         Report {
             schema_version: self.ctx.template.version.clone(),
             as_of: self.ctx.options.as_of,
@@ -773,6 +803,19 @@ fn keep_entry(
         normalize_name_into(name, name_buffer);
         (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
     });
+    // A row already seen (sent again, or its register ID copied back) is no
+    // duplicate of that row: counted, not warned about.
+    let ident = match (keys.date, keys.salesperson) {
+        (Some(date), Some(person)) => Some(Ident {
+            day: date.date().num_days_from_ce(),
+            person: cross.intern_person(&identity::person_key(person)),
+        }),
+        _ => None,
+    };
+    let seen = match (key, ident) {
+        (Some(key), Some(ident)) => cross.same_entry(key, ident, id, at),
+        _ => None,
+    };
     // The row's name, stored at most once for both of its records.
     let mut stored = None;
     if let Some(n) = id {
@@ -786,7 +829,8 @@ fn keep_entry(
             keys.status,
             keys.approved,
         );
-        if let EntryOutcome::DuplicateId(first_at) = outcome {
+        let same_id = seen.is_some_and(|(_, same_id)| same_id);
+        if let (EntryOutcome::DuplicateId(first_at), false) = (outcome, same_id) {
             let first = reference(files, first_at, SheetKind::Entry, plan.id);
             findings.push(identity::duplicate_id(
                 &place_at(ctx, files, at, SheetKind::Entry, plan.id),
@@ -796,9 +840,13 @@ fn keep_entry(
             ));
         }
     }
+    if seen.is_some() {
+        // Its customer is the earlier row's, already checked.
+        return;
+    }
     if let (Some(name), Some(key)) = (keys.name, key) {
         if let Some((first_at, first_name, same_id)) =
-            cross.keep_name(key, at, name, &mut stored, id)
+            cross.keep_name(key, at, name, &mut stored, id, ident)
         {
             if !same_id {
                 let first = reference(files, first_at, SheetKind::Entry, plan.name);
@@ -968,7 +1016,7 @@ pub(super) fn check_row(
     };
 
     // Type every cell once; bad values get their finding here.
-    let typed: Vec<Typed> = def
+    let mut typed: Vec<Typed> = def
         .fields
         .iter()
         .enumerate()
@@ -1019,16 +1067,21 @@ pub(super) fn check_row(
         }
     }
 
-    // Dates: not in the future; reviewed after written.
+    // Dates: not in the future; reviewed after written. A future date has its
+    // own finding, so it takes part in no further rule (one problem, one
+    // finding): no date-order, on this row or against the customer's updates.
+    for (i, t) in typed.iter_mut().enumerate() {
+        if let Typed::Date(d) = t {
+            if let Some(finding) = dates::future_date(&place(i), d, &as_of, lang) {
+                out.push(finding);
+                *t = Typed::Bad;
+            }
+        }
+    }
     let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
         Some(Typed::Date(d)) => Some(*d),
         _ => None,
     };
-    for (i, t) in typed.iter().enumerate() {
-        if let Typed::Date(d) = t {
-            out.extend(dates::future_date(&place(i), d, &as_of, lang));
-        }
-    }
     let row_date = date(Some(plan.date));
     if let (Some(review), Some(written), Some(ri)) =
         (date(plan.review_date), row_date, plan.review_date)
@@ -1067,7 +1120,8 @@ pub(super) fn check_row(
         }
     }
 
-    if kind == SheetKind::Update {
+    // A rejected update is dropped by merge whatever it holds: nothing to fix.
+    if kind == SheetKind::Update && role != Role::Rejected {
         let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
         let id_column = plan.id.filter(|&i| has_column(i));
         if let Some(ii) = id_column {
@@ -1122,11 +1176,16 @@ pub(super) fn check_row(
         Some(Typed::Choice(o)) => Some(*o),
         _ => None,
     });
+    let salesperson = plan.salesperson.and_then(|i| match typed.get(i) {
+        Some(Typed::Text(t)) => Some(t.as_ref()),
+        _ => None,
+    });
     keep(
         RowKeys {
             kind,
             id,
             name,
+            salesperson,
             date: row_date,
             status: customer_status,
             approved: role == Role::Approved,
@@ -1441,7 +1500,7 @@ mod tests {
         };
         let mut v = Validation::new(&t, options);
         for (i, (entries, updates, readable)) in files.iter().enumerate() {
-            let mut c = v.begin_file(Path::new(&format!("f{i}.xlsx")));
+            let mut c = v.begin_file(&Source::path(format!("f{i}.xlsx")));
             for (kind, rows) in [(SheetKind::Entry, entries), (SheetKind::Update, updates)] {
                 let l = layout(&t, kind);
                 c.sheet(&l);

@@ -129,10 +129,49 @@ pub fn duplicate_customer(
     )
 }
 
+/// SPEC §7's "the same row", the one notion validate and merge share: an entry
+/// row is a row already in the register (or in an earlier file of the run:
+/// master first, then argument order) when its entry day, salesperson
+/// ([`person_key`]) and normalised customer name equal those of that earlier
+/// row and their customer IDs do not contradict each other — equal, or one of
+/// them without ID (the first ID seen for that row counts). Sending a workbook
+/// again, or copying the register's ID back into it, is then no duplicate:
+/// validate counts such rows instead of warning, and merge does not add them
+/// again. (The same row twice in one file is a double entry: validate warns,
+/// merge keeps one.)
+pub fn same_entry_ids<T: PartialEq>(earlier: Option<T>, later: Option<T>) -> bool {
+    match (earlier, later) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// A salesperson's name as the identity of a row compares it: normalised
+/// (NFKC, trimmed) and in lower case.
+pub fn person_key(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = crate::text::normalize_value(text);
+    // Most names have no upper case (Chinese names never): no copy then.
+    if text.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::template::Template;
+
+    #[test]
+    fn ids_of_the_same_row_do_not_contradict_each_other() {
+        assert!(same_entry_ids(Some("C001"), Some("C001")));
+        assert!(same_entry_ids(Some("C001"), None));
+        assert!(same_entry_ids(None, Some("C001")));
+        assert!(same_entry_ids::<&str>(None, None));
+        assert!(!same_entry_ids(Some("C001"), Some("C002")));
+        assert_eq!(person_key(" Ｚhang Wei "), "zhang wei");
+    }
 
     #[test]
     fn likely_ids() {

@@ -236,13 +236,13 @@ impl Code {
             ),
             Code::DuplicateId => (
                 "duplicate-id", Error, Identity,
-                "同一客户ID出现在多条录入行（所有文件合并计算），每个重复处报告一次。",
-                "The same customer ID on several entry rows (across all files); reported at each later occurrence.",
+                "同一客户ID出现在多条录入行（所有文件合并计算），每个重复处报告一次；已在客户总表中的同一行再次提交不算。",
+                "The same customer ID on several entry rows (across all files); reported at each later occurrence. The same row sent again (already in the register) is not one.",
             ),
             Code::DuplicateCustomer => (
                 "duplicate-customer", Warning, Identity,
-                "客户名称（忽略空格、标点和公司后缀）与前面的录入行相同，可能重复录入。",
-                "The customer name (ignoring spaces, punctuation and legal suffix) is already on an earlier entry row: a possible double entry.",
+                "客户名称（忽略空格、标点和公司后缀）与前面的录入行相同，可能重复录入；已在客户总表中的同一行再次提交不算。",
+                "The customer name (ignoring spaces, punctuation and legal suffix) is already on an earlier entry row: a possible double entry. The same row sent again (already in the register) is not one.",
             ),
             Code::UnknownCustomer => (
                 "unknown-customer", Error, References,

@@ -3,7 +3,7 @@
 //!
 //! Up to one file per core is read and its rows checked at a time (each file's
 //! reading itself on a thread of its own, see
-//! [`crate::read::read_file_pipelined`]). What the cross-row rules need — which
+//! [`crate::read::read_source_pipelined`]). What the cross-row rules need — which
 //! row is "the first" with an ID or a name — depends on the file order, so the
 //! workers only do what each file decides alone: sheet- and row-level findings,
 //! and the keys of each row. The calling thread takes those file by file, in
@@ -18,10 +18,9 @@ use super::engine::{
 use super::value::DateValue;
 use super::{Code, Finding};
 use crate::read::{
-    read_file_pipelined, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout,
+    read_source_pipelined, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout, Source,
 };
 use crate::template::SheetKind;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
@@ -53,6 +52,7 @@ struct LoggedKeys {
     kind: SheetKind,
     id: Option<(usize, usize)>,
     name: Option<(usize, usize)>,
+    salesperson: Option<(usize, usize)>,
     date: Option<DateValue>,
     status: Option<usize>,
     approved: bool,
@@ -72,32 +72,34 @@ fn log_keys(keys_of: &mut Vec<LoggedKeys>, text: &mut String, row: u32, keys: Ro
     };
     let id = keys.id.map(&mut store);
     let name = keys.name.map(&mut store);
+    let salesperson = keys.salesperson.map(&mut store);
     keys_of.push(LoggedKeys {
         row,
         kind: keys.kind,
         id,
         name,
+        salesperson,
         date: keys.date,
         status: keys.status,
         approved: keys.approved,
     });
 }
 
-/// Checks `paths` as files of `run`, up to `cores` at a time; one result per
-/// path, in order.
-pub(super) fn check_files(
+/// Checks `sources` as files of `run`, up to `cores` at a time; one result per
+/// source, in order.
+pub(super) fn check_sources(
     run: &mut Validation<'_>,
-    paths: &[&Path],
+    sources: &[Source],
     cores: usize,
 ) -> Vec<Result<(), ReadError>> {
-    let files: Vec<usize> = paths.iter().map(|path| run.add_file(path)).collect();
+    let files: Vec<usize> = sources.iter().map(|source| run.add_file(source)).collect();
     let shown: Vec<String> = files.iter().map(|&f| run.path(f).to_string()).collect();
     // The workers get a copy of what they check against; the run itself stays
     // with this thread, which folds the results into it.
     let ctx = run.ctx.clone();
-    let mut senders = Vec::with_capacity(paths.len());
-    let mut receivers = Vec::with_capacity(paths.len());
-    for _ in paths {
+    let mut senders = Vec::with_capacity(sources.len());
+    let mut receivers = Vec::with_capacity(sources.len());
+    for _ in sources {
         let (sender, receiver) = channel::<Part>();
         senders.push(Some(sender));
         receivers.push(receiver);
@@ -115,7 +117,7 @@ pub(super) fn check_files(
         };
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&path) = paths.get(i) else {
+            let Some(source) = sources.get(i) else {
                 break;
             };
             let sender = senders
@@ -124,13 +126,13 @@ pub(super) fn check_files(
                 .get_mut(i)
                 .and_then(Option::take);
             if let (Some(sender), Some(&file), Some(shown)) = (sender, files.get(i), shown.get(i)) {
-                check_one(&ctx, file, shown, path, sender);
+                check_one(&ctx, file, shown, source, sender);
             }
         }
     };
     std::thread::scope(|scope| {
         let mut spawned = 0;
-        for _ in 0..cores.min(paths.len()) {
+        for _ in 0..cores.min(sources.len()) {
             live.fetch_add(1, Ordering::SeqCst);
             let started = std::thread::Builder::new()
                 .name("crmsheet-check".into())
@@ -175,7 +177,13 @@ impl Drop for LastOut<'_> {
 }
 
 /// A worker's part: reads and checks one file, sending what it finds.
-fn check_one(ctx: &Context<'_>, file: usize, path_shown: &str, path: &Path, parts: Sender<Part>) {
+fn check_one(
+    ctx: &Context<'_>,
+    file: usize,
+    path_shown: &str,
+    source: &Source,
+    parts: Sender<Part>,
+) {
     let mut sink = PartSink {
         ctx,
         file,
@@ -187,7 +195,7 @@ fn check_one(ctx: &Context<'_>, file: usize, path_shown: &str, path: &Path, part
         spent: None,
         missing_required: [false; 2],
     };
-    let result = read_file_pipelined(path, ctx.template, &mut sink);
+    let result = read_source_pipelined(source, ctx.template, &mut sink);
     sink.flush();
     ctx.progress.add_rows(sink.rows);
     let _ = sink.parts.send(Part::Done(result));
@@ -214,6 +222,7 @@ fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result
                         kind: keys.kind,
                         id: text(keys.id),
                         name: text(keys.name),
+                        salesperson: text(keys.salesperson),
                         date: keys.date,
                         status: keys.status,
                         approved: keys.approved,

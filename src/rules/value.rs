@@ -111,8 +111,9 @@ pub fn parse_date_text(text: &str) -> Option<DateValue> {
         return None;
     }
     let day = cur.digits(1, 2)?;
-    if month_sep == "年" {
-        cur.eat("日");
+    // SPEC §4 lists `2026年11月30日`: without its 日 the value is not a date.
+    if month_sep == "年" && !cur.eat("日") {
+        return None;
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
     if cur.0.is_empty() {
@@ -245,13 +246,7 @@ mod tests {
 
     #[test]
     fn accepts_the_documented_forms() {
-        for text in [
-            "2026-11-30",
-            "2026/11/30",
-            "2026.11.30",
-            "2026年11月30日",
-            "2026年11月30",
-        ] {
+        for text in ["2026-11-30", "2026/11/30", "2026.11.30", "2026年11月30日"] {
             assert_eq!(parsed(text).as_deref(), Some("2026-11-30"), "{text}");
         }
         assert_eq!(parsed("2026-1-5").as_deref(), Some("2026-01-05"));
@@ -299,6 +294,8 @@ mod tests {
             "2026-11-30 10",
             "2026-11-30 10:5",
             "2026-11-30x",
+            "2026年11月30",
+            "2026年11月20 10:00",
             "2026-11-30 10:00 下午",
             "明天",
             "",

@@ -5,11 +5,15 @@
 //! memory" worksheets: each row goes to a temporary file as soon as a later row is
 //! written, so a register of a million rows is written in a few megabytes. The
 //! price is that rows must be written in increasing order; the book checks that
-//! and says so instead of silently dropping a row.
+//! and says so instead of silently dropping a row. A book built
+//! [`in_memory`](super::BookOptions::in_memory) keeps the same order rules but
+//! holds every sheet in memory, so that it touches no disk.
 
 use super::checks::{add_checks, Span};
 use super::parts;
-use super::style::{column_width, fit, Formats, Kind};
+use super::style::{
+    column_width, fit, print_setup, taller_than_default, wrapped_height, Formats, Kind,
+};
 use super::{
     BookOptions, CellMark, CellOut, Mark, Placement, SheetId, SheetSetup, MAX_CELL_TEXT, MAX_ROWS,
 };
@@ -62,6 +66,8 @@ struct Slot {
     /// Number of columns of a header written with [`TemplateBook::write_header`],
     /// to put an autofilter over at save time.
     filter_cols: Option<u16>,
+    /// 0-based columns whose text cells wrap, with their widths.
+    wrap: Vec<(u32, f64)>,
     data: Option<DataState>,
 }
 
@@ -90,6 +96,7 @@ pub struct TemplateBook {
     formats: Formats,
     slots: Vec<Slot>,
     list_ranges: Vec<Option<String>>,
+    in_memory: bool,
 }
 
 impl TemplateBook {
@@ -129,6 +136,7 @@ impl TemplateBook {
             formats,
             slots: Vec::new(),
             list_ranges: parts::list_ranges(template, lang),
+            in_memory: options.in_memory,
         };
 
         let mut instructions = Worksheet::new();
@@ -185,7 +193,8 @@ impl TemplateBook {
         SheetId(index)
     }
 
-    /// Adds a sheet of the caller's own (a report, a change log, a summary).
+    /// Adds a sheet of the caller's own (a report, a change log, a summary),
+    /// set to print landscape and one page wide like the others.
     /// With `streaming`, it is a constant-memory sheet: rows in increasing order
     /// only, and formats set through [`worksheet_mut`](Self::worksheet_mut) apply
     /// to the current row only; otherwise any cell can be written at any time.
@@ -199,11 +208,12 @@ impl TemplateBook {
         placement: Placement,
         streaming: bool,
     ) -> Result<SheetId> {
-        let sheet = if streaming {
-            self.workbook.new_worksheet_with_constant_memory()?
+        let mut sheet = if streaming {
+            self.streaming_worksheet()?
         } else {
             Worksheet::new()
         };
+        print_setup(&mut sheet, None)?;
         let role = match placement {
             Placement::First => Role::First,
             Placement::AfterData => Role::AfterData,
@@ -221,8 +231,9 @@ impl TemplateBook {
         Ok(&mut self.slot_mut(sheet)?.sheet)
     }
 
-    /// Writes a styled header in row 1 of an added sheet, freezes it and (at save)
-    /// puts an autofilter over it and the rows written below.
+    /// Writes a styled header in row 1 of an added sheet, freezes it, repeats it
+    /// at the top of every printed page and (at save) puts an autofilter over it
+    /// and the rows written below.
     ///
     /// # Errors
     /// `sheet` is a data sheet (the book writes their headers), row 1 was already
@@ -251,9 +262,34 @@ impl TemplateBook {
                 .set_column_width(c, column_width(text, "", 10, 50))?;
         }
         slot.sheet.set_freeze_panes(1, 0)?;
+        slot.sheet.set_repeat_rows(0, 0)?;
+        slot.sheet.set_print_gridlines(true);
         slot.filter_cols = (cols > 0).then_some(cols);
         slot.next_row = 1;
         slot.last_row = Some(0);
+        Ok(())
+    }
+
+    /// Makes the text cells of these 0-based columns of an added sheet wrap
+    /// (top-aligned, the row growing to fit), for columns of long texts; sets
+    /// their widths too.
+    ///
+    /// # Errors
+    /// `sheet` is a data sheet (the template decides its columns), a column is
+    /// past Excel's last, or the sheet is not of this book.
+    pub fn wrap_columns(&mut self, sheet: SheetId, columns: &[(u32, f64)]) -> Result<()> {
+        let slot = self.slot_mut(sheet)?;
+        if slot.data.is_some() {
+            bail!(
+                "{}: the template decides which columns of a data sheet wrap",
+                slot.name
+            );
+        }
+        for &(col, width) in columns {
+            slot.sheet.set_column_width(column(col)?, width)?;
+            slot.wrap.retain(|(c, _)| *c != col);
+            slot.wrap.push((col, width));
+        }
         Ok(())
     }
 
@@ -332,20 +368,33 @@ impl TemplateBook {
             }
         }
         let column_types = slot.data.as_ref().map(|d| &d.column_types);
+        let wrap = &slot.wrap;
         let mark_of = |c: u32| marks.iter().rev().find(|m| m.col == c).map(|m| m.mark);
         for (c, cell) in cells.iter().enumerate() {
             let c = u32::try_from(c).unwrap_or(u32::MAX);
             let is_date_column = column_types.and_then(|t| t.get(c as usize).copied().flatten())
                 == Some(FieldType::Date);
-            write_cell(
-                &mut slot.sheet,
-                r,
-                c,
-                cell,
-                mark_of(c),
-                is_date_column,
-                formats,
-            )?;
+            let kind = if wrap.iter().any(|(w, _)| *w == c) {
+                Column::Wrapped
+            } else if is_date_column {
+                Column::Date
+            } else {
+                Column::Plain
+            };
+            write_cell(&mut slot.sheet, r, c, cell, mark_of(c), kind, formats)?;
+        }
+        // The row grows to show its wrapped texts whole (no office suite does it
+        // on opening the file).
+        let height = slot
+            .wrap
+            .iter()
+            .filter_map(|&(c, width)| match cells.get(c as usize) {
+                Some(CellOut::Text(text)) => Some(wrapped_height(text, width)),
+                _ => None,
+            })
+            .fold(0.0, f64::max);
+        if taller_than_default(height) {
+            slot.sheet.set_row_height(r, height)?;
         }
         for m in marks {
             if (m.col as usize) >= cells.len() {
@@ -371,6 +420,36 @@ impl TemplateBook {
     /// # Errors
     /// The file cannot be written, or a sheet cannot be finished.
     pub fn save(mut self, path: &Path) -> Result<()> {
+        self.finish()?;
+        self.workbook
+            .save(path)
+            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+    }
+
+    /// [`save`](Self::save) into memory: the xlsx file's bytes. Touches no disk
+    /// when the book was built [`in_memory`](super::BookOptions::in_memory).
+    ///
+    /// # Errors
+    /// A sheet cannot be finished, or the workbook cannot be assembled.
+    pub fn save_to_buffer(mut self) -> Result<Vec<u8>> {
+        self.finish()?;
+        self.workbook
+            .save_to_buffer()
+            .map_err(|e| anyhow!("cannot write the workbook: {e}"))
+    }
+
+    /// A sheet whose rows are written in increasing order: constant-memory
+    /// (through a temporary file) unless the book is kept in memory.
+    fn streaming_worksheet(&mut self) -> Result<Worksheet> {
+        Ok(if self.in_memory {
+            Worksheet::new()
+        } else {
+            self.workbook.new_worksheet_with_constant_memory()?
+        })
+    }
+
+    /// What [`save`](Self::save) does before writing.
+    fn finish(&mut self) -> Result<()> {
         let formats = self.formats.clone();
         for slot in &mut self.slots {
             if let Some(data) = slot.data.as_mut() {
@@ -431,9 +510,7 @@ impl TemplateBook {
         for slot in slots {
             self.workbook.push_worksheet(slot.sheet);
         }
-        self.workbook
-            .save(path)
-            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+        Ok(())
     }
 
     fn slot_mut(&mut self, sheet: SheetId) -> Result<&mut Slot> {
@@ -464,6 +541,7 @@ impl TemplateBook {
             next_row: 0,
             last_row: None,
             filter_cols: None,
+            wrap: Vec::new(),
             data: None,
         });
         Ok(SheetId(self.slots.len() - 1))
@@ -506,12 +584,30 @@ impl TemplateBook {
             }
         }
 
-        let mut sheet = self.workbook.new_worksheet_with_constant_memory()?;
+        // A field an update appends to (the interaction history) grows a line
+        // per update: it wraps, in the template too.
+        let mut wrap: Vec<(u32, f64)> = def
+            .fields
+            .iter()
+            .zip(&setup.columns)
+            .filter(|(f, _)| {
+                self.template
+                    .sheet(SheetKind::Update)
+                    .fields
+                    .iter()
+                    .any(|u| u.appends_to.as_deref() == Some(f.key.as_str()))
+            })
+            .filter_map(|(_, c)| c.map(|c| (c, 0.0)))
+            .collect();
+
+        let mut sheet = self.streaming_worksheet()?;
         // Unlocked column formats let staff edit every data cell of a protected
         // sheet; the header cells carry their own locked format.
         for (c, ty) in column_types.iter().enumerate() {
             let col = column(c as u32)?;
-            let format = if *ty == Some(FieldType::Date) {
+            let format = if wrap.iter().any(|(w, _)| *w == c as u32) {
+                self.formats.wrapped(None)
+            } else if *ty == Some(FieldType::Date) {
                 self.formats.data(Kind::Date, None)
             } else {
                 self.formats.data(Kind::Plain, None)
@@ -538,6 +634,12 @@ impl TemplateBook {
                         column_width(&field.display_header(self.lang), longest, 12, 40)
                     }
                 };
+                // A wrapping column holds long texts: as wide as any column.
+                let wrapping = wrap.iter_mut().find(|(w, _)| w == col);
+                let width = if wrapping.is_some() { 40.0 } else { width };
+                if let Some(w) = wrapping {
+                    w.1 = width;
+                }
                 sheet.set_column_width(column(*col)?, width)?;
             }
         }
@@ -545,9 +647,12 @@ impl TemplateBook {
             sheet.set_column_width(column(*col)?, column_width(text, "", 10, 40))?;
         }
         sheet.set_freeze_panes(setup.header_row, 0)?;
+        print_setup(&mut sheet, Some(setup.header_row - 1))?;
+        sheet.set_print_gridlines(true);
 
         let id = self.push_slot(Role::Data(kind), &name, sheet, true)?;
         if let Some(slot) = self.slots.get_mut(id.0) {
+            slot.wrap = wrap;
             slot.data = Some(DataState {
                 kind,
                 setup,
@@ -640,26 +745,37 @@ fn excel_datetime(dt: NaiveDateTime) -> Option<ExcelDateTime> {
         .ok()
 }
 
+/// What a column holds, for the format of its cells.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Plain,
+    Date,
+    /// Long texts: they wrap.
+    Wrapped,
+}
+
 fn write_cell(
     sheet: &mut Worksheet,
     r: u32,
     c: u32,
     cell: &CellOut,
     mark: Option<Mark>,
-    is_date_column: bool,
+    kind: Column,
     formats: &Formats,
 ) -> Result<()> {
     let col = column(c)?;
-    let plain = formats.data(Kind::Plain, mark);
+    let plain = match kind {
+        Column::Wrapped => formats.wrapped(mark),
+        Column::Plain | Column::Date => formats.data(Kind::Plain, mark),
+    };
     match cell {
         CellOut::Empty => {
             if mark.is_some() {
-                let kind = if is_date_column {
-                    Kind::Date
-                } else {
-                    Kind::Plain
+                let format = match kind {
+                    Column::Date => formats.data(Kind::Date, mark),
+                    Column::Plain | Column::Wrapped => plain,
                 };
-                sheet.write_blank(r, col, formats.data(kind, mark))?;
+                sheet.write_blank(r, col, format)?;
             }
         }
         CellOut::Text(text) => {

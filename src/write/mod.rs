@@ -48,6 +48,7 @@ mod parts;
 mod style;
 
 pub use book::TemplateBook;
+pub use style::{taller_than_default, wrapped_height};
 
 use crate::lang::Lang;
 use crate::template::SheetDef;
@@ -197,6 +198,11 @@ pub struct BookOptions {
     pub entry_layout: Option<SheetSetup>,
     /// Layout of the update sheet; `None` = [`SheetSetup::standard`].
     pub update_layout: Option<SheetSetup>,
+    /// Keep every sheet in memory and touch no disk, for a book saved with
+    /// [`TemplateBook::save_to_buffer`] (the desk's annotated copy of an
+    /// upload). Default `false`: data and streaming sheets go through
+    /// temporary files, so a million rows take a few megabytes.
+    pub in_memory: bool,
 }
 
 impl BookOptions {
@@ -210,6 +216,7 @@ impl BookOptions {
             generated_at: chrono::Local::now().naive_local(),
             entry_layout: None,
             update_layout: None,
+            in_memory: false,
         }
     }
 }

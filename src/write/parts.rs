@@ -2,15 +2,16 @@
 //! the hidden `_meta` stamp. Everything they say comes from the template
 //! definition; only the captions of the instructions table are worded here.
 
-use super::style::{display_width, Formats, DATE_FORMAT};
+use super::style::{print_setup, wrapped_height, Formats, DATE_FORMAT};
 use crate::lang::Lang;
 use crate::template::{Field, FieldType, SheetDef, Template};
 use anyhow::Result;
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{utility::column_number_to_name, Worksheet};
 
-/// Column widths of the instructions sheet (its field table).
-const TABLE_WIDTHS: [f64; 7] = [16.0, 8.0, 18.0, 30.0, 48.0, 26.0, 40.0];
+/// Column widths of the instructions sheet (its field table): about 165
+/// characters, what a landscape page holds at a readable scale.
+const TABLE_WIDTHS: [f64; 7] = [16.0, 7.0, 16.0, 22.0, 40.0, 28.0, 36.0];
 
 /// The `_meta` keys, in the order written (column A; values in column B).
 pub const META_KEYS: [&str; 4] = ["template", "version", "language", "generated_at"];
@@ -113,7 +114,9 @@ pub fn requirement(template: &Template, sheet: &SheetDef, field: &Field, lang: L
     }
 }
 
-/// The options a field offers in the workbook, joined for reading.
+/// The options a field offers in the workbook, one per line: option names
+/// may contain `、` or `;` themselves (`农、林、牧、渔业`), so no separator would
+/// keep their boundaries.
 fn options_text(template: &Template, field: &Field, lang: Lang) -> String {
     match template.active_list(field) {
         Some(list) => list
@@ -121,14 +124,36 @@ fn options_text(template: &Template, field: &Field, lang: Lang) -> String {
             .iter()
             .map(|o| o.label.get(lang))
             .collect::<Vec<_>>()
-            .join(lang.pick("、", "; ")),
+            .join("\n"),
         None if field.ty == FieldType::Date => DATE_FORMAT.to_string(),
         None => String::new(),
     }
 }
 
+/// Writes a row of wrapped, top-aligned cells (`cells[c]` in column `c`) and
+/// makes the row as tall as its longest cell needs. Excel grows a wrapped row
+/// by itself only once someone edits it, LibreOffice and WPS each their own
+/// way, so the height is set.
+fn write_wrapped_row(
+    ws: &mut Worksheet,
+    row: u32,
+    cells: &[String],
+    widths: &[f64],
+    f: &Formats,
+) -> Result<()> {
+    let mut height: f64 = 0.0;
+    for (c, text) in cells.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, text, &f.wrap)?;
+        let width = widths.get(c).copied().unwrap_or(10.0);
+        height = height.max(wrapped_height(text, width));
+    }
+    ws.set_row_height(row, height)?;
+    Ok(())
+}
+
 /// The instructions sheet: the guide's steps, a table of every field of both
-/// data sheets, and the template version.
+/// data sheets, and the template version. It prints landscape, one page wide,
+/// the table's caption row repeated on every page.
 pub fn write_instructions(
     ws: &mut Worksheet,
     template: &Template,
@@ -153,12 +178,16 @@ pub fn write_instructions(
     ws.write_string_with_format(0, 0, template.workbook.instructions.get(lang), &f.title)?;
     ws.write_string(1, 0, &version_line)?;
 
+    // A step's text spans columns B to the last one, wrapped there.
+    let last_col = TABLE_WIDTHS.len() as u16 - 1;
+    let step_width: f64 = TABLE_WIDTHS[1..].iter().sum();
     let mut row = 3u32;
     ws.write_string_with_format(row, 0, lang.pick("填写步骤", "Steps"), &f.section)?;
     row += 1;
     for (i, step) in template.guide(lang).iter().enumerate() {
-        ws.write_string(row, 0, format!("{}.", i + 1))?;
-        ws.write_string(row, 1, step)?;
+        ws.write_string_with_format(row, 0, format!("{}.", i + 1), &f.wrap)?;
+        ws.merge_range(row, 1, row, last_col, step, &f.wrap)?;
+        ws.set_row_height(row, wrapped_height(step, step_width))?;
         row += 1;
     }
 
@@ -177,6 +206,7 @@ pub fn write_instructions(
     for (c, caption) in captions.iter().enumerate() {
         ws.write_string_with_format(row, c as u16, *caption, &f.header)?;
     }
+    print_setup(ws, Some(row))?;
     row += 1;
     for sheet in template.sheets() {
         for (i, field) in sheet.fields.iter().enumerate() {
@@ -189,16 +219,7 @@ pub fn write_instructions(
                 field.example.get(lang).to_string(),
                 options_text(template, field, lang),
             ];
-            let mut lines = 1;
-            for (c, text) in cells.iter().enumerate() {
-                ws.write_string_with_format(row, c as u16, text, &f.wrap)?;
-                let width = TABLE_WIDTHS.get(c).copied().unwrap_or(10.0);
-                lines = lines.max(display_width(text).div_ceil(width as usize - 1));
-            }
-            // Wrapped cells do not grow their row by themselves everywhere.
-            if lines > 1 {
-                ws.set_row_height(row, 15.0 * lines as f64)?;
-            }
+            write_wrapped_row(ws, row, &cells, &TABLE_WIDTHS, f)?;
             row += 1;
         }
     }

@@ -1,0 +1,135 @@
+//! `crmsheet serve`: the team's desk in a browser. This file only reads the
+//! options, prints the address and runs the desk of [`crate::serve`].
+
+use crate::lang::Lang;
+use crate::serve::{self, Config, Desk, Limits};
+use crate::template::Template;
+use crate::Outcome;
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on; other than loopback only with --token-file
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// File holding the admin token (a stable secret for a desk on a server)
+    /// [default: a new random token each start]
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Language of the pages until a browser picks one
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Open the desk in the default browser
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// The shortest admin token a token file may hold.
+const MIN_TOKEN: usize = 16;
+
+/// Runs the desk until Ctrl-C.
+///
+/// # Errors
+/// Listening on a non-loopback address without a token file, an unreadable
+/// or too short token file, an address already in use.
+pub fn run(args: Args, template: Template) -> Result<Outcome> {
+    if !args.listen.ip().is_loopback() && args.token_file.is_none() {
+        bail!(
+            "--listen {}: not a loopback address; give --token-file so that only those with the token can use the admin pages",
+            args.listen
+        );
+    }
+    let admin_token = match &args.token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--token-file {}", path.display()))?;
+            let token = text.trim().to_string();
+            if token.chars().count() < MIN_TOKEN || token.chars().any(char::is_whitespace) {
+                bail!(
+                    "--token-file {}: the token must be one word of at least {MIN_TOKEN} characters",
+                    path.display()
+                );
+            }
+            token
+        }
+        None => serve::random_token(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the desk's runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("--listen {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}/?token={}", url_encode(&admin_token));
+        println!("{url}");
+        let _ = std::io::stdout().flush();
+        if args.open {
+            open_browser(&url);
+        }
+        let desk = Desk::new(Config {
+            template,
+            lang: args.lang,
+            admin_token,
+            limits: Limits::default(),
+            as_of: None,
+        });
+        serve::serve(listener, desk, stop_signal())
+            .await
+            .context("the desk stopped")
+    })?;
+    Ok(Outcome::Clean)
+}
+
+/// Ctrl-C, or (on Unix) the `SIGTERM` a service manager stops the desk with.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// A token from a file may hold characters a URL cannot carry as they are.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Opens the URL in the default browser; failing quietly (the line printed
+/// above is there to copy).
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let _ = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

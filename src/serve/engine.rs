@@ -1,0 +1,102 @@
+//! The desk's one door into the library: uploads in, a report, annotated copies
+//! and the rows to show out. Everything here goes through the library's public
+//! API ([`crate::check`], [`crate::read`]), exactly as the CLI's commands do.
+
+use super::grid::{FileGrid, GridSink};
+use crate::check;
+use crate::lang::Lang;
+use crate::read::{read_source, Source};
+use crate::rules::{Options, Report};
+use crate::template::Template;
+use std::sync::Arc;
+
+/// A file as uploaded: its name (shown, never used as a path) and its bytes,
+/// held in memory only.
+#[derive(Clone)]
+pub struct Upload {
+    pub name: String,
+    pub data: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Upload {
+    // The bytes are a customer register: only their length may show.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("name", &self.name)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}
+
+/// The uploads as the library reads them.
+pub fn sources(uploads: &[Upload]) -> Vec<Source> {
+    uploads
+        .iter()
+        .map(|u| Source::bytes(u.name.clone(), u.data.clone()))
+        .collect()
+}
+
+/// Checks the uploads together, as `validate A B` would.
+pub fn validate(template: &Template, options: Options, uploads: &[Upload]) -> Report {
+    check::validate(template, options, &sources(uploads), None).report
+}
+
+/// What the self-check page shows.
+#[derive(Debug)]
+pub struct PageCheck {
+    pub report: Report,
+    /// Per upload: its rows with findings.
+    pub grids: Vec<FileGrid>,
+}
+
+/// Checks the uploads together and reads back each file's rows with findings.
+pub fn check_page(template: &Template, options: Options, uploads: &[Upload]) -> PageCheck {
+    let sources = sources(uploads);
+    let report = check::validate(template, options, &sources, None).report;
+    let grids = sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| {
+            grid_of(template, &report, index, |sink| {
+                read_source(source, template, sink).is_ok()
+            })
+        })
+        .collect();
+    PageCheck { report, grids }
+}
+
+/// The annotated copy of upload `index`, checked together with the others as
+/// on the page (so it carries the same findings); `None` when it cannot be
+/// read.
+///
+/// # Errors
+/// The copy could not be assembled.
+pub fn copy(
+    template: &Template,
+    options: Options,
+    uploads: &[Upload],
+    index: usize,
+    lang: Lang,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let annotated = check::annotate(template, options, &sources(uploads), &[index], lang)?;
+    Ok(annotated.copies.into_iter().next().flatten())
+}
+
+/// The rows with findings of file `index` of `report`, read by `read` (false:
+/// the file could not be read again, and no grid is shown).
+pub fn grid_of(
+    template: &Template,
+    report: &Report,
+    index: usize,
+    read: impl FnOnce(&mut GridSink<'_>) -> bool,
+) -> FileGrid {
+    let findings: Vec<_> = report.findings_for(index).collect();
+    if findings.iter().all(|f| f.row.is_none()) {
+        return FileGrid::default();
+    }
+    let mut sink = GridSink::new(template, &findings);
+    if !read(&mut sink) {
+        return FileGrid::default();
+    }
+    sink.finish()
+}

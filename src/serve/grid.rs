@@ -1,0 +1,153 @@
+//! The rows that have findings, as the self-check page shows them: a second
+//! read of the upload through the library's reader, keeping only those rows
+//! (at most [`MAX_ROWS`] a file), their values masked and shortened.
+
+use crate::lang::Lang;
+use crate::read::{FieldCell, Row, RowSink, SheetLayout};
+use crate::rules::privacy::mask;
+use crate::rules::value::cell_text;
+use crate::rules::{Finding, Severity};
+use crate::template::{SheetKind, Template};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rows shown per file; the rest are counted ("12 more rows").
+pub const MAX_ROWS: usize = 200;
+/// Characters of a value shown in the grid (the list above has the message).
+const MAX_CHARS: usize = 80;
+
+/// One data sheet's rows with findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetGrid {
+    pub kind: SheetKind,
+    pub name: String,
+    /// (0-based column, header) in column order.
+    pub columns: Vec<(u32, String)>,
+    /// (row number, value per column of `columns`), in row order.
+    pub rows: Vec<(u32, Vec<String>)>,
+}
+
+/// The grids of one file and how many rows with findings were left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileGrid {
+    pub sheets: Vec<SheetGrid>,
+    pub more: usize,
+}
+
+/// Collects the wanted rows as the reader hands them over.
+pub struct GridSink<'t> {
+    template: &'t Template,
+    wanted: [BTreeSet<u32>; 2],
+    grid: FileGrid,
+}
+
+impl<'t> GridSink<'t> {
+    /// A sink keeping the rows of `findings` (one file's) that name a row.
+    pub fn new(template: &'t Template, findings: &[&Finding]) -> GridSink<'t> {
+        let mut wanted: [BTreeSet<u32>; 2] = [BTreeSet::new(), BTreeSet::new()];
+        for f in findings {
+            if let (Some(kind), Some(row)) = (f.sheet_kind, f.row) {
+                wanted[kind as usize].insert(row);
+            }
+        }
+        let total = wanted[0].len() + wanted[1].len();
+        // The first rows of the entry sheet, then of the update sheet.
+        let mut room = MAX_ROWS;
+        for rows in &mut wanted {
+            let keep = rows.len().min(room);
+            room -= keep;
+            *rows = rows.iter().copied().take(keep).collect();
+        }
+        let kept = wanted[0].len() + wanted[1].len();
+        GridSink {
+            template,
+            wanted,
+            grid: FileGrid {
+                sheets: Vec::new(),
+                more: total - kept,
+            },
+        }
+    }
+
+    pub fn finish(self) -> FileGrid {
+        let mut grid = self.grid;
+        grid.sheets.retain(|s| !s.rows.is_empty());
+        grid
+    }
+}
+
+impl RowSink for GridSink<'_> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        let def = self.template.sheet(layout.kind);
+        let mut columns: Vec<(u32, String)> = layout
+            .columns
+            .iter()
+            .zip(&def.fields)
+            .filter_map(|(col, field)| Some(((*col)?, field.display_header(layout.lang))))
+            .collect();
+        columns.sort_by_key(|(col, _)| *col);
+        self.grid.sheets.push(SheetGrid {
+            kind: layout.kind,
+            name: layout.name.clone(),
+            columns,
+            rows: Vec::new(),
+        });
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        if !self.wanted[layout.kind as usize].contains(&row.row) {
+            return;
+        }
+        let Some(sheet) = self.grid.sheets.last_mut() else {
+            return;
+        };
+        let by_col: BTreeMap<u32, String> = row
+            .cells
+            .iter()
+            .flatten()
+            .map(|FieldCell { col, value }| (*col, shown(&cell_text(value))))
+            .collect();
+        let values = sheet
+            .columns
+            .iter()
+            .map(|(col, _)| by_col.get(col).cloned().unwrap_or_default())
+            .collect();
+        sheet.rows.push((row.row, values));
+    }
+}
+
+/// A value as the grid shows it: private details masked, long text cut.
+fn shown(text: &str) -> String {
+    let masked = mask(text);
+    if masked.chars().count() <= MAX_CHARS {
+        return masked.into_owned();
+    }
+    let mut cut: String = masked.chars().take(MAX_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+/// The worse of the findings at one cell, and their messages for the tooltip.
+pub fn cell_marks<'f>(
+    findings: impl Iterator<Item = &'f Finding>,
+    lang: Lang,
+) -> Option<(Severity, String)> {
+    let mut worst: Option<Severity> = None;
+    let mut tips = Vec::new();
+    for f in findings {
+        worst = Some(worst.map_or(f.severity, |w| w.min(f.severity)));
+        tips.push(format!("{}: {}", f.severity.label(lang), f.message));
+    }
+    worst.map(|w| (w, tips.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_masked_and_cut() {
+        assert_eq!(shown("电话13812345678"), "电话138****5678");
+        let long = "长".repeat(200);
+        assert_eq!(shown(&long).chars().count(), MAX_CHARS + 1);
+    }
+}

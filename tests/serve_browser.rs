@@ -1,0 +1,385 @@
+//! The desk in a real browser: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; `.ci/run` installs them). A
+//! missing chromedriver fails these tests: they are never skipped.
+//!
+//! Each test saves screenshots under `target/screenshots/`; a person looks at
+//! them before the desk's issues are called done.
+
+mod support;
+
+use crmsheet::lang::Lang;
+use crmsheet::rules::value::parse_as_of;
+use crmsheet::serve::{Config, Desk, Limits};
+use crmsheet::template::Template;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{entry, update, Book, AS_OF};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver of this test's own, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver must be installed (apt-get install chromium chromium-driver): the browser tests are never skipped");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: tempfile::tempdir().unwrap(),
+    }
+}
+
+async fn browser(driver: &Driver, javascript: bool) -> Client {
+    let profile = driver._profile.path().display().to_string();
+    let mut prefs = serde_json::Map::new();
+    if !javascript {
+        prefs.insert(
+            "profile.managed_default_content_settings.javascript".into(),
+            json!(2),
+        );
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1400",
+                format!("--user-data-dir={profile}"),
+            ],
+            "prefs": prefs,
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// The desk on a loopback port of this test; stops with the runtime.
+async fn start_desk() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let desk = Desk::new(Config {
+        template: Template::builtin(),
+        lang: Lang::Zh,
+        admin_token: "browser-test-token-0123456789".into(),
+        limits: Limits::default(),
+        as_of: Some(parse_as_of(AS_OF).unwrap()),
+    });
+    tokio::spawn(crmsheet::serve::serve(
+        listener,
+        desk,
+        std::future::pending(),
+    ));
+    base
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(name), png).unwrap();
+}
+
+/// A register with a clean row, a bad list value, a script as a customer
+/// name beside a phone number, and an update of an unknown customer.
+fn book() -> Book {
+    Book::new()
+        .entries([
+            entry("甲公司"),
+            entry("乙公司").set("industry", "制造"),
+            entry("<img src=x onerror=\"window.__xss=1;alert(1)\">")
+                .set("interaction", "电话13812345678"),
+        ])
+        .updates([update("C999")])
+}
+
+/// Chooses the file in the form and sends it, then waits for the result.
+async fn upload(client: &Client, base: &str, file: &Path) {
+    client.goto(&format!("{base}/check")).await.unwrap();
+    let input = client.find(Locator::Id("file")).await.unwrap();
+    input.send_keys(&file.display().to_string()).await.unwrap();
+    client
+        .find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("verdict"))
+        .await
+        .expect("the result page");
+}
+
+/// The texts of the findings' rules and cells, as the page lists them.
+async fn listed(client: &Client) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for row in client.find_all(Locator::Css("tr.finding")).await.unwrap() {
+        let rule = row.attr("data-rule").await.unwrap().unwrap_or_default();
+        let cell = row
+            .find(Locator::Css("td.cell-ref"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        out.push((rule, cell));
+    }
+    out
+}
+
+/// GET over a fresh connection: the body's bytes (the desk answers with a
+/// length, not in chunks).
+fn fetch(base: &str, path: &str) -> Vec<u8> {
+    let host = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..split])
+    );
+    answer[split + 4..].to_vec()
+}
+
+/// Downloads the annotated copy the page links to and validates it: the same
+/// problems at the same cells as the upload.
+async fn download_and_validate(client: &Client, base: &str, dir: &Path) {
+    let link = client.find(Locator::Css("a.download")).await.unwrap();
+    let href = link.attr("href").await.unwrap().expect("download link");
+    let copy = fetch(base, &href);
+    assert!(copy.starts_with(b"PK"), "an xlsx file");
+    std::fs::write(dir.join("copy.xlsx"), copy).unwrap();
+    let original = support::validate(dir, &["team.xlsx"]);
+    let copied = support::validate(dir, &["copy.xlsx"]);
+    let cells = |json: &Value| -> Vec<(Value, Value)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["cell"].clone(), f["rule"].clone()))
+            .collect()
+    };
+    assert_eq!(cells(&copied.json), cells(&original.json));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_read_findings_download_the_copy_and_switch_language() {
+    let dir = support::tmp();
+    let file = book().write(dir.path(), "team.xlsx");
+    let base = start_desk().await;
+    let driver = start_driver();
+    let client = browser(&driver, true).await;
+
+    client.goto(&format!("{base}/check")).await.unwrap();
+    assert!(
+        client.find(Locator::Css("html.js")).await.is_ok(),
+        "the script runs"
+    );
+    screenshot(&client, "check-form-zh.png").await;
+    upload(&client, &base, &file).await;
+
+    let verdict = client
+        .find(Locator::Id("verdict"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verdict.contains("需要修改"), "{verdict}");
+    let counts = client
+        .find(Locator::Id("counts"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(counts.contains("3 个错误"), "{counts}");
+    let findings = listed(&client).await;
+    assert!(
+        findings.contains(&("invalid-enum".into(), "E3".into())),
+        "{findings:?}"
+    );
+    assert!(
+        findings.contains(&("pii".into(), "I4".into())),
+        "{findings:?}"
+    );
+    assert!(findings.iter().any(|(rule, _)| rule == "unknown-customer"));
+    let body = client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("13812345678") && body.contains("138****5678"));
+    // The script in the cell is text: it shows, and it never ran.
+    assert!(body.contains("<img src=x onerror="));
+    assert_eq!(
+        client
+            .execute("return window.__xss === undefined", vec![])
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    assert!(client.get_alert_text().await.is_err(), "no alert is open");
+    // A problem cell shows its message on keyboard focus.
+    let tip = client
+        .execute(
+            "const c = document.querySelector('td.marked.error'); c.focus(); \
+             return [document.activeElement === c, getComputedStyle(c, '::after').content];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tip[0], json!(true));
+    assert!(tip[1].as_str().unwrap().contains("错误"), "{tip}");
+    screenshot(&client, "check-result-zh.png").await;
+    // The README's picture of the desk.
+    std::fs::copy(
+        screenshots().join("check-result-zh.png"),
+        screenshots().join("desk-self-check.png"),
+    )
+    .unwrap();
+    download_and_validate(&client, &base, dir.path()).await;
+
+    // English, remembered by the browser.
+    client
+        .find(Locator::Id("lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=en]"))
+        .await
+        .unwrap();
+    client.goto(&format!("{base}/check")).await.unwrap();
+    let title = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Check before you send");
+    upload(&client, &base, &file).await;
+    let verdict = client
+        .find(Locator::Id("verdict"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verdict.starts_with("Must be fixed"), "{verdict}");
+    let message = client
+        .find(Locator::Css("tr.finding td.message"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        message.contains("is not an option"),
+        "English messages: {message}"
+    );
+    screenshot(&client, "check-result-en.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_self_check_works_with_javascript_off() {
+    let dir = support::tmp();
+    let file = book().write(dir.path(), "team.xlsx");
+    let base = start_desk().await;
+    let driver = start_driver();
+    let client = browser(&driver, false).await;
+
+    client.goto(&format!("{base}/check")).await.unwrap();
+    assert!(
+        client.find(Locator::Css("html.js")).await.is_err(),
+        "no script ran"
+    );
+    upload(&client, &base, &file).await;
+    let findings = listed(&client).await;
+    assert!(
+        findings.contains(&("invalid-enum".into(), "E3".into())),
+        "{findings:?}"
+    );
+    let marked = client
+        .find_all(Locator::Css("td.marked.error[tabindex='0'][data-tip]"))
+        .await
+        .unwrap();
+    assert!(!marked.is_empty(), "coloured, focusable cells");
+    screenshot(&client, "check-result-nojs.png").await;
+    download_and_validate(&client, &base, dir.path()).await;
+    // "Check another file" leads back to the form.
+    client
+        .find(Locator::Id("another"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("check-form"))
+        .await
+        .unwrap();
+    client.close().await.unwrap();
+}
