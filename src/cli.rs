@@ -26,6 +26,8 @@ pub enum Command {
     Validate(cmd::validate::Args),
     /// Fold checked workbooks into the master register
     Merge(cmd::merge::Args),
+    /// List the register's pending rows, or approve or reject them
+    Review(cmd::review::Args),
     /// Print the template definition (TOML, or Frictionless Table Schema)
     Schema(cmd::schema::Args),
     /// List the rules validate applies, with their codes and severities

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod progress;
 pub mod read;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod template;
 pub mod text;

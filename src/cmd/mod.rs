@@ -2,6 +2,7 @@
 
 pub mod generate;
 pub mod merge;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod validate;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Generate(args) => generate::run(args, &template()?),
         Command::Validate(args) => validate::run(args, &template()?),
         Command::Merge(args) => merge::run(args, &template()?),
+        Command::Review(args) => review::run(args, &template()?),
         Command::Schema(args) => schema::run(args, &template()?),
         Command::Rules(args) => rules::run(args),
     }

@@ -176,6 +176,10 @@ pub struct Merger<'t> {
     pub stats: Stats,
     pub counts: Counts,
     pub new_customers: Vec<NewCustomer>,
+    /// Rejection reasons given by review decisions on the master's rows.
+    reasons: HashMap<(SheetKind, u32), String>,
+    /// What became of the master's decided rows, when decisions were given.
+    pub trace: Option<super::Trace>,
 }
 
 impl<'t> Merger<'t> {
@@ -227,10 +231,35 @@ impl<'t> Merger<'t> {
             stats: Stats::new(template, lang),
             counts: Counts::default(),
             new_customers: Vec::new(),
+            reasons: HashMap::new(),
+            trace: None,
         };
         merger.group_entries(entries);
         merger.resolve_updates(updates);
         merger
+    }
+
+    pub fn template(&self) -> &'t Template {
+        self.template
+    }
+
+    /// Records what becomes of the master's (file 0) decided rows, and logs their
+    /// rejections with the reasons given.
+    pub fn trace_master(&mut self, decisions: &super::Decisions) {
+        self.reasons = decisions
+            .rows
+            .iter()
+            .filter_map(|(k, d)| Some((*k, d.reason.clone()?)))
+            .collect();
+        self.trace = Some(super::Trace::default());
+    }
+
+    /// The rejection reason a decision gave for a row of the master.
+    fn decided_reason(&self, kind: SheetKind, (file, row): (usize, u32)) -> Option<&str> {
+        if file != 0 || self.trace.is_none() {
+            return None;
+        }
+        self.reasons.get(&(kind, row)).map(String::as_str)
     }
 
     /// The key by which an entry is "the same row": entry date, salesperson and
@@ -498,11 +527,17 @@ impl<'t> Merger<'t> {
                     review_source.1,
                     self.ef.review_status,
                 );
-                let reason = self.lang.pick(
-                    "录入被驳回，未加入客户表",
-                    "Entry rejected; not added to the register",
-                );
-                let row = self.review_log_row(SheetKind::Entry, &cells, reason, source);
+                let reason = match self.decided_reason(SheetKind::Entry, origin) {
+                    Some(given) => given.to_string(),
+                    None => self
+                        .lang
+                        .pick(
+                            "录入被驳回，未加入客户表",
+                            "Entry rejected; not added to the register",
+                        )
+                        .to_string(),
+                };
+                let row = self.review_log_row(SheetKind::Entry, &cells, &reason, source);
                 self.write_log(row)?;
             }
             return Ok(());
@@ -544,6 +579,9 @@ impl<'t> Merger<'t> {
             row.set(Column::Source, CellOut::Text(source.clone()));
             self.write_log(row)?;
             self.counts.new_customers += 1;
+            if let (Some(trace), 0) = (self.trace.as_mut(), origin.0) {
+                trace.assigned.push((origin.1, id.clone()));
+            }
             if self.new_customers.len() < LISTED_NEW_CUSTOMERS {
                 self.new_customers.push(NewCustomer { id, name, source });
             }
@@ -744,6 +782,13 @@ impl<'t> Merger<'t> {
         }
         self.counts.updates_applied += 1;
         self.counts.field_changes += rows.len();
+        let (file, at) = (self.updates[u].rec.file, self.updates[u].rec.row);
+        if file == 0 && self.trace.is_some() {
+            let id = self.display(SheetKind::Entry, cells, self.ef.id);
+            if let Some(trace) = self.trace.as_mut() {
+                trace.applied.push((at, id, rows.len()));
+            }
+        }
         for row in rows {
             self.write_log(row)?;
         }
@@ -772,10 +817,14 @@ impl<'t> Merger<'t> {
                     let source =
                         self.sources
                             .cell(file, SheetKind::Update, row, self.uf.review_status);
-                    let reason = self
-                        .update_reason
-                        .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
-                        .unwrap_or_default();
+                    let reason =
+                        match self.decided_reason(SheetKind::Update, (u.rec.file, u.rec.row)) {
+                            Some(given) => given.to_string(),
+                            None => self
+                                .update_reason
+                                .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
+                                .unwrap_or_default(),
+                        };
                     let log = self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
                     self.write_log(log)?;
                 }
