@@ -64,7 +64,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     let lang = args.lang;
     if args.approve.is_empty() && args.reject.is_empty() {
         let queue = review::pending(template, &args.register, as_of, lang)?;
-        return list(&args, &queue);
+        return list(&args, template, &queue);
     }
     if args.reason.is_some() && args.reject.is_empty() {
         bail!(
@@ -166,7 +166,7 @@ fn nothing_written(args: &Args, lang: Lang) -> String {
     }
 }
 
-fn list(args: &Args, queue: &Queue) -> Result<Outcome> {
+fn list(args: &Args, template: &Template, queue: &Queue) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let lang = args.lang;
@@ -202,7 +202,7 @@ fn list(args: &Args, queue: &Queue) -> Result<Outcome> {
                 }
             )?;
             for row in &queue.rows {
-                write_row(&mut out, row, lang)?;
+                write_row(&mut out, template, row, lang)?;
             }
         }
     }
@@ -236,7 +236,12 @@ fn row_json(row: &PendingRow) -> serde_json::Value {
 
 /// `entry:12  2026-11-28  张伟  明远机械  (3 days, overdue)`, its values, its
 /// findings, and why it cannot be approved.
-fn write_row(out: &mut dyn Write, row: &PendingRow, lang: Lang) -> std::io::Result<()> {
+fn write_row(
+    out: &mut dyn Write,
+    template: &Template,
+    row: &PendingRow,
+    lang: Lang,
+) -> std::io::Result<()> {
     let mut head = format!("{}  {}  {}", row.key, row.date, row.salesperson);
     for part in [&row.customer_id, &row.customer_name] {
         if !part.is_empty() {
@@ -254,9 +259,19 @@ fn write_row(out: &mut dyn Write, row: &PendingRow, lang: Lang) -> std::io::Resu
         head.push_str(&age);
     }
     writeln!(out, "{head}")?;
+    // The rest of the row; what the first line shows is not repeated.
+    let def = template.sheet(row.key.kind);
+    let date = def.fields.get(def.date_field).map(|f| f.key.as_str());
+    let shown = [
+        "salesperson",
+        "customer_id",
+        "customer_name",
+        "review_status",
+    ];
     let values: Vec<String> = row
         .values
         .iter()
+        .filter(|(key, _, _)| Some(key.as_str()) != date && !shown.contains(&key.as_str()))
         .map(|(_, header, value)| format!("{header}: {value}"))
         .collect();
     writeln!(out, "    {}", values.join(" · "))?;

@@ -348,8 +348,9 @@ impl Decisions {
 pub struct Trace {
     /// Entry rows given an ID: (row, ID).
     pub assigned: Vec<(u32, String)>,
-    /// Update rows applied: (row, customer ID, field changes logged).
-    pub applied: Vec<(u32, String, usize)>,
+    /// Update rows applied: (row, customer ID, customer name, field changes
+    /// logged).
+    pub applied: Vec<(u32, String, String, usize)>,
 }
 
 /// What the validation read keeps for merge.

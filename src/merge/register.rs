@@ -785,8 +785,9 @@ impl<'t> Merger<'t> {
         let (file, at) = (self.updates[u].rec.file, self.updates[u].rec.row);
         if file == 0 && self.trace.is_some() {
             let id = self.display(SheetKind::Entry, cells, self.ef.id);
+            let name = self.display(SheetKind::Entry, cells, self.ef.name);
             if let Some(trace) = self.trace.as_mut() {
-                trace.applied.push((at, id, rows.len()));
+                trace.applied.push((at, id, name, rows.len()));
             }
         }
         for row in rows {

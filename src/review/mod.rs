@@ -853,8 +853,14 @@ fn refused_by_findings(
 
 /// What became of a decided row, from what merge reports of it.
 fn change(row: &PendingRow, action: &Action, trace: &merge::Trace, lang: Lang) -> Change {
-    let name = &row.customer_name;
     let key = row.key;
+    let applied = trace.applied.iter().find(|a| a.0 == key.row);
+    // An update row names its customer by ID; the name is the entry's.
+    let name = match applied {
+        Some((_, _, name, _)) if key.kind == SheetKind::Update => privacy::mask(name).into_owned(),
+        _ if row.customer_name.is_empty() => row.customer_id.clone(),
+        _ => row.customer_name.clone(),
+    };
     let kind = match (action, key.kind) {
         (Action::Reject { reason }, _) => ChangeKind::Rejected {
             reason: reason.trim().to_string(),
@@ -868,11 +874,9 @@ fn change(row: &PendingRow, action: &Action, trace: &merge::Trace, lang: Lang) -
             }
         }
         (Action::Approve, SheetKind::Update) => {
-            let (id, fields) = trace
-                .applied
-                .iter()
-                .find(|(r, _, _)| *r == key.row)
-                .map_or((row.customer_id.clone(), 0), |(_, id, n)| (id.clone(), *n));
+            let (id, fields) = applied.map_or((row.customer_id.clone(), 0), |(_, id, _, n)| {
+                (id.clone(), *n)
+            });
             ChangeKind::Applied { id, fields }
         }
     };
@@ -900,7 +904,7 @@ fn change(row: &PendingRow, action: &Action, trace: &merge::Trace, lang: Lang) -
     };
     Change {
         row: key,
-        customer_name: name.clone(),
+        customer_name: name,
         kind,
         text,
     }
