@@ -53,6 +53,11 @@ fn register(dir: &Path) -> PathBuf {
 }
 
 fn merge_into(inputs: &[PathBuf], master: Option<&Path>, out: &Path) {
+    merge_in(inputs, master, out, Lang::Zh);
+}
+
+/// A merge; `lang` is the language of a new register.
+fn merge_in(inputs: &[PathBuf], master: Option<&Path>, out: &Path, lang: Lang) {
     let template = Template::builtin();
     let options = merge::Options {
         master,
@@ -60,7 +65,7 @@ fn merge_into(inputs: &[PathBuf], master: Option<&Path>, out: &Path) {
         out,
         force: true,
         as_of: as_of(),
-        lang: Lang::Zh,
+        lang,
     };
     match merge::merge(&template, &options).expect("merge") {
         MergeOutcome::Merged(_) => {}
@@ -531,4 +536,41 @@ fn a_register_open_in_office_is_refused_naming_who() {
     }
     assert_eq!(bytes(&reg), before);
     assert!(!crmsheet::write::output::backup_path(&reg).exists());
+}
+
+#[test]
+fn an_english_register_gets_english_labels() {
+    let dir = tmp();
+    let d = dir.path();
+    let input = Book::in_lang(Lang::En)
+        .entries([
+            approved("C001", "上海明远机械有限公司"),
+            entry("苏州精工科技有限公司").set("review_status", "Pending"),
+            entry("南京长江物流有限公司").set("review_status", "Pending"),
+        ])
+        .write(d, "team.xlsx");
+    let reg = d.join("register.xlsx");
+    merge_in(&[input], None, &reg, Lang::En);
+    let options = Options::new("Lina", as_of(), Lang::En);
+    let decisions = [
+        Decision::approve(key("entry:3")),
+        Decision::reject(key("entry:4"), "duplicate"),
+    ];
+    let done = match review::decide(&Template::builtin(), &reg, &decisions, &options).unwrap() {
+        DecideOutcome::Decided(done) => done,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        done.changes[0].text,
+        "C002 assigned to 苏州精工科技有限公司 (entry:3)"
+    );
+    let entries = sheet_text(&reg, "Customer Entry");
+    assert_eq!(
+        column(&entries, SheetKind::Entry, "review_status"),
+        ["Approved", "Approved"]
+    );
+    let log = sheet_text(&reg, "Change log");
+    assert_eq!(log[2][5], "Rejected");
+    assert_eq!(log[2][6], "duplicate");
+    assert_eq!(errors(&reg), Vec::<String>::new());
 }

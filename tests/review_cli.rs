@@ -255,6 +255,22 @@ fn refusals_and_their_exit_codes() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
+    std::fs::write(d.join("register.ods"), b"not really").unwrap();
+    let (code, _, err) = crm(
+        d,
+        &[
+            "review",
+            "--register",
+            "register.ods",
+            "--approve",
+            "entry:4",
+            "--reviewer",
+            "李娜",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".xlsx"), "{err}");
+
     // Open in LibreOffice: refused, naming who, in the run's language.
     std::fs::write(d.join(".~lock.register.xlsx#"), ",zhangwei,pc-3,x,y;").unwrap();
     let (code, _, err) = run(&["--approve", "entry:4"]);

@@ -525,9 +525,15 @@ impl DecideOutcome {
 /// decision checked against it (a pending row, unchanged since `seen`, no error
 /// when approved), then [`crate::merge::merge_decided`] validates and writes.
 ///
+/// Row numbers name rows of the register as it is when the lock is taken: a
+/// caller that showed rows earlier passes each row's `seen` fingerprint (or
+/// [`Options::since`]), so that a row decided or moved meanwhile is refused
+/// rather than another row decided in its place.
+///
 /// # Errors
 /// Bad input (no decision, an empty reviewer or reason, private details in
-/// either), an unreadable register, a failed write (nothing lost).
+/// either, a register that is not an .xlsx file), an unreadable register, a
+/// failed write (nothing lost).
 pub fn decide(
     template: &Template,
     register: &Path,
@@ -556,6 +562,21 @@ pub fn decide_with(
             "{}: {}",
             register.display(),
             lang.pick("客户表不存在", "no such register")
+        );
+    }
+    // The register is rewritten as merge writes it, an xlsx workbook: another
+    // format under its old name would not open.
+    let xlsx = register
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !xlsx {
+        bail!(
+            "{}: {}",
+            register.display(),
+            lang.pick(
+                "审核只写入 .xlsx 客户表（merge 写出的格式）；请先用 merge 生成 .xlsx 客户表",
+                "decisions are written to an .xlsx register (as merge writes it); make one with merge first"
+            )
         );
     }
     with_register_lock(register, || {
