@@ -347,3 +347,24 @@ fn the_cli_and_the_library_give_the_same_register() {
         assert_eq!(a, b, "{sheet}");
     }
 }
+
+#[test]
+fn merge_over_a_register_open_in_excel_is_refused_too() {
+    let dir = tmp();
+    let d = dir.path();
+    let reg = register(d, "register.xlsx");
+    let before = bytes(&reg);
+    let (gbk, _, _) = encoding_rs::GBK.encode("李娜");
+    let mut owner = vec![gbk.len() as u8];
+    owner.extend_from_slice(&gbk);
+    owner.resize(165, b' ');
+    std::fs::write(d.join("~$register.xlsx"), owner).unwrap();
+    let (code, out, err) = crm(
+        d,
+        &["merge", "team.xlsx", "--master", "register.xlsx", "-o", "register.xlsx", "--force"],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("正被 李娜 在其他程序中打开（~$register.xlsx）"), "{err}");
+    assert_eq!(bytes(&reg), before);
+    assert!(!d.join("register.xlsx.bak").exists());
+}

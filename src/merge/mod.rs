@@ -133,6 +133,7 @@ fn merge_run(
     decisions: Option<&Decisions>,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<(MergeOutcome, Trace)> {
+    refuse_if_open(options)?;
     ensure_writable(options.out, options.force)?;
     ensure_folder(options.out)?;
     for input in options.inputs {
@@ -269,6 +270,7 @@ fn merge_run(
         trace,
         ..
     } = merger;
+    refuse_if_open(options)?;
     write_atomically(options.out, options.force, true, |temp| {
         save(out.book, temp)
     })?;
@@ -281,6 +283,30 @@ fn merge_run(
     }));
     Ok((merged, trace.unwrap_or_default()))
 }
+
+/// An OUT that an office program has open would be saved over by it later:
+/// refused, naming who, in the run's language.
+fn refuse_if_open(options: &Options<'_>) -> Result<()> {
+    if !options.out.exists() {
+        return Ok(());
+    }
+    match crate::write::office::opened_elsewhere(options.out, options.lang) {
+        Some(message) => Err(OpenElsewhere(message).into()),
+        None => Ok(()),
+    }
+}
+
+/// The error of a merge refused because OUT is open in an office program.
+#[derive(Debug)]
+pub struct OpenElsewhere(pub String);
+
+impl std::fmt::Display for OpenElsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenElsewhere {}
 
 /// Review decisions on rows of the master, by sheet and 1-based row number.
 #[derive(Debug, Clone, Default)]

@@ -46,7 +46,8 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use lock::{opened_elsewhere, with_register_lock};
+pub use crate::write::office::opened_elsewhere;
+pub use lock::with_register_lock;
 
 /// A row of the register as the desk and the list name it: `entry:12`,
 /// `update:5` (the sheet and its 1-based row number).
@@ -638,6 +639,12 @@ pub fn decide_with(
             Ok(done) => done,
             Err(e) => {
                 if let Some(Busy(message)) = e.chain().find_map(|c| c.downcast_ref::<Busy>()) {
+                    return Ok(DecideOutcome::Busy(message.clone()));
+                }
+                let open = e
+                    .chain()
+                    .find_map(|c| c.downcast_ref::<merge::OpenElsewhere>());
+                if let Some(merge::OpenElsewhere(message)) = open {
                     return Ok(DecideOutcome::Busy(message.clone()));
                 }
                 return Err(e);
