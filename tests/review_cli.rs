@@ -361,10 +361,21 @@ fn merge_over_a_register_open_in_excel_is_refused_too() {
     std::fs::write(d.join("~$register.xlsx"), owner).unwrap();
     let (code, out, err) = crm(
         d,
-        &["merge", "team.xlsx", "--master", "register.xlsx", "-o", "register.xlsx", "--force"],
+        &[
+            "merge",
+            "team.xlsx",
+            "--master",
+            "register.xlsx",
+            "-o",
+            "register.xlsx",
+            "--force",
+        ],
     );
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(err.contains("正被 李娜 在其他程序中打开（~$register.xlsx）"), "{err}");
+    assert!(
+        err.contains("正被 李娜 在其他程序中打开（~$register.xlsx）"),
+        "{err}"
+    );
     assert_eq!(bytes(&reg), before);
     assert!(!d.join("register.xlsx.bak").exists());
 }
