@@ -379,3 +379,52 @@ fn merge_over_a_register_open_in_excel_is_refused_too() {
     assert_eq!(bytes(&reg), before);
     assert!(!d.join("register.xlsx.bak").exists());
 }
+
+#[test]
+fn two_processes_approving_the_same_row_at_once_apply_it_once() {
+    let dir = tmp();
+    let d = dir.path();
+    register(d, "register.xlsx");
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("crmsheet"))
+            .current_dir(d)
+            .args([
+                "review",
+                "--register",
+                "register.xlsx",
+                "--approve",
+                "entry:4",
+            ])
+            .args(["--reviewer", "李娜", "--as-of", AS_OF])
+            .env("NO_COLOR", "1")
+            .env_remove("CRMSHEET_SCHEMA")
+            .env_remove("CRMSHEET_REVIEWER")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let outputs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let codes: Vec<i32> = outputs
+        .iter()
+        .map(|o| o.status.code().unwrap_or(-1))
+        .collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    let said: Vec<String> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    assert_eq!(sorted, [0, 2], "{said:?}");
+    let log = sheet_text(&d.join("register.xlsx"), LOG);
+    let assigned = log
+        .iter()
+        .filter(|r| r.get(5).map(String::as_str) == Some("C004"));
+    assert_eq!(assigned.count(), 1, "{log:?}");
+    let ids = sheet_text(&d.join("register.xlsx"), ENTRY);
+    assert!(
+        !ids.iter().any(|r| r.iter().any(|c| c == "C005")),
+        "{ids:?}"
+    );
+}
