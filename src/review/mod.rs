@@ -647,6 +647,10 @@ pub fn decide_with(
                 if let Some(merge::OpenElsewhere(message)) = open {
                     return Ok(DecideOutcome::Busy(message.clone()));
                 }
+                // Merge's own check that the master did not change meanwhile.
+                if file_state(register) != read_state {
+                    return Ok(DecideOutcome::Busy(changed_message(register, lang)));
+                }
                 return Err(e);
             }
         };
