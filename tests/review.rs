@@ -149,6 +149,8 @@ fn the_queue_lists_pending_rows_oldest_first_with_findings() {
         .iter()
         .any(|(k, _, v)| k == "industry" && v == "制造业"));
     assert_eq!(queue.rows[3].customer_id, "C001");
+    // An update shows its customer's name from the entry sheet.
+    assert_eq!(queue.rows[3].customer_name, "上海明远机械有限公司");
     assert!(queue.register_errors.is_empty());
 
     // Two days later every row is overdue (a warning: still approvable).

@@ -201,9 +201,16 @@ pub fn pending(
             Fields::of(template.sheet(SheetKind::Update)),
         ],
         rows: &mut rows,
+        names: std::collections::HashMap::new(),
     };
     let result = read_file(register, template, &mut sink);
-    let QueueSink { checker, .. } = sink;
+    let QueueSink { checker, names, .. } = sink;
+    // An update names its customer by ID: show the entry's name with it.
+    for row in rows.iter_mut().filter(|r| r.customer_name.is_empty()) {
+        if let Some(name) = names.get(&row.customer_id) {
+            row.customer_name = name.clone();
+        }
+    }
     if let Err(e) = checker.end(result) {
         bail!("{}: {e}", register.display());
     }
@@ -286,6 +293,9 @@ struct QueueSink<'q, 'v, 't> {
     as_of: DateValue,
     fields: [Fields; 2],
     rows: &'q mut Vec<PendingRow>,
+    /// Customer ID → name (masked) of the entry rows, for the pending updates
+    /// (about 100 bytes a customer while the register is read).
+    names: std::collections::HashMap<String, String>,
 }
 
 impl RowSink for QueueSink<'_, '_, '_> {
@@ -298,7 +308,19 @@ impl RowSink for QueueSink<'_, '_, '_> {
         let def = template.sheet(layout.kind);
         let fields = &self.fields[layout.kind as usize];
         let cells = type_row(template, def, &row);
-        if review_of(template, def, fields, &cells) == Review::Pending {
+        let review = review_of(template, def, fields, &cells);
+        if layout.kind == SheetKind::Entry && review != Review::Rejected {
+            if let (Some(Val::Text(id)), Some(name)) =
+                (val(&cells, fields.id), def.fields.get(fields.name))
+            {
+                let shown = val(&cells, fields.name)
+                    .map(|v| privacy::mask(&v.display(template, name, layout.lang)).into_owned());
+                if let Some(shown) = shown {
+                    self.names.entry(id.to_string()).or_insert(shown);
+                }
+            }
+        }
+        if review == Review::Pending {
             let show = |i: usize| match (val(&cells, i), def.fields.get(i)) {
                 (Some(v), Some(f)) => {
                     privacy::mask(&v.display(template, f, layout.lang)).into_owned()
