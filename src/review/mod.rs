@@ -220,46 +220,44 @@ pub fn pending(
     // Findings go to their pending row; errors anywhere else block every
     // approval, since the register must validate after the write (unless
     // those rows are rejected in the same decision).
+    let index: std::collections::HashMap<RowKey, usize> =
+        rows.iter().enumerate().map(|(i, r)| (r.key, i)).collect();
     let mut register_errors = Vec::new();
-    let mut elsewhere: Vec<(Option<RowKey>, String)> = Vec::new();
+    // Every error, with its row: (row, `Sheet!E7 rule: message`).
+    let mut errors: Vec<(Option<RowKey>, String)> = Vec::new();
     for finding in &report.findings {
         let at = finding
             .sheet_kind
             .zip(finding.row)
             .map(|(kind, row)| RowKey { kind, row });
-        let pending_row = rows.iter_mut().find(|r| at == Some(r.key));
-        if finding.severity == Severity::Error {
-            elsewhere.push((at, finding_line(finding)));
+        let is_error = finding.severity == Severity::Error;
+        if is_error {
+            errors.push((at, finding_line(finding)));
         }
-        match pending_row {
+        match at.and_then(|k| index.get(&k)).map(|&i| &mut rows[i]) {
             Some(row) => {
-                if finding.severity == Severity::Error {
+                if is_error {
                     row.blocked.push(finding_line(finding));
                 }
                 row.overdue |= finding.rule == Code::OverdueReview;
                 row.findings.push(finding.clone());
             }
-            None if finding.severity == Severity::Error => register_errors.push(finding.clone()),
+            None if is_error => register_errors.push(finding.clone()),
             None => {}
         }
     }
     for row in &mut rows {
-        let others: Vec<&(Option<RowKey>, String)> = elsewhere
-            .iter()
-            .filter(|(at, _)| *at != Some(row.key))
-            .collect();
-        let Some((at, first)) = others.first() else {
+        let own = row.blocked.len();
+        let Some((at, first)) = errors.iter().find(|(at, _)| *at != Some(row.key)) else {
             continue;
         };
-        let n = others.len();
+        let n = errors.len() - own;
         let first = match at {
             Some(key) => format!("{key} {first}"),
             None => first.clone(),
         };
         row.blocked.push(match lang {
-            Lang::Zh => format!(
-                "客户表其他行有 {n} 个错误，须先修正或驳回（如 {first}）"
-            ),
+            Lang::Zh => format!("客户表其他行有 {n} 个错误，须先修正或驳回（如 {first}）"),
             Lang::En => format!(
                 "the register has {n} error(s) on other rows to fix or reject first (such as {first})"
             ),
