@@ -38,6 +38,8 @@ pub enum Command {
     Validate(cmd::validate::Args),
     /// Fold checked workbooks into the master register
     Merge(cmd::merge::Args),
+    /// List the register's pending rows, or approve or reject them
+    Review(cmd::review::Args),
     /// Print the template definition (TOML, or Frictionless Table Schema)
     Schema(cmd::schema::Args),
     /// List the rules validate applies, with their codes and severities
@@ -56,6 +58,7 @@ impl Cli {
             Command::Schema(a) => a.lang,
             Command::Rules(a) => a.lang,
             Command::Serve(a) => a.lang,
+            Command::Review(a) => a.lang,
         }
     }
 }

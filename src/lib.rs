@@ -17,6 +17,7 @@ pub mod messages;
 pub mod progress;
 pub mod read;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod serve;
 pub mod template;

@@ -2,6 +2,7 @@
 
 pub mod generate;
 pub mod merge;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod serve;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Generate(args) => generate::run(args, &template()?),
         Command::Validate(args) => validate::run(args, &template()?),
         Command::Merge(args) => merge::run(args, &template()?),
+        Command::Review(args) => review::run(args, &template()?),
         Command::Schema(args) => {
             let definition = schema::definition(cli.schema.as_deref(), args.lang)?;
             schema::run(args, &definition)

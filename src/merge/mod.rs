@@ -31,7 +31,9 @@ pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 
 use crate::lang::Lang;
 use crate::messages;
-use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout, Source};
+use crate::read::{
+    read_file, FieldCell, MergedCells, Row, RowSink, SheetLayout, Source, Value as ReadValue,
+};
 use crate::rules::value::DateValue;
 use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
@@ -42,6 +44,7 @@ use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
 use anyhow::Result;
 use register::{HeldEntry, Merger, Output, Record, SheetSource, Sources};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use value::{id_number, type_row, type_value, PackedCells, Val};
 
@@ -106,6 +109,34 @@ pub fn merge_with(
     options: &Options<'_>,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<MergeOutcome> {
+    merge_run(template, options, None, save).map(|(outcome, _)| outcome)
+}
+
+/// A merge of the master with review decisions on some of its own rows
+/// (`crmsheet review`, the desk): each decided row is read as if its review
+/// fields had been filled in, so the decision is validated, applied and logged
+/// by exactly the code that merges a reviewed workbook. A row rejected here
+/// leaves the register, so it takes no part in the validation. `options.master`
+/// must be set; inputs are usually none.
+///
+/// # Errors
+/// As [`merge_with`].
+pub fn merge_decided(
+    template: &Template,
+    options: &Options<'_>,
+    decisions: &Decisions,
+    save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
+) -> Result<(MergeOutcome, Trace)> {
+    merge_run(template, options, Some(decisions), save)
+}
+
+fn merge_run(
+    template: &Template,
+    options: &Options<'_>,
+    decisions: Option<&Decisions>,
+    save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
+) -> Result<(MergeOutcome, Trace)> {
+    refuse_if_open(options)?;
     ensure_xlsx_name(options.out)?;
     ensure_writable(options.out, options.force)?;
     ensure_folder(options.out)?;
@@ -137,6 +168,7 @@ pub fn merge_with(
             path: path.display().to_string(),
             template,
             is_master,
+            decisions: decisions.filter(|_| is_master),
             collected: &mut collected,
         };
         let result = read_file(path, template, &mut collector);
@@ -150,7 +182,7 @@ pub fn merge_with(
     log::add_contacts(&mut run);
     let mut report = run.finish();
     if report.outcome(false) != Outcome::Clean {
-        return Ok(MergeOutcome::Refused(report));
+        return Ok((MergeOutcome::Refused(report), Trace::default()));
     }
     // The master is rewritten in the current template: its old version is
     // what merge does about it, not a warning.
@@ -205,6 +237,9 @@ pub fn merge_with(
         collected.max_id,
         out,
     );
+    if let (Some(decisions), Some(_)) = (decisions, options.master) {
+        merger.trace_master(decisions);
+    }
     if let Some(master) = options.master {
         log::read_log(&Source::path(master), template, &mut |row| {
             merger.observe_log_row(&row);
@@ -217,6 +252,7 @@ pub fn merge_with(
     if let Some(master) = options.master {
         let mut stream = MasterStream {
             merger: &mut merger,
+            decisions,
             error: None,
         };
         read_file(master, template, &mut stream)
@@ -247,19 +283,117 @@ pub fn merge_with(
         out,
         counts,
         new_customers,
+        trace,
         ..
     } = merger;
+    refuse_if_open(options)?;
     write_atomically(options.out, options.force, true, |temp| {
         save(out.book, temp)
     })?;
-    Ok(MergeOutcome::Merged(Box::new(Merged {
+    let merged = MergeOutcome::Merged(Box::new(Merged {
         report,
         out: options.out.to_path_buf(),
         lang,
         counts,
         new_customers,
         upgraded_from,
-    })))
+    }));
+    Ok((merged, trace.unwrap_or_default()))
+}
+
+/// An OUT that an office program has open would be saved over by it later:
+/// refused, naming who, in the run's language.
+fn refuse_if_open(options: &Options<'_>) -> Result<()> {
+    if !options.out.exists() {
+        return Ok(());
+    }
+    match crate::write::office::opened_elsewhere(options.out, options.lang) {
+        Some(message) => Err(OpenElsewhere(message).into()),
+        None => Ok(()),
+    }
+}
+
+/// The error of a merge refused because OUT is open in an office program.
+#[derive(Debug)]
+pub struct OpenElsewhere(pub String);
+
+impl std::fmt::Display for OpenElsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenElsewhere {}
+
+/// Review decisions on rows of the master, by sheet and 1-based row number.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    pub rows: HashMap<(SheetKind, u32), RowDecision>,
+}
+
+/// One review decision: the review fields it fills in, and for a rejection the
+/// reason the change log gives.
+#[derive(Debug, Clone)]
+pub struct RowDecision {
+    pub approve: bool,
+    pub reviewer: String,
+    pub date: DateValue,
+    /// The change log's reason for a rejection (merge's own words when `None`).
+    pub reason: Option<String>,
+}
+
+impl Decisions {
+    /// Fills the review fields of a decided row in, as an admin would have typed
+    /// them; whether the row was decided, and whether it was rejected.
+    fn apply(
+        &self,
+        template: &Template,
+        layout: &SheetLayout,
+        row: &mut Row,
+    ) -> Option<RowDecision> {
+        let decision = self.rows.get(&(layout.kind, row.row))?;
+        let def = template.sheet(layout.kind);
+        let role = if decision.approve {
+            "approved"
+        } else {
+            "rejected"
+        };
+        let status = def.field_index("review_status").and_then(|i| {
+            let list = template.active_list(&def.fields[i])?;
+            let option = list.options.get(list.with_role(role)?)?;
+            Some((
+                i,
+                ReadValue::Text(option.label.get(layout.lang).to_string()),
+            ))
+        });
+        let reviewer = def
+            .field_index("reviewer")
+            .map(|i| (i, ReadValue::Text(decision.reviewer.clone())));
+        let date = def
+            .field_index("review_date")
+            .map(|i| (i, ReadValue::DateTime(decision.date.at)));
+        for (i, value) in [status, reviewer, date].into_iter().flatten() {
+            // A column the register lacks stays empty: validation refuses that.
+            let Some(col) = layout.columns.get(i).copied().flatten() else {
+                continue;
+            };
+            if row.cells.len() <= i {
+                row.cells.resize(i + 1, None);
+            }
+            row.cells[i] = Some(FieldCell { col, value });
+        }
+        Some(decision.clone())
+    }
+}
+
+/// What a merge with [`Decisions`] did to the master's decided rows.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Entry rows given an ID: (row, ID).
+    pub assigned: Vec<(u32, String)>,
+    /// Update rows applied: (row, customer ID, customer name, field changes
+    /// logged).
+    pub applied: Vec<(u32, String, String, usize)>,
 }
 
 /// What the validation read keeps for merge.
@@ -283,6 +417,8 @@ struct Collector<'c, 'v, 't> {
     path: String,
     template: &'t Template,
     is_master: bool,
+    /// Review decisions on this file's rows (the master's only).
+    decisions: Option<&'c Decisions>,
     collected: &'c mut Collected,
 }
 
@@ -315,8 +451,11 @@ impl RowSink for Collector<'_, '_, '_> {
         }
     }
 
-    fn row(&mut self, layout: &SheetLayout, row: Row) {
+    fn row(&mut self, layout: &SheetLayout, mut row: Row) {
         let template = self.template;
+        let decided = self
+            .decisions
+            .and_then(|d| d.apply(template, layout, &mut row));
         let def = template.sheet(layout.kind);
         let file = self.checker.file_index();
         match (layout.kind, self.is_master) {
@@ -357,7 +496,10 @@ impl RowSink for Collector<'_, '_, '_> {
                 }
             }
         }
-        self.checker.row(layout, row);
+        // A row rejected by a decision leaves the register: nothing to check.
+        if decided.is_none_or(|d| d.approve) {
+            self.checker.row(layout, row);
+        }
     }
 
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
@@ -372,15 +514,19 @@ impl RowSink for Collector<'_, '_, '_> {
 /// The second read of the master: its entry rows go to the merger.
 struct MasterStream<'m, 't> {
     merger: &'m mut Merger<'t>,
+    decisions: Option<&'m Decisions>,
     error: Option<anyhow::Error>,
 }
 
 impl RowSink for MasterStream<'_, '_> {
     fn sheet(&mut self, _layout: &SheetLayout) {}
 
-    fn row(&mut self, layout: &SheetLayout, row: Row) {
+    fn row(&mut self, layout: &SheetLayout, mut row: Row) {
         if layout.kind != SheetKind::Entry || self.error.is_some() {
             return;
+        }
+        if let Some(decisions) = self.decisions {
+            decisions.apply(self.merger.template(), layout, &mut row);
         }
         if let Err(e) = self.merger.master_entry(0, &row) {
             self.error = Some(e);

@@ -190,6 +190,10 @@ pub struct Merger<'t> {
     pub stats: Stats,
     pub counts: Counts,
     pub new_customers: Vec<NewCustomer>,
+    /// Rejection reasons given by review decisions on the master's rows.
+    reasons: HashMap<(SheetKind, u32), String>,
+    /// What became of the master's decided rows, when decisions were given.
+    pub trace: Option<super::Trace>,
 }
 
 impl<'t> Merger<'t> {
@@ -243,10 +247,35 @@ impl<'t> Merger<'t> {
             stats: Stats::new(template, lang),
             counts: Counts::default(),
             new_customers: Vec::new(),
+            reasons: HashMap::new(),
+            trace: None,
         };
         merger.group_entries(entries);
         merger.resolve_updates(updates);
         merger
+    }
+
+    pub fn template(&self) -> &'t Template {
+        self.template
+    }
+
+    /// Records what becomes of the master's (file 0) decided rows, and logs their
+    /// rejections with the reasons given.
+    pub fn trace_master(&mut self, decisions: &super::Decisions) {
+        self.reasons = decisions
+            .rows
+            .iter()
+            .filter_map(|(k, d)| Some((*k, d.reason.clone()?)))
+            .collect();
+        self.trace = Some(super::Trace::default());
+    }
+
+    /// The rejection reason a decision gave for a row of the master.
+    fn decided_reason(&self, kind: SheetKind, (file, row): (usize, u32)) -> Option<&str> {
+        if file != 0 || self.trace.is_none() {
+            return None;
+        }
+        self.reasons.get(&(kind, row)).map(String::as_str)
     }
 
     /// The key by which an entry is "the same row": entry date, salesperson and
@@ -504,7 +533,7 @@ impl<'t> Merger<'t> {
                 }
             }
         }
-        self.emit_entry(cells, review_source)
+        self.emit_entry(cells, (file, row.row), review_source)
     }
 
     /// Copies the review fields of the group's first reviewed row into `cells`;
@@ -550,7 +579,7 @@ impl<'t> Merger<'t> {
             if review == Review::Pending {
                 self.counts.new_pending += 1;
             }
-            self.emit_entry(cells, review_source)?;
+            self.emit_entry(cells, (rec.file, rec.row), review_source)?;
         }
         Ok(())
     }
@@ -558,7 +587,12 @@ impl<'t> Merger<'t> {
     /// Writes one entry row of the register (or drops a rejected one), giving an
     /// approved customer its ID and applying its updates. `review_source` is the
     /// row that brought its review: the change log names it.
-    fn emit_entry(&mut self, mut cells: Cells, review_source: (usize, u32)) -> Result<()> {
+    fn emit_entry(
+        &mut self,
+        mut cells: Cells,
+        origin: (usize, u32),
+        review_source: (usize, u32),
+    ) -> Result<()> {
         let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
         if review == Review::Rejected {
             let key = self.rejected_entry_key(&cells);
@@ -572,11 +606,17 @@ impl<'t> Merger<'t> {
                     review_source.1,
                     self.ef.review_status,
                 );
-                let reason = self.lang.pick(
-                    "录入被驳回，未加入客户表",
-                    "Entry rejected; not added to the register",
-                );
-                let row = self.review_log_row(SheetKind::Entry, &cells, reason, source);
+                let reason = match self.decided_reason(SheetKind::Entry, origin) {
+                    Some(given) => given.to_string(),
+                    None => self
+                        .lang
+                        .pick(
+                            "录入被驳回，未加入客户表",
+                            "Entry rejected; not added to the register",
+                        )
+                        .to_string(),
+                };
+                let row = self.review_log_row(SheetKind::Entry, &cells, &reason, source);
                 self.write_log(row)?;
             }
             return Ok(());
@@ -630,6 +670,9 @@ impl<'t> Merger<'t> {
             row.set(Column::Source, CellOut::Text(source.clone()));
             self.write_log(row)?;
             self.counts.new_customers += 1;
+            if let (Some(trace), 0) = (self.trace.as_mut(), origin.0) {
+                trace.assigned.push((origin.1, id.clone()));
+            }
             if self.new_customers.len() < LISTED_NEW_CUSTOMERS {
                 self.new_customers.push(NewCustomer { id, name, source });
             }
@@ -831,6 +874,14 @@ impl<'t> Merger<'t> {
         }
         self.counts.updates_applied += 1;
         self.counts.field_changes += rows.len();
+        let (file, at) = (self.updates[u].rec.file, self.updates[u].rec.row);
+        if file == 0 && self.trace.is_some() {
+            let id = self.display(SheetKind::Entry, cells, self.ef.id);
+            let name = self.display(SheetKind::Entry, cells, self.ef.name);
+            if let Some(trace) = self.trace.as_mut() {
+                trace.applied.push((at, id, name, rows.len()));
+            }
+        }
         for row in rows {
             self.write_log(row)?;
         }
@@ -859,10 +910,14 @@ impl<'t> Merger<'t> {
                     let source =
                         self.sources
                             .cell(file, SheetKind::Update, row, self.uf.review_status);
-                    let reason = self
-                        .update_reason
-                        .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
-                        .unwrap_or_default();
+                    let reason =
+                        match self.decided_reason(SheetKind::Update, (u.rec.file, u.rec.row)) {
+                            Some(given) => given.to_string(),
+                            None => self
+                                .update_reason
+                                .map(|r| self.display(SheetKind::Update, &u.rec.cells, r))
+                                .unwrap_or_default(),
+                        };
                     let mut log =
                         self.review_log_row(SheetKind::Update, &u.rec.cells, &reason, source);
                     let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
