@@ -330,7 +330,13 @@ fn every_format_and_hostile_file_reads_the_same_from_bytes() {
     let kinds: Vec<&str> = errors.iter().map(String::as_str).collect();
     assert_eq!(
         kinds,
-        ["Corrupt", "Encrypted", "NotSpreadsheet", "TooLarge"]
+        [
+            "Corrupt",
+            "Empty",
+            "Encrypted",
+            "NotSpreadsheet",
+            "TooLarge"
+        ]
     );
 }
 
@@ -340,7 +346,7 @@ fn bytes_give_the_errors_a_file_gives() {
     let read = |source: &Source| read_source(source, &template, &mut Recorder::default());
     assert_eq!(
         read(&Source::bytes("a.xlsx", Vec::new())),
-        Err(ReadError::Corrupt("the file is empty (0 bytes)".into()))
+        Err(ReadError::Empty)
     );
     let encrypted = std::fs::read(repo("tests/fixtures/encrypted.xlsx")).unwrap();
     assert_eq!(
@@ -477,7 +483,13 @@ fn check_validate_on_bytes_reports_what_the_cli_reports() {
         let lines: Vec<String> = checked
             .unreadable
             .iter()
-            .map(|(i, error)| format!("crmsheet: {}: {error}\n", names[*i]))
+            .map(|(i, error)| {
+                format!(
+                    "crmsheet: {}: {}\n",
+                    names[*i],
+                    crmsheet::messages::read_error(error, lang)
+                )
+            })
             .collect();
         assert_eq!(lines.concat(), stderr);
         let unreadable: Vec<&str> = checked.unreadable.iter().map(|(i, _)| names[*i]).collect();

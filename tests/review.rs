@@ -240,10 +240,11 @@ fn approve_and_reject_entries_and_updates_many_at_once() {
         rows,
         [
             "2026-11-29|C001|上海明远机械有限公司|主要联系人|王经理|赵主任|原联系人离职|张伟|李娜|register.xlsx: 客户信息更新表!E2",
+            // In date order, a rejected update named from the register (#13, #14).
+            "2026-11-29|C003|华东电气有限公司|审核状态||已驳回|地址未核实|张伟|李娜|register.xlsx: 客户信息更新表!M3",
             "2026-11-30|C004|苏州精工科技有限公司|客户ID||C004|新客户审核通过，分配客户ID|张伟|李娜|register.xlsx: 客户信息录入表!C4",
             "2026-11-30||杭州云端网络有限公司|审核状态||已驳回|重复录入，已有此客户|王芳|李娜|register.xlsx: 客户信息录入表!L5",
             "2026-11-30|C005|南京长江物流有限公司|客户ID||C005|新客户审核通过，分配客户ID|张伟|李娜|register.xlsx: 客户信息录入表!C6",
-            "2026-11-29|C003||审核状态||已驳回|地址未核实|张伟|李娜|register.xlsx: 客户信息更新表!M3",
         ]
         .map(|r| r.replace("register.xlsx", &reg.display().to_string()))
     );
@@ -264,15 +265,14 @@ fn approve_and_reject_entries_and_updates_many_at_once() {
 fn an_entry_is_named_by_its_customer_id_too() {
     let dir = tmp();
     let d = dir.path();
-    // A pending entry that already carries an ID (a warning, not an error).
-    let input = Book::new()
+    // A register edited by hand: a pending entry that already carries an ID (a
+    // warning, not an error; merge itself clears such IDs, #13).
+    let reg = Book::new()
         .entries([
             approved("C001", "上海明远机械有限公司"),
             entry("苏州精工科技有限公司").set("customer_id", "C007"),
         ])
-        .write(d, "team.xlsx");
-    let reg = d.join("register.xlsx");
-    merge_into(&[input], None, &reg);
+        .write(d, "register.xlsx");
     let done = decided(decide(&reg, &[Decision::approve(key("Ｃ００７"))]));
     assert_eq!(
         done.changes[0].kind,

@@ -114,7 +114,7 @@ pub fn read_file(
 /// assert_eq!(read.format, Format::Csv);
 /// let empty = Source::bytes("b.xlsx", Vec::new());
 /// let error = read_source(&empty, &template, &mut Count(0)).unwrap_err();
-/// assert_eq!(error.to_string(), "the file is damaged or incomplete: the file is empty (0 bytes)");
+/// assert_eq!(error.to_string(), "the file is empty (0 bytes)");
 /// # Ok::<(), ReadError>(())
 /// ```
 ///

@@ -116,7 +116,7 @@ impl Source {
             Kind::Path(path) => {
                 let metadata = std::fs::metadata(path).map_err(io_error)?;
                 if metadata.is_dir() {
-                    return Err(ReadError::Io("is a folder".to_string()));
+                    return Err(ReadError::Folder);
                 }
                 Ok(Input::File(File::open(path).map_err(io_error)?))
             }
