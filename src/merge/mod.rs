@@ -290,6 +290,12 @@ impl RowSink for Collector<'_, '_, '_> {
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
+        // Once an error is found the merge is refused: holding more rows
+        // would only let a hostile input grow memory.
+        if self.checker.run_has_errors() {
+            self.checker.row(layout, row);
+            return;
+        }
         let template = self.template;
         let def = template.sheet(layout.kind);
         let file = self.checker.file_index();

@@ -20,6 +20,10 @@ struct JsonFile<'a> {
     readable: bool,
     template_version: Option<&'a str>,
     sheets: Vec<JsonSheet<'a>>,
+    /// Findings per rule counted but not listed (past the first
+    /// [`crate::rules::KEPT_PER_RULE`] of a rule in this file); only when any.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    omitted: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +41,13 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     by_rule: serde_json::Map<String, serde_json::Value>,
+    /// Findings counted in `errors`, `warnings` and `by_rule` but not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn document(report: &Report) -> JsonReport<'_> {
@@ -62,6 +73,11 @@ fn document(report: &Report) -> JsonReport<'_> {
                         rows: s.rows,
                     })
                     .collect(),
+                omitted: f
+                    .omitted
+                    .iter()
+                    .map(|(code, n)| (code.as_str().to_string(), (*n).into()))
+                    .collect(),
             })
             .collect(),
         findings: &report.findings,
@@ -75,6 +91,7 @@ fn document(report: &Report) -> JsonReport<'_> {
                 .iter()
                 .map(|(code, n)| (code.as_str().to_string(), (*n).into()))
                 .collect(),
+            omitted: summary.omitted,
         },
     }
 }

@@ -10,15 +10,18 @@ mod cross;
 pub mod dates;
 pub mod engine;
 pub mod fields;
+mod findings;
 pub mod identity;
 mod parallel;
 pub mod privacy;
 pub mod references;
+mod repeat;
 pub mod reviews;
 pub mod structure;
 pub mod value;
 
 pub use engine::{FileChecker, FileReport, Options, Report, Summary, Validation};
+pub use findings::KEPT_PER_RULE;
 
 use crate::lang::Lang;
 use crate::template::SheetKind;
