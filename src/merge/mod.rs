@@ -34,8 +34,9 @@ use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
 use crate::rules::value::DateValue;
 use crate::rules::{FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
+use crate::write::lock::RegisterLock;
 use crate::write::output::{
-    ensure_folder, ensure_writable, file_state, same_file, write_atomically,
+    ensure_folder, ensure_writable, file_state, refuse_special, same_file, write_atomically_checked,
 };
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
@@ -80,6 +81,8 @@ pub struct Merged {
     pub counts: Counts,
     /// The first [`LISTED_NEW_CUSTOMERS`] customers given an ID.
     pub new_customers: Vec<NewCustomer>,
+    /// Said when a stale lock of a killed run was taken over.
+    pub lock_note: Option<String>,
 }
 
 /// Merges the inputs into the master (or a new register) and writes OUT.
@@ -105,6 +108,7 @@ pub fn merge_with(
 ) -> Result<MergeOutcome> {
     ensure_writable(options.out, options.force)?;
     ensure_folder(options.out)?;
+    refuse_special(options.out)?;
     for input in options.inputs {
         if same_file(input, options.out) {
             bail!(
@@ -113,6 +117,10 @@ pub fn merge_with(
             );
         }
     }
+    // One writer per register, from the first read to the rename: a second
+    // merge into it now is refused with nothing written. Taking the lock also
+    // shows a read-only folder before any work is done.
+    let lock = RegisterLock::acquire(options.out, options.lang)?;
     let master_before = options.master.map(file_state);
 
     // 1. Validate everything, keeping what merge needs.
@@ -210,29 +218,39 @@ pub fn merge_with(
         &as_of,
     )?;
 
-    if let (Some(master), Some(before)) = (options.master, master_before) {
-        if file_state(master) != before {
-            bail!(
-                "{}: the master changed while it was being merged; nothing was written, run merge again",
-                master.display()
-            );
-        }
-    }
     let Merger {
         out,
         counts,
         new_customers,
         ..
     } = merger;
-    write_atomically(options.out, options.force, true, |temp| {
-        save(out.book, temp)
-    })?;
+    // The master is checked again right before the rename, after the long
+    // save: someone may have saved it in Excel meanwhile.
+    let unchanged = || match (options.master, master_before) {
+        (Some(master), Some(before)) if file_state(master) != before => bail!(
+            "{}: {}",
+            master.display(),
+            options.lang.pick(
+                "合并期间主表已被修改；本次未写入任何内容，请重新合并",
+                "the master changed while it was being merged; nothing was written, run merge again"
+            )
+        ),
+        _ => Ok(()),
+    };
+    write_atomically_checked(
+        options.out,
+        options.force,
+        true,
+        |temp| save(out.book, temp),
+        unchanged,
+    )?;
     Ok(MergeOutcome::Merged(Box::new(Merged {
         report,
         out: options.out.to_path_buf(),
         lang,
         counts,
         new_customers,
+        lock_note: lock.took_over.clone(),
     })))
 }
 

@@ -431,9 +431,15 @@ impl TemplateBook {
         for slot in slots {
             self.workbook.push_worksheet(slot.sheet);
         }
-        self.workbook
-            .save(path)
-            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+        // Through a writer that keeps an I/O error for us to report in words
+        // (a full disk), instead of the zip writer printing it on stderr.
+        let file = std::fs::File::create(path)
+            .map_err(|e| super::output::describe_io(path, e, "cannot write the workbook"))?;
+        let mut out = super::output::SoftWriter::new(std::io::BufWriter::new(file));
+        let saved = self.workbook.save_to_writer(&mut out);
+        out.finish()
+            .map_err(|e| super::output::describe_io(path, e, "cannot write the workbook"))?;
+        saved.map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
     }
 
     fn slot_mut(&mut self, sheet: SheetId) -> Result<&mut Slot> {

@@ -43,6 +43,7 @@
 
 mod book;
 mod checks;
+pub mod lock;
 pub mod output;
 mod parts;
 mod style;

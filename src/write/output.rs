@@ -62,7 +62,7 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 /// Writes `path` through `write`, which receives a temporary path in the same
 /// folder; then renames it into place. With `keep_backup`, a file being replaced is
-/// first copied to `OUT.bak`.
+/// kept as `OUT.bak`.
 ///
 /// # Errors
 /// The target exists without `force`, the folder is read-only or full, `write`
@@ -74,7 +74,30 @@ pub fn write_atomically(
     keep_backup: bool,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
+    write_atomically_checked(path, force, keep_backup, write, || Ok(()))
+}
+
+/// [`write_atomically`], with `check` run right before the rename (after the
+/// long write): a merge makes sure there that its master did not change.
+///
+/// The new file is synced before it is renamed into place and the folder
+/// after, so a power cut leaves the old file or the new one, never an empty
+/// one. `OUT.bak` is made by renaming a new name into place (a hard link to
+/// the old OUT, or a synced copy where links are not possible), never by
+/// writing into whatever `OUT.bak` is: a symlink or hard link there to some
+/// other file (an input) is replaced, not written through.
+///
+/// # Errors
+/// As [`write_atomically`]; whatever `check` returns (nothing is replaced then).
+pub fn write_atomically_checked(
+    path: &Path,
+    force: bool,
+    keep_backup: bool,
+    write: impl FnOnce(&Path) -> Result<()>,
+    check: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     ensure_writable(path, force)?;
+    refuse_special(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -92,13 +115,120 @@ pub fn write_atomically(
     // removes the file again if anything below fails.
     write(temp.path()).with_context(|| format!("{}: could not be written", path.display()))?;
     keep_usual_permissions(temp.path(), path);
-    if keep_backup && path.exists() {
-        std::fs::copy(path, backup_path(path))
-            .map_err(|e| describe_io(path, e, "cannot keep a backup copy"))?;
+    std::fs::File::open(temp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(|e| describe_io(path, e, "cannot write the file to disk"))?;
+    check()?;
+    if keep_backup && path.is_file() {
+        keep_backup_of(path, &dir, &stem)?;
     }
     temp.persist(path)
         .map_err(|e| describe_io(path, e.error, "cannot replace the file"))?;
+    sync_folder(&dir);
     Ok(())
+}
+
+/// Makes `OUT.bak` the file now at `path`, by a new name renamed into place.
+fn keep_backup_of(path: &Path, dir: &Path, stem: &str) -> Result<()> {
+    let cannot = |e| describe_io(path, e, "cannot keep a backup copy");
+    let staged = tempfile::Builder::new()
+        .prefix(&format!(".{stem}.bak."))
+        .suffix(".tmp")
+        .make_in(dir, |p| std::fs::hard_link(path, p));
+    let staged = match staged {
+        Ok(linked) => linked.into_temp_path(),
+        // No hard links here (some network or FAT drives): a synced copy.
+        Err(_) => {
+            let copy = tempfile::Builder::new()
+                .prefix(&format!(".{stem}.bak."))
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(cannot)?;
+            let mut from = std::fs::File::open(path).map_err(cannot)?;
+            let mut to = copy.as_file();
+            std::io::copy(&mut from, &mut to).map_err(cannot)?;
+            to.sync_all().map_err(cannot)?;
+            copy.into_temp_path()
+        }
+    };
+    staged
+        .persist(backup_path(path))
+        .map_err(|e| cannot(e.error))?;
+    Ok(())
+}
+
+/// Syncs a folder, so that a rename in it survives a power cut. Best effort:
+/// not every system can open a folder for that.
+fn sync_folder(dir: &Path) {
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
+}
+
+/// Refuses an output path that is neither a regular file nor free (a FIFO, a
+/// device, a socket): writing there would hang or go nowhere.
+///
+/// # Errors
+/// As described.
+pub fn refuse_special(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => bail!(
+            "{}: is not a regular file (a pipe, device or socket); choose a file name",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// A writer for a library that must not see an I/O error mid-way: the first
+/// one is kept and later writes are swallowed, so the library finishes
+/// without complaint (the zip writer otherwise prints a raw `ZipWriter::drop`
+/// line on stderr) and the caller reports the error in words.
+pub struct SoftWriter<W: std::io::Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> SoftWriter<W> {
+    pub fn new(inner: W) -> SoftWriter<W> {
+        SoftWriter { inner, error: None }
+    }
+
+    /// Flushes; the first error met, if any.
+    ///
+    /// # Errors
+    /// As described.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self.inner),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for SoftWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Temporary files are created private (0600); the output should get the mode of
@@ -134,16 +264,21 @@ fn current_umask() -> u32 {
 
 /// A one-line explanation of an I/O failure on `path`.
 pub fn describe_io(path: &Path, error: std::io::Error, doing: &str) -> anyhow::Error {
-    let cause = match error.kind() {
+    anyhow::anyhow!("{}: {doing}: {}", path.display(), io_cause(&error))
+}
+
+/// An I/O failure's cause in words.
+pub fn io_cause(error: &std::io::Error) -> String {
+    match error.kind() {
         ErrorKind::PermissionDenied => {
             "permission denied (read-only folder, or the file is open in another program such as Excel)"
                 .to_string()
         }
         ErrorKind::StorageFull => "the disk is full".to_string(),
         ErrorKind::NotFound => "the folder does not exist".to_string(),
+        ErrorKind::InvalidFilename => "the file name is too long for this folder".to_string(),
         _ => error.to_string(),
-    };
-    anyhow::anyhow!("{}: {doing}: {cause}", path.display())
+    }
 }
 
 #[cfg(test)]
