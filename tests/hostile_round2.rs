@@ -9,7 +9,7 @@ mod support;
 use crmsheet::lang::Lang;
 use crmsheet::template::{SheetKind, Template};
 use hostile_files::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use tempfile::TempDir;
@@ -214,4 +214,268 @@ fn the_text_report_says_how_many_more_like_this() {
         run.stdout.matches(" invalid-date ").count(),
         crmsheet::rules::KEPT_PER_RULE as usize
     );
+}
+
+/// crmsheet in `dir`, without limits.
+fn crmsheet_in(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crmsheet"));
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CRMSHEET_SCHEMA");
+    c
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Limited {
+    let out = crmsheet_in(dir, args).output().unwrap();
+    Limited {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An input of `n` new customers approved without ID, named after `tag`.
+fn new_customers(dir: &Path, tag: &str, n: usize) -> String {
+    let name = format!("{tag}.xlsx");
+    support::Book::new()
+        .entries((0..n).map(|i| support::approved_new(&format!("{tag}{i}机械有限公司"))))
+        .write(dir, &name);
+    name
+}
+
+/// Customer names and IDs of a register's entry sheet.
+fn register_rows(path: &Path) -> Vec<(String, String)> {
+    let t = Template::builtin();
+    let def = t.sheet(SheetKind::Entry);
+    let rows = support::sheet_text(path, &def.name.zh);
+    let id = def.field_index("customer_id").unwrap();
+    let name = def.field_index("customer_name").unwrap();
+    rows.iter()
+        .skip(1)
+        .map(|r| {
+            let get = |i: usize| r.get(i).cloned().unwrap_or_default();
+            (get(name), get(id))
+        })
+        .collect()
+}
+
+#[test]
+fn two_merges_into_one_register_at_once_one_wins_the_other_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let base = new_customers(d, "基础", 3);
+    let run = run_in(
+        d,
+        &["merge", &base, "-o", "base.xlsx", "--as-of", "2026-11-30"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Inputs large enough that the two runs overlap.
+    let a = new_customers(d, "甲", 400);
+    let b = new_customers(d, "乙", 400);
+    let args = |input: &str| -> Vec<String> {
+        [
+            "merge",
+            input,
+            "--master",
+            "r.xlsx",
+            "-o",
+            "r.xlsx",
+            "--force",
+            "--as-of",
+            "2026-11-30",
+            "--lang",
+            "en",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    for round in 0..20 {
+        std::fs::copy(d.join("base.xlsx"), d.join("r.xlsx")).unwrap();
+        let _ = std::fs::remove_file(d.join("r.xlsx.bak"));
+        let first = if round % 2 == 0 { &a } else { &b };
+        let second = if round % 2 == 0 { &b } else { &a };
+        let one = crmsheet_in(d, &[]).args(args(first)).output_async();
+        let two = crmsheet_in(d, &[]).args(args(second)).output_async();
+        let (one, two) = (
+            one.wait_with_output().unwrap(),
+            two.wait_with_output().unwrap(),
+        );
+        let codes = [one.status.code(), two.status.code()];
+        let (winner, loser, tag) = match codes {
+            [Some(0), Some(2)] => (&one, &two, first),
+            [Some(2), Some(0)] => (&two, &one, second),
+            _ => panic!(
+                "round {round}: exit codes {codes:?}\n{}\n{}",
+                String::from_utf8_lossy(&one.stderr),
+                String::from_utf8_lossy(&two.stderr)
+            ),
+        };
+        let refusal = String::from_utf8_lossy(&loser.stderr);
+        assert!(
+            refusal.contains("another crmsheet is writing this register")
+                && refusal.contains("nothing was written"),
+            "round {round}: {refusal}"
+        );
+        assert_eq!(refusal.trim_end().lines().count(), 1, "{refusal}");
+        assert!(loser.stdout.is_empty());
+        // The register is the winner's complete result: its 400 customers
+        // after the 3 of the base, each ID given once.
+        let rows = register_rows(&d.join("r.xlsx"));
+        assert_eq!(rows.len(), 403, "round {round}");
+        let tag = tag.trim_end_matches(".xlsx");
+        assert!(rows[3..].iter().all(|(name, _)| name.starts_with(tag)));
+        let ids: std::collections::HashSet<&String> = rows.iter().map(|(_, id)| id).collect();
+        assert_eq!(ids.len(), 403, "round {round}: an ID given twice");
+        assert!(String::from_utf8_lossy(&winner.stdout).contains("C403"));
+        assert!(!d.join("r.xlsx.crmsheet-lock").exists());
+    }
+}
+
+#[test]
+fn a_stale_lock_is_taken_over_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let input = new_customers(d, "甲", 2);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    std::fs::write(
+        d.join("r.xlsx.crmsheet-lock"),
+        format!(
+            "crmsheet register lock\npid={}\nhost={}\nstarted=2026-12-01T00:00:00Z\n",
+            u32::MAX - 7,
+            host.trim()
+        ),
+    )
+    .unwrap();
+    let run = run_in(d, &["merge", &input, "-o", "r.xlsx", "--lang", "en"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("took over a stale lock"),
+        "{}",
+        run.stderr
+    );
+    assert!(!d.join("r.xlsx.crmsheet-lock").exists());
+}
+
+/// `merge INPUT --master r.xlsx -o r.xlsx --force` with `r.xlsx.bak` made by
+/// `link` pointing at the input: the input must come out byte-identical.
+fn backup_link_is_replaced(link: fn(&Path, &Path) -> std::io::Result<()>) {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let base = new_customers(d, "基础", 2);
+    assert_eq!(run_in(d, &["merge", &base, "-o", "r.xlsx"]).code, 0);
+    let input = new_customers(d, "甲", 2);
+    let before = std::fs::read(d.join(&input)).unwrap();
+    let register_before = std::fs::read(d.join("r.xlsx")).unwrap();
+    link(&d.join(&input), &d.join("r.xlsx.bak")).unwrap();
+    let run = run_in(
+        d,
+        &[
+            "merge", &input, "--master", "r.xlsx", "-o", "r.xlsx", "--force",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(d.join(&input)).unwrap(),
+        before,
+        "input written through"
+    );
+    let bak = std::fs::symlink_metadata(d.join("r.xlsx.bak")).unwrap();
+    assert!(bak.file_type().is_file());
+    assert_eq!(
+        std::fs::read(d.join("r.xlsx.bak")).unwrap(),
+        register_before
+    );
+}
+
+#[test]
+fn a_backup_path_symlinked_to_an_input_is_replaced_not_written_through() {
+    backup_link_is_replaced(|from, to| std::os::unix::fs::symlink(from, to));
+}
+
+#[test]
+fn a_backup_path_hard_linked_to_an_input_is_replaced_not_written_through() {
+    backup_link_is_replaced(|from, to| std::fs::hard_link(from, to));
+}
+
+/// A small tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_register_and_backup_whole_and_says_so_in_one_line() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let full = d.join("full");
+    std::fs::create_dir(&full).unwrap();
+    let Some(_mounted) = Tmpfs::mount(&full, "512k") else {
+        eprintln!("notice: mount -t tmpfs refused (not root?); full-disk test skipped");
+        return;
+    };
+    let base = new_customers(d, "基础", 2);
+    assert_eq!(run_in(d, &["merge", &base, "-o", "full/r.xlsx"]).code, 0);
+    std::fs::copy(d.join("full/r.xlsx"), d.join("full/r.xlsx.bak")).unwrap();
+    let register = std::fs::read(d.join("full/r.xlsx")).unwrap();
+    // Fill the rest of the disk.
+    let mut filler = std::fs::File::create(full.join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    let input = new_customers(d, "甲", 300);
+    let run = run_in(
+        d,
+        &[
+            "merge",
+            &input,
+            "--master",
+            "full/r.xlsx",
+            "-o",
+            "full/r.xlsx",
+            "--force",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("ZipWriter"), "{}", run.stderr);
+    assert!(run.stderr.contains("the disk is full"), "{}", run.stderr);
+    assert_eq!(std::fs::read(d.join("full/r.xlsx")).unwrap(), register);
+    assert_eq!(std::fs::read(d.join("full/r.xlsx.bak")).unwrap(), register);
+    let mut left: Vec<String> = std::fs::read_dir(&full)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["filler", "r.xlsx", "r.xlsx.bak"]);
+}
+
+trait OutputAsync {
+    fn output_async(&mut self) -> std::process::Child;
+}
+
+impl OutputAsync for Command {
+    fn output_async(&mut self) -> std::process::Child {
+        self.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
 }
