@@ -479,3 +479,116 @@ impl OutputAsync for Command {
             .unwrap()
     }
 }
+
+fn validate_json(dir: &Path, args: &[&str]) -> (Limited, serde_json::Value) {
+    let mut all = vec!["validate", "--format", "json", "--as-of", "2026-11-30"];
+    all.extend_from_slice(args);
+    let run = run_in(dir, &all);
+    let json = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+    (run, json)
+}
+
+fn rules_at(json: &serde_json::Value, rule: &str) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["rule"] == rule)
+                .map(|f| f["cell"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn date_cells_far_below_any_date_are_invalid_dates_at_their_cells() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = TempDir::new().unwrap();
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet_name(SheetKind::Entry)).unwrap();
+    for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let row = row_of(
+        SheetKind::Entry,
+        &[
+            ("salesperson", "张伟"),
+            ("customer_name", "明远机械有限公司"),
+            ("industry", "制造业"),
+            ("customer_status", "潜在"),
+            ("review_status", "待审核"),
+        ],
+    );
+    for (r, serial) in [(1u32, -1e308), (2, 1e308), (3, -1e300)] {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r, c as u16, v).unwrap();
+            }
+        }
+        ws.write_number_with_format(r, 0, serial, &date).unwrap();
+    }
+    book.save(dir.path().join("dates.xlsx")).unwrap();
+    let (run, json) = validate_json(dir.path(), &["dates.xlsx"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(json["files"][0]["readable"], true);
+    assert_eq!(rules_at(&json, "invalid-date"), ["A2", "A3", "A4"]);
+}
+
+/// An xlsx whose entry sheet has the headers, then one data row numbered `row`
+/// (as written in the file, however large).
+fn xlsx_with_row_number(dir: &Path, name: &str, row: &str) {
+    let base = support::Book::new()
+        .entries([support::entry("明远机械有限公司")])
+        .write(dir, "base.xlsx");
+    let cell = |r: &str, c: usize, text: &str| {
+        format!(
+            r#"<c r="{}{r}" t="inlineStr"><is><t>{text}</t></is></c>"#,
+            (b'A' + c as u8) as char
+        )
+    };
+    let heads: String = headers(SheetKind::Entry)
+        .iter()
+        .enumerate()
+        .map(|(c, h)| cell("1", c, h))
+        .collect();
+    let data = format!("{}{}", cell(row, 0, "2026-11-29"), cell(row, 3, "明远机械"));
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{heads}</row><row r="{row}">{data}</row></sheetData></worksheet>"#
+    );
+    let bytes = replace_part(
+        &base,
+        "xl/worksheets/sheet1.xml",
+        Part::stored("xl/worksheets/sheet1.xml", xml.as_bytes()),
+    );
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+#[test]
+fn row_numbers_past_excels_limit_are_a_clear_error_not_a_wrapped_row() {
+    let dir = TempDir::new().unwrap();
+    for (name, row) in [
+        ("wraps.xlsx", "4294967297"),
+        ("far.xlsx", "5000000000"),
+        ("past.xlsx", "1048577"),
+    ] {
+        xlsx_with_row_number(dir.path(), name, row);
+        let (run, json) = validate_json(dir.path(), &[name]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        assert_eq!(json["files"][0]["readable"], false, "{name}");
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("1,048,576") || run.stderr.contains("out of range"),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    // Row 1,048,576 itself is Excel's last row: read normally.
+    xlsx_with_row_number(dir.path(), "last.xlsx", "1048576");
+    let (run, json) = validate_json(dir.path(), &["last.xlsx"]);
+    assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
+    assert!(rules_at(&json, "missing-required").contains(&"B1048576".to_string()));
+}

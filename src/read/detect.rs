@@ -25,6 +25,15 @@ pub(crate) fn open(path: &Path) -> Result<File, ReadError> {
     if metadata.is_dir() {
         return Err(ReadError::Io("is a folder".to_string()));
     }
+    // A FIFO would block the open (and the run) until a writer comes, a
+    // device could be read forever: only regular files are inputs. Asked of
+    // the metadata, which never blocks.
+    if !metadata.is_file() {
+        return Err(ReadError::Io(
+            "is not a regular file (a pipe, device or socket, such as <(…)); save it to a file and check that"
+                .to_string(),
+        ));
+    }
     File::open(path).map_err(io_error)
 }
 
