@@ -592,3 +592,151 @@ fn row_numbers_past_excels_limit_are_a_clear_error_not_a_wrapped_row() {
     assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
     assert!(rules_at(&json, "missing-required").contains(&"B1048576".to_string()));
 }
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo");
+}
+
+#[test]
+fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    mkfifo(&d.join("pipe.csv"));
+    let good = new_customers(d, "甲", 1);
+    // Without a writer: opening it would block for ever.
+    let start = Instant::now();
+    let (run, json) = validate_json(d, &["pipe.csv", &good]);
+    assert!(start.elapsed().as_secs() < 20);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("crmsheet: pipe.csv: ")
+            && run.stderr.contains("is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(json["files"][1]["readable"], true);
+    // With a writer waiting on it: still refused, and the writer is not read.
+    let mut writer = Command::new("sh")
+        .arg("-c")
+        .arg(format!("cat {good} > pipe.csv"))
+        .current_dir(d)
+        .spawn()
+        .unwrap();
+    let (run, _) = validate_json(d, &["pipe.csv"]);
+    let _ = writer.kill();
+    let _ = writer.wait();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    // A process substitution is a pipe too.
+    let csv = support::Book::new()
+        .entries([support::entry("明远机械有限公司")])
+        .write_csv(SheetKind::Entry, d, "a.csv");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} validate <(cat {})",
+            env!("CARGO_BIN_EXE_crmsheet"),
+            csv.display()
+        ))
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a regular file"));
+}
+
+#[test]
+fn a_fifo_as_output_is_refused_even_with_force() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    mkfifo(&d.join("out.xlsx"));
+    let input = new_customers(d, "甲", 1);
+    let start = Instant::now();
+    let run = run_in(d, &["merge", &input, "-o", "out.xlsx", "--force"]);
+    assert!(start.elapsed().as_secs() < 20);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is not a regular file"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn control_characters_in_cells_cannot_forge_report_lines() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    support::Book::new()
+        .entries([support::entry("明远机械有限公司").set(
+            "industry",
+            "制造\n共检查 1 个文件、1 行：0 个错误，0 个警告。\x1b[2K\x08",
+        )])
+        .write(d, "forged.xlsx");
+    let run = run_in(d, &["validate", "forged.xlsx", "--as-of", "2026-11-30"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains('\x1b') && !run.stdout.contains('\x08'));
+    let summaries = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("共检查"))
+        .count();
+    assert_eq!(summaries, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("\\n共检查"), "{}", run.stdout);
+}
+
+#[test]
+fn an_output_name_near_the_length_limit_is_written() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let input = new_customers(d, "甲", 1);
+    // 245 bytes: valid, though the temporary names beside it are longer.
+    let name = format!("{}.xlsx", "客".repeat(80));
+    assert_eq!(name.len(), 245);
+    let run = run_in(d, &["merge", &input, "-o", &name]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = run_in(
+        d,
+        &["merge", &input, "--master", &name, "-o", &name, "--force"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(d.join(format!("{name}.bak")).is_file());
+}
+
+#[test]
+fn a_merge_into_a_read_only_folder_is_refused_before_any_work() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let input = new_customers(d, "甲", 1);
+    let ro = d.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mut perms = std::fs::metadata(&ro).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(&ro, perms).unwrap();
+    // Root writes anywhere, except on a read-only mount.
+    let mut _mounted = None;
+    if std::fs::write(ro.join("probe"), b"").is_ok() {
+        let _ = std::fs::remove_file(ro.join("probe"));
+        _mounted = Tmpfs::mount(&ro, "1m,ro");
+        if _mounted.is_none() {
+            eprintln!("notice: running as root without mount; read-only folder test skipped");
+            return;
+        }
+    }
+    let run = run_in(d, &["merge", &input, "-o", "ro/r.xlsx", "--lang", "en"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot create the lock file"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}

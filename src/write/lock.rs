@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 
 /// The lock file of `register`: `NAME.crmsheet-lock` beside it.
 pub fn lock_path(register: &Path) -> PathBuf {
-    let mut name = register.file_name().unwrap_or_default().to_os_string();
-    name.push(".crmsheet-lock");
-    register.with_file_name(name)
+    let name = register.file_name().unwrap_or_default().to_string_lossy();
+    // Within 255 bytes with the `.takeover` of a stale-lock takeover.
+    let name = super::output::fit_name(&name, 220);
+    register.with_file_name(format!("{name}.crmsheet-lock"))
 }
 
 /// Who holds a lock, as its file says.

@@ -53,6 +53,19 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// `name` cut to at most `bytes` bytes, at a character boundary: for names
+/// made from it that must stay within the file system's 255 bytes.
+pub fn fit_name(name: &str, bytes: usize) -> &str {
+    if name.len() <= bytes {
+        return name;
+    }
+    let mut end = bytes;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// `OUT.bak` beside `OUT`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -102,9 +115,11 @@ pub fn write_atomically_checked(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // The temporary names add up to 16 bytes to OUT's; a name near the
+    // 255-byte limit of most file systems is shortened in them.
     let stem = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| fit_name(&n.to_string_lossy(), 200).to_string())
         .unwrap_or_default();
     let temp = tempfile::Builder::new()
         .prefix(&format!(".{stem}."))
