@@ -740,3 +740,22 @@ fn a_merge_into_a_read_only_folder_is_refused_before_any_work() {
     assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn a_half_downloaded_xls_is_damaged_or_incomplete_not_a_non_spreadsheet() {
+    let dir = TempDir::new().unwrap();
+    let whole = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/xls-shared-text-copies.xls"),
+    )
+    .unwrap();
+    for cut in [1024, 4096, whole.len() / 2] {
+        std::fs::write(dir.path().join("cut.xls"), &whole[..cut]).unwrap();
+        let run = run_in(dir.path(), &["validate", "cut.xls", "--lang", "en"]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("damaged or incomplete"),
+            "cut at {cut}: {}",
+            run.stderr
+        );
+    }
+}
