@@ -759,3 +759,44 @@ fn a_half_downloaded_xls_is_damaged_or_incomplete_not_a_non_spreadsheet() {
         );
     }
 }
+
+#[test]
+fn a_second_entry_sheet_is_warned_about_not_ignored() {
+    use rust_xlsxwriter::Workbook;
+    let dir = TempDir::new().unwrap();
+    let mut book = Workbook::new();
+    let row = row_of(
+        SheetKind::Entry,
+        &[
+            ("customer_name", "明远机械有限公司"),
+            ("review_status", "待审核"),
+        ],
+    );
+    for name in ["客户信息录入表", "客户信息录入表 (2)"] {
+        let ws = book.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+            ws.write_string(0, c as u16, h).unwrap();
+        }
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(1, c as u16, v).unwrap();
+            }
+        }
+    }
+    book.save(dir.path().join("two.xlsx")).unwrap();
+    let (run, json) = validate_json(dir.path(), &["two.xlsx", "--lang", "en"]);
+    let extra: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "extra-sheet")
+        .collect();
+    assert_eq!(extra.len(), 1, "{}", run.stdout);
+    assert_eq!(extra[0]["sheet"], "客户信息录入表 (2)");
+    assert_eq!(extra[0]["severity"], "warning");
+    assert!(extra[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("only \"客户信息录入表\" is read"));
+}

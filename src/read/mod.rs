@@ -432,6 +432,9 @@ pub struct FileRead {
     /// The name of the change-log sheet (as merge writes it) when the workbook
     /// has one.
     pub change_log: Option<String>,
+    /// Sheets named like a data sheet but not read as one, with the kind
+    /// they look like (a copy `客户信息录入表 (2)` beside the entry sheet).
+    pub extra_sheets: Vec<(SheetKind, String)>,
 }
 
 /// Why a file could not be read at all: the cause of a `file-unreadable` finding.

@@ -504,6 +504,14 @@ impl<'t> Validation<'t> {
                         let name = template.sheet(kind).name.get(lang);
                         out.push(structure::missing_sheet(&place, name, lang));
                     }
+                    for (kind, extra) in &read.extra_sheets {
+                        let read_as = read
+                            .sheets
+                            .iter()
+                            .find(|s| s.kind == *kind)
+                            .map(|s| s.name.as_str());
+                        out.push(structure::extra_sheet(&place, extra, read_as, lang));
+                    }
                 }
                 self.findings.extend(out);
                 if let Some(state) = self.files.get_mut(file) {
@@ -1492,6 +1500,7 @@ mod tests {
                     sheets: Vec::new(),
                     missing_sheets: Vec::new(),
                     change_log: None,
+                    extra_sheets: Vec::new(),
                 })
             } else {
                 Err(ReadError::Corrupt("truncated".into()))

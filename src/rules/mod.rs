@@ -89,6 +89,7 @@ pub enum Code {
     UnknownColumn,
     TemplateVersion,
     TemplateUnknown,
+    ExtraSheet,
     MissingRequired,
     InvalidEnum,
     InvalidDate,
@@ -120,7 +121,7 @@ pub struct RuleSpec {
 
 impl Code {
     /// All rules, in the order of SPEC §5 (the order of reports' `by_rule`).
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::FileUnreadable,
         Code::MissingSheet,
         Code::MissingColumn,
@@ -128,6 +129,7 @@ impl Code {
         Code::UnknownColumn,
         Code::TemplateVersion,
         Code::TemplateUnknown,
+        Code::ExtraSheet,
         Code::MissingRequired,
         Code::InvalidEnum,
         Code::InvalidDate,
@@ -185,6 +187,11 @@ impl Code {
                 "template-unknown", Warning, Structure,
                 "工作簿没有模板版本标记（_meta），不是由 crmsheet generate 生成的。",
                 "The workbook carries no template version stamp (_meta): it was not made by crmsheet generate.",
+            ),
+            Code::ExtraSheet => (
+                "extra-sheet", Warning, Structure,
+                "另一张工作表的名称与录入表或更新表相同（如副本「客户信息录入表 (2)」），其中的行不会被检查或合并。",
+                "A second sheet named like the entry or update sheet (such as a copy 客户信息录入表 (2)): its rows are neither checked nor merged.",
             ),
             Code::MissingRequired => (
                 "missing-required", Error, Fields,
@@ -439,7 +446,7 @@ mod tests {
             assert!(!code.description(Lang::Zh).is_empty());
             assert!(!code.description(Lang::En).is_empty());
         }
-        assert_eq!(seen.len(), 23);
+        assert_eq!(seen.len(), 24);
     }
 
     #[test]
@@ -455,6 +462,7 @@ mod tests {
                 "unknown-column",
                 "template-version",
                 "template-unknown",
+                "extra-sheet",
                 "id-before-approval",
                 "duplicate-customer",
                 "id-name-mismatch",
