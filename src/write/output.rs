@@ -136,6 +136,7 @@ pub fn write_atomically_checked(
     check()?;
     if keep_backup && path.is_file() {
         keep_backup_of(path, &dir, &stem)?;
+        sync_folder(&dir);
     }
     temp.persist(path)
         .map_err(|e| describe_io(path, e.error, "cannot replace the file"))?;
