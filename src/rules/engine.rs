@@ -394,6 +394,11 @@ impl<'t> Validation<'t> {
     /// counted as unreadable.
     pub fn begin_file(&mut self, path: &Path) -> FileChecker<'_, 't> {
         let file = self.add_file(path);
+        self.checker_for(file)
+    }
+
+    /// A checker for `file`, already added with [`Self::add_file`].
+    pub(super) fn checker_for(&mut self, file: usize) -> FileChecker<'_, 't> {
         FileChecker {
             findings_before: self.findings.len(),
             updates_before: self.cross.updates_len(),

@@ -9,7 +9,8 @@
 //! and the keys of each row. The calling thread takes those file by file, in
 //! order (master first, then argument order), as they come, and folds the keys
 //! into the run exactly as [`super::Validation::check_file`] would. A file read
-//! ahead of its turn waits in its channel.
+//! ahead of its turn waits in its channel, a few chunks at most: its worker
+//! pauses until the folding comes to it, so memory does not grow with it.
 
 use super::engine::{
     check_row, explain_merges, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation,
@@ -25,11 +26,14 @@ use crate::read::{
 use crate::template::SheetKind;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 /// Rows of keys per message from a worker.
 const CHUNK: usize = 1024;
+
+/// Messages a file's worker may send ahead of the folding.
+const PARTS_IN_FLIGHT: usize = 16;
 
 /// What a worker sends about its file, in reading order.
 enum Part {
@@ -102,7 +106,9 @@ pub(super) fn check_files(
     let mut senders = Vec::with_capacity(paths.len());
     let mut receivers = Vec::with_capacity(paths.len());
     for _ in paths {
-        let (sender, receiver) = channel::<Part>();
+        // Bounded: a file read ahead of its turn waits with a few chunks
+        // (its worker pauses), not with all its rows' keys.
+        let (sender, receiver) = sync_channel::<Part>(PARTS_IN_FLIGHT);
         senders.push(Some(sender));
         receivers.push(receiver);
     }
@@ -148,9 +154,18 @@ pub(super) fn check_files(
             }
         }
         if spawned == 0 {
-            // No thread to be had: check the files here, then fold them.
-            live.fetch_add(1, Ordering::SeqCst);
-            work();
+            // No thread to be had: check the files one by one here (the
+            // bounded channels would wait for a folding that comes after).
+            let template = run.ctx.template;
+            return files
+                .iter()
+                .zip(paths)
+                .map(|(&file, path)| {
+                    let mut checker = run.checker_for(file);
+                    let result = read_file_pipelined(path, template, &mut checker);
+                    checker.end(result)
+                })
+                .collect();
         }
         let results: Vec<Result<(), ReadError>> = files
             .iter()
@@ -164,7 +179,7 @@ pub(super) fn check_files(
 /// Drops the senders of files no worker took once the last worker has ended.
 struct LastOut<'a> {
     live: &'a AtomicUsize,
-    senders: &'a Mutex<Vec<Option<Sender<Part>>>>,
+    senders: &'a Mutex<Vec<Option<SyncSender<Part>>>>,
 }
 
 impl Drop for LastOut<'_> {
@@ -179,7 +194,13 @@ impl Drop for LastOut<'_> {
 }
 
 /// A worker's part: reads and checks one file, sending what it finds.
-fn check_one(ctx: &Context<'_>, file: usize, path_shown: &str, path: &Path, parts: Sender<Part>) {
+fn check_one(
+    ctx: &Context<'_>,
+    file: usize,
+    path_shown: &str,
+    path: &Path,
+    parts: SyncSender<Part>,
+) {
     let mut sink = PartSink {
         ctx,
         file,
@@ -259,7 +280,7 @@ struct PartSink<'c, 't> {
     path: &'c str,
     sheets: [Option<SheetInfo>; 2],
     chunk: Chunk,
-    parts: Sender<Part>,
+    parts: SyncSender<Part>,
     /// Rows not yet counted on the progress line.
     rows: u64,
     /// The row checked last, for the reader to fill again.
