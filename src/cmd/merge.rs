@@ -129,7 +129,13 @@ fn write_summary(out: &mut dyn Write, m: &Merged, lang: Lang) -> std::io::Result
         }
     }
     for n in &m.new_customers {
-        writeln!(out, "  {}  {}  ({})", n.id, n.name, n.source)?;
+        writeln!(
+            out,
+            "  {}  {}  ({})",
+            n.id,
+            report::text::printable(&n.name),
+            report::text::printable(&n.source)
+        )?;
     }
     if c.new_customers > m.new_customers.len() {
         let more = c.new_customers - m.new_customers.len();
