@@ -109,6 +109,7 @@ pub fn read_error(error: &ReadError, lang: Lang) -> String {
         Lang::Zh => match error {
             ReadError::NotFound => "找不到该文件".to_string(),
             ReadError::Folder => "这是一个文件夹，不是文件".to_string(),
+            ReadError::NotRegular => "不是普通文件（管道、设备或套接字，例如 <(…)）".to_string(),
             ReadError::PermissionDenied => {
                 "没有读取权限（或文件正被 Excel 等程序占用）".to_string()
             }
@@ -131,6 +132,10 @@ pub fn read_error_advice(error: &ReadError, lang: Lang) -> &'static str {
         ReadError::Folder => lang.pick(
             "请给出其中的文件，例如 文件夹/*.xlsx。",
             "Give the files in it instead, such as folder/*.xlsx.",
+        ),
+        ReadError::NotRegular => lang.pick(
+            "请先把它保存为文件，再检查那个文件。",
+            "Save it to a file and check that.",
         ),
         ReadError::PermissionDenied => lang.pick(
             "请关闭占用它的程序，或检查文件权限后重试。",
@@ -205,11 +210,13 @@ pub enum Writing {
     CreateTemp,
     Backup,
     Replace,
+    /// Syncing the new file to disk before it is renamed into place.
+    Sync,
+    Workbook,
 }
 
 /// A one-line explanation of an I/O failure while writing `path`.
 pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyhow::Error {
-    use std::io::ErrorKind;
     let (doing_zh, doing_en) = match doing {
         Writing::CreateTemp => (
             "无法在此文件夹中创建文件",
@@ -217,8 +224,21 @@ pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyh
         ),
         Writing::Backup => ("无法保留备份副本", "cannot keep a backup copy"),
         Writing::Replace => ("无法替换该文件", "cannot replace the file"),
+        Writing::Sync => ("无法将文件写入磁盘", "cannot write the file to disk"),
+        Writing::Workbook => ("无法写入工作簿", "cannot write the workbook"),
     };
-    let (cause_zh, cause_en) = match cause.kind() {
+    let (cause_zh, cause_en) = io_cause(cause);
+    let p = path.display();
+    error(
+        format!("{p}: {doing_zh}：{cause_zh}"),
+        format!("{p}: {doing_en}: {cause_en}"),
+    )
+}
+
+/// An I/O failure's cause in words: (zh, en).
+pub fn io_cause(cause: &std::io::Error) -> (String, String) {
+    use std::io::ErrorKind;
+    match cause.kind() {
         ErrorKind::PermissionDenied => (
             "没有写入权限（文件夹只读，或文件正被 Excel 等程序打开）".to_string(),
             "permission denied (read-only folder, or the file is open in another program such as Excel)"
@@ -229,12 +249,21 @@ pub fn write_failed(path: &Path, doing: Writing, cause: &std::io::Error) -> anyh
             "文件夹不存在".to_string(),
             "the folder does not exist".to_string(),
         ),
+        ErrorKind::InvalidFilename => (
+            "文件名对此文件夹太长".to_string(),
+            "the file name is too long for this folder".to_string(),
+        ),
         _ => (cause.to_string(), cause.to_string()),
-    };
-    let p = path.display();
+    }
+}
+
+/// The output is a FIFO, a device or a socket: writing there would hang or go
+/// nowhere.
+pub fn output_not_regular(out: &Path) -> anyhow::Error {
+    let o = out.display();
     error(
-        format!("{p}: {doing_zh}：{cause_zh}"),
-        format!("{p}: {doing_en}: {cause_en}"),
+        format!("{o}: 不是普通文件（管道、设备或套接字）；请另选一个文件名"),
+        format!("{o}: is not a regular file (a pipe, device or socket); choose a file name"),
     )
 }
 
@@ -429,7 +458,12 @@ pub fn merge_done(m: &crate::merge::Merged, lang: Lang) -> Vec<String> {
             Lang::En => format!("new customers (approved, ID assigned): {}", c.new_customers),
         });
         for n in &m.new_customers {
-            lines.push(format!("  {}  {}  ({})", n.id, n.name, n.source));
+            lines.push(format!(
+                "  {}  {}  ({})",
+                n.id,
+                crate::report::text::printable(&n.name),
+                crate::report::text::printable(&n.source)
+            ));
         }
         let more = c.new_customers.saturating_sub(m.new_customers.len());
         if more > 0 {

@@ -73,6 +73,9 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
             Ok(report.outcome(false))
         }
         MergeOutcome::Merged(merged) => {
+            if let Some(note) = &merged.lock_note {
+                let _ = writeln!(std::io::stderr(), "crmsheet: {note}");
+            }
             if !merged.report.findings.is_empty() {
                 report::text::write(&mut out, &merged.report, report::text::use_color())?;
                 writeln!(out)?;

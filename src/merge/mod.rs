@@ -37,8 +37,11 @@ use crate::read::{
 use crate::rules::value::DateValue;
 use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
 use crate::template::{SheetKind, Template};
+use crate::write::lock::RegisterLock;
+pub use crate::write::office::OpenElsewhere;
 use crate::write::output::{
-    ensure_folder, ensure_writable, ensure_xlsx_name, file_state, same_file, write_atomically,
+    ensure_folder, ensure_writable, ensure_xlsx_name, file_state, refuse_special, same_file,
+    write_atomically_checked,
 };
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
@@ -86,6 +89,8 @@ pub struct Merged {
     pub new_customers: Vec<NewCustomer>,
     /// The master's template version, when OUT upgraded it to the current one.
     pub upgraded_from: Option<String>,
+    /// Said when a stale lock of a killed run was taken over.
+    pub lock_note: Option<String>,
 }
 
 /// Merges the inputs into the master (or a new register) and writes OUT.
@@ -109,7 +114,7 @@ pub fn merge_with(
     options: &Options<'_>,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<MergeOutcome> {
-    merge_run(template, options, None, save).map(|(outcome, _)| outcome)
+    merge_run(template, options, None, None, save).map(|(outcome, _)| outcome)
 }
 
 /// A merge of the master with review decisions on some of its own rows
@@ -117,7 +122,8 @@ pub fn merge_with(
 /// fields had been filled in, so the decision is validated, applied and logged
 /// by exactly the code that merges a reviewed workbook. A row rejected here
 /// leaves the register, so it takes no part in the validation. `options.master`
-/// must be set; inputs are usually none.
+/// must be set; inputs are usually none. `lock` is the caller's lock on
+/// `options.out`, held since it read the rows it decided on.
 ///
 /// # Errors
 /// As [`merge_with`].
@@ -125,26 +131,37 @@ pub fn merge_decided(
     template: &Template,
     options: &Options<'_>,
     decisions: &Decisions,
+    lock: &RegisterLock,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<(MergeOutcome, Trace)> {
-    merge_run(template, options, Some(decisions), save)
+    merge_run(template, options, Some(decisions), Some(lock), save)
 }
 
 fn merge_run(
     template: &Template,
     options: &Options<'_>,
     decisions: Option<&Decisions>,
+    held: Option<&RegisterLock>,
     save: impl FnOnce(TemplateBook, &Path) -> Result<()>,
 ) -> Result<(MergeOutcome, Trace)> {
     refuse_if_open(options)?;
     ensure_xlsx_name(options.out)?;
     ensure_writable(options.out, options.force)?;
     ensure_folder(options.out)?;
+    refuse_special(options.out)?;
     for input in options.inputs {
         if same_file(input, options.out) {
             return Err(messages::output_is_input(options.out));
         }
     }
+    // One writer per register, from the first read to the rename: a second
+    // merge into it now is refused with nothing written. Taking the lock also
+    // shows a read-only folder before any work is done.
+    let own_lock = match held {
+        Some(_) => None,
+        None => Some(RegisterLock::acquire(options.out, options.lang)?),
+    };
+    let lock_note = own_lock.as_ref().and_then(|l| l.took_over.clone());
     let master_before = options.master.map(file_state);
 
     // 1. Validate everything, keeping what merge needs.
@@ -286,10 +303,23 @@ fn merge_run(
         trace,
         ..
     } = merger;
-    refuse_if_open(options)?;
-    write_atomically(options.out, options.force, true, |temp| {
-        save(out.book, temp)
-    })?;
+    // The master is checked again right before the rename, after the long
+    // save: someone may have saved it in Excel meanwhile, or opened it.
+    let unchanged = || {
+        if let (Some(master), Some(before)) = (options.master, master_before) {
+            if file_state(master) != before {
+                return Err(messages::changed_while_read(&master.display(), true));
+            }
+        }
+        refuse_if_open(options)
+    };
+    write_atomically_checked(
+        options.out,
+        options.force,
+        true,
+        |temp| save(out.book, temp),
+        unchanged,
+    )?;
     let merged = MergeOutcome::Merged(Box::new(Merged {
         report,
         out: options.out.to_path_buf(),
@@ -297,6 +327,7 @@ fn merge_run(
         counts,
         new_customers,
         upgraded_from,
+        lock_note,
     }));
     Ok((merged, trace.unwrap_or_default()))
 }
@@ -312,18 +343,6 @@ fn refuse_if_open(options: &Options<'_>) -> Result<()> {
         None => Ok(()),
     }
 }
-
-/// The error of a merge refused because OUT is open in an office program.
-#[derive(Debug)]
-pub struct OpenElsewhere(pub String);
-
-impl std::fmt::Display for OpenElsewhere {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for OpenElsewhere {}
 
 /// Review decisions on rows of the master, by sheet and 1-based row number.
 #[derive(Debug, Clone, Default)]
@@ -456,6 +475,14 @@ impl RowSink for Collector<'_, '_, '_> {
         let decided = self
             .decisions
             .and_then(|d| d.apply(template, layout, &mut row));
+        // Once an error is found the merge is refused: holding more rows
+        // would only let a hostile input grow memory.
+        if self.checker.run_has_errors() {
+            if decided.is_none_or(|d| d.approve) {
+                self.checker.row(layout, row);
+            }
+            return;
+        }
         let def = template.sheet(layout.kind);
         let file = self.checker.file_index();
         match (layout.kind, self.is_master) {

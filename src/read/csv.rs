@@ -107,6 +107,7 @@ pub(crate) fn read_csv(
         sheets: vec![summary],
         missing_sheets: SheetKind::ALL.into_iter().filter(|k| *k != kind).collect(),
         change_log: None,
+        extra_sheets: Vec::new(),
     })
 }
 
@@ -118,6 +119,7 @@ fn unrecognised() -> FileRead {
         sheets: Vec::new(),
         missing_sheets: SheetKind::ALL.to_vec(),
         change_log: None,
+        extra_sheets: Vec::new(),
     }
 }
 

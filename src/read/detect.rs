@@ -142,13 +142,35 @@ enum CompoundContent {
 /// damaged chain cannot send the scan anywhere, and memory stays at one record.
 fn compound_content(source: &Source) -> Result<CompoundContent, ReadError> {
     const STREAM: u8 = 2;
+    let length = source.len().unwrap_or(0);
     let mut reader = BufReader::with_capacity(64 * 1024, source.open()?);
     let mut record = [0u8; 128];
+    // Where the header says the directory's first sector ends.
+    let mut directory_end = None;
     loop {
         match reader.read_exact(&mut record) {
             Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(CompoundContent::Other),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                // A half-downloaded file ends before its directory: damaged,
+                // not some other kind of file.
+                if directory_end.is_some_and(|end| length < end) {
+                    return Err(ReadError::Corrupt(
+                        "the file is cut short (it ends before the directory of its parts)"
+                            .to_string(),
+                    ));
+                }
+                return Ok(CompoundContent::Other);
+            }
             Err(e) => return Err(io_error(e)),
+        }
+        if directory_end.is_none() {
+            let shift = u16::from_le_bytes([record[30], record[31]]).clamp(7, 16);
+            let sector = 1u64 << shift;
+            let first = u64::from(u32::from_le_bytes([
+                record[48], record[49], record[50], record[51],
+            ]));
+            // Sector n starts at (n + 1) × sector size, after the header.
+            directory_end = Some(first.saturating_add(2).saturating_mul(sector));
         }
         let name_len = usize::from(u16::from_le_bytes([record[64], record[65]]));
         if record[66] != STREAM || !(4..=64).contains(&name_len) || name_len % 2 != 0 {

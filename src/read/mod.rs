@@ -469,6 +469,9 @@ pub struct FileRead {
     /// The name of the change-log sheet (as merge writes it) when the workbook
     /// has one.
     pub change_log: Option<String>,
+    /// Sheets named like a data sheet but not read as one, with the kind
+    /// they look like (a copy `客户信息录入表 (2)` beside the entry sheet).
+    pub extra_sheets: Vec<(SheetKind, String)>,
 }
 
 /// Why a file could not be read at all: the cause of a `file-unreadable` finding.
@@ -478,6 +481,8 @@ pub enum ReadError {
     NotFound,
     #[error("is a folder, not a file")]
     Folder,
+    #[error("is not a regular file (a pipe, device or socket, such as <(…))")]
+    NotRegular,
     #[error("permission denied (or the file is locked by another program such as Excel)")]
     PermissionDenied,
     #[error("the file is empty (0 bytes)")]

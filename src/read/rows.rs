@@ -92,6 +92,14 @@ fn from_data(data: &Data) -> Option<Value> {
 /// A date-formatted number, converted from its epoch (1900 or 1904). A duration
 /// (`[hh]:mm` format) or a serial outside the calendar stays a number.
 fn excel_date(dt: &calamine::ExcelDateTime) -> Value {
+    // calamine panics converting a serial whose milliseconds do not fit
+    // (-1e308, -inf): only serials within ±10,000,000 days (beyond any
+    // calendar date Excel shows) are converted; the rest stay numbers, each an
+    // `invalid-date` at its cell.
+    let serial = dt.as_f64();
+    if !(serial.is_finite() && serial.abs() < 1e7) {
+        return Value::Number(serial);
+    }
     if dt.is_datetime() {
         if let Some(value) = dt.as_datetime() {
             return Value::DateTime(value);
@@ -459,5 +467,28 @@ impl PrefixCollector {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+    #[test]
+    fn serials_beyond_any_date_stay_numbers() {
+        for serial in [
+            -1e308,
+            1e308,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            -2e7,
+        ] {
+            let dt = ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, false);
+            assert!(matches!(excel_date(&dt), Value::Number(_)), "{serial}");
+        }
+        let dt = ExcelDateTime::new(46356.0, ExcelDateTimeType::DateTime, false);
+        assert!(matches!(excel_date(&dt), Value::DateTime(_)));
     }
 }

@@ -118,6 +118,12 @@ impl Source {
                 if metadata.is_dir() {
                     return Err(ReadError::Folder);
                 }
+                // A FIFO would block the open (and the run) until a writer
+                // comes, a device could be read forever: only regular files
+                // are inputs. Asked of the metadata, which never blocks.
+                if !metadata.is_file() {
+                    return Err(ReadError::NotRegular);
+                }
                 Ok(Input::File(File::open(path).map_err(io_error)?))
             }
             Kind::Bytes(data) => Ok(Input::Bytes(Cursor::new(Arc::clone(data)))),

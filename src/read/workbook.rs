@@ -94,12 +94,22 @@ pub(crate) fn read_workbook(
         .iter()
         .find(|name| template.workbook.change_log.names(name))
         .cloned();
+    let read: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    let extra_sheets = names
+        .iter()
+        .filter(|name| !read.contains(&name.as_str()))
+        .filter_map(|name| {
+            let kind = copy_of_data_sheet(template, name)?;
+            Some((kind, name.clone()))
+        })
+        .collect();
     Ok(FileRead {
         format,
         stamp,
         sheets,
         missing_sheets,
         change_log,
+        extra_sheets,
     })
 }
 
@@ -151,6 +161,20 @@ fn is_auxiliary(template: &Template, name: &str) -> bool {
     ]
     .iter()
     .any(|label| label.names(name))
+}
+
+/// The data sheet a sheet not read as one is named like: the sheet's own name
+/// in either language, or with a copy's suffix (`客户信息录入表 (2)`, as Excel
+/// and WPS name a copied sheet). Its rows would be silently left out.
+fn copy_of_data_sheet(template: &Template, name: &str) -> Option<SheetKind> {
+    let trimmed = name.trim_end();
+    let base = match trimmed.strip_suffix(')').and_then(|s| s.rsplit_once('(')) {
+        Some((base, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
+        _ => trimmed,
+    };
+    SheetKind::ALL
+        .into_iter()
+        .find(|&kind| template.sheet(kind).is_named(base.trim_end()))
 }
 
 /// The entry and update sheets: by name in either language; failing that, a

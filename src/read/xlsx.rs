@@ -93,6 +93,33 @@ const CELLS_PER_BATCH: usize = 4096;
 /// Batches on their way at most; the reader waits when the rows lag behind.
 const BATCHES_IN_FLIGHT: usize = 4;
 
+/// Excel's last row, 1-based.
+const EXCEL_ROWS: u32 = 1_048_576;
+
+/// Cells of an xlsx sheet come in row order, within Excel's rows. A row number
+/// past 2³² wraps in calamine's parsing (`r="4294967297"` reads as row 1, over
+/// the header): it shows as a cell going back, or one past the limit, and is
+/// refused rather than checked at the wrong row.
+fn in_order(last: &mut Option<(u32, u32)>, (row, col): (u32, u32)) -> Result<(), ReadError> {
+    if row >= EXCEL_ROWS {
+        return Err(ReadError::Corrupt(format!(
+            "a cell is on row {}, past Excel's limit of 1,048,576 rows",
+            u64::from(row) + 1
+        )));
+    }
+    if let Some((last_row, last_col)) = *last {
+        if (row, col) <= (last_row, last_col) {
+            return Err(ReadError::Corrupt(format!(
+                "its cells are out of order (row {} after row {}): a row number past Excel's limit of 1,048,576 rows, or a damaged sheet",
+                row + 1,
+                last_row + 1
+            )));
+        }
+    }
+    *last = Some((row, col));
+    Ok(())
+}
+
 /// One cell as the reading thread passes it on: 1-based row, column, value.
 type RawCell<'a> = (u32, u32, DataRef<'a>);
 
@@ -195,8 +222,15 @@ impl Workbook for StreamingBook {
         match &mut self.book {
             Book::Xlsx(wb) => {
                 let mut reader = wb.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
+                let mut last = None;
                 stream_cells(
-                    move || reader.next_cell().map_err(xlsx_error),
+                    move || {
+                        let cell = reader.next_cell().map_err(xlsx_error)?;
+                        if let Some(cell) = &cell {
+                            in_order(&mut last, cell.get_position())?;
+                        }
+                        Ok(cell)
+                    },
                     threads,
                     visit,
                 )

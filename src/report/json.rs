@@ -23,10 +23,10 @@ struct JsonFile<'a> {
     /// Entry rows already in the register or an earlier file; only when any.
     #[serde(skip_serializing_if = "is_zero")]
     already_in_register: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+    /// Findings per rule counted but not listed (past the first
+    /// [`crate::rules::KEPT_PER_RULE`] of a rule in this file); only when any.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    omitted: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +44,13 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     by_rule: serde_json::Map<String, serde_json::Value>,
+    /// Findings counted in `errors`, `warnings` and `by_rule` but not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn document(report: &Report) -> JsonReport<'_> {
@@ -70,6 +77,11 @@ fn document(report: &Report) -> JsonReport<'_> {
                     })
                     .collect(),
                 already_in_register: f.seen_again,
+                omitted: f
+                    .omitted
+                    .iter()
+                    .map(|(code, n)| (code.as_str().to_string(), (*n).into()))
+                    .collect(),
             })
             .collect(),
         findings: &report.findings,
@@ -83,6 +95,7 @@ fn document(report: &Report) -> JsonReport<'_> {
                 .iter()
                 .map(|(code, n)| (code.as_str().to_string(), (*n).into()))
                 .collect(),
+            omitted: summary.omitted,
         },
     }
 }

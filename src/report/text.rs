@@ -3,7 +3,31 @@
 
 use crate::lang::Lang;
 use crate::rules::{Finding, Report, Severity, Summary};
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+/// `s` safe to print on a terminal: control characters (ESC, LF, CR,
+/// backspace, …) and the bidirectional overrides are shown escaped (`\n`,
+/// `\u{1b}`), so a cell value can neither forge report lines nor hide or
+/// recolour output. JSON and CSV escape them already.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Whether to colour a report written to stdout: a terminal, and `NO_COLOR`
 /// unset or empty (<https://no-color.org>).
@@ -43,7 +67,7 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     let lang = report.lang;
     let paint = Paint { on: color };
     for (index, file) in report.files.iter().enumerate() {
-        writeln!(out, "{}", paint.wrap("1", &file.path))?;
+        writeln!(out, "{}", paint.wrap("1", &printable(&file.path)))?;
         if file.seen_again > 0 {
             writeln!(out, "  {}", seen_again(file.seen_again, lang))?;
         }
@@ -56,7 +80,7 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
         for f in findings {
             if f.sheet.is_some() && f.sheet.as_deref() != sheet {
                 sheet = f.sheet.as_deref();
-                writeln!(out, "  {}", sheet.unwrap_or_default())?;
+                writeln!(out, "  {}", printable(sheet.unwrap_or_default()))?;
             }
             let indent = if f.sheet.is_some() { "    " } else { "  " };
             write!(
@@ -67,20 +91,41 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
                 paint.wrap("2", f.rule.as_str()),
             )?;
             if let Some(column) = &f.column {
-                write!(out, " [{column}]")?;
+                write!(out, " [{}]", printable(column))?;
             }
-            write!(out, " {}", f.message)?;
+            write!(out, " {}", printable(&f.message))?;
             let mut extra = Vec::new();
             if let Some(value) = &f.value {
-                extra.push(format!("{}{value}", lang.pick("值：", "value: ")));
+                extra.push(format!(
+                    "{}{}",
+                    lang.pick("值：", "value: "),
+                    printable(value)
+                ));
             }
             if let Some(hint) = &f.hint {
-                extra.push(format!("{}{hint}", lang.pick("提示：", "hint: ")));
+                extra.push(format!(
+                    "{}{}",
+                    lang.pick("提示：", "hint: "),
+                    printable(hint)
+                ));
             }
             if !extra.is_empty() {
                 write!(out, " ({})", extra.join(lang.pick("；", "; ")))?;
             }
             writeln!(out)?;
+        }
+        for (rule, n) in &file.omitted {
+            let severity = paint.severity(rule.severity(), lang);
+            match lang {
+                Lang::Zh => writeln!(
+                    out,
+                    "  ……另有 {n} 个同类问题（{severity} {rule}）未逐一列出，已计入总数"
+                )?,
+                Lang::En => writeln!(
+                    out,
+                    "  … and {n} more like this ({severity} {rule}), counted but not listed"
+                )?,
+            }
         }
     }
     let line = summary_line(&report.summary(), lang);
@@ -155,6 +200,7 @@ mod tests {
                 sheets: Vec::new(),
                 error: None,
                 seen_again: 0,
+                omitted: Vec::new(),
             }],
             findings: vec![place.finding(
                 Code::InvalidEnum,
@@ -196,6 +242,41 @@ mod tests {
         assert_eq!(
             seen_again(3, Lang::En).matches("3 entry rows are").count(),
             1
+        );
+    }
+
+    #[test]
+    fn control_characters_from_cells_are_escaped() {
+        let mut r = report();
+        r.findings[0].value = Some("a\x1b[2J\x08\ncheck 0 errors\u{202e}".into());
+        r.findings[0].message = "x\ry".into();
+        let mut plain = Vec::new();
+        write(&mut plain, &r, false).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(plain.lines().count(), 4, "{plain}");
+        assert!(!plain.contains('\x1b') && !plain.contains('\x08') && !plain.contains('\r'));
+        assert!(
+            plain.contains("x\\ry (value: a\\u{1b}[2J\\u{8}\\ncheck 0 errors\\u{202e};"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn findings_left_out_are_counted_in_a_line() {
+        let mut r = report();
+        r.files[0].omitted = vec![(Code::InvalidEnum, 41)];
+        let mut plain = Vec::new();
+        write(&mut plain, &r, false).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert!(
+            plain.contains(
+                "  … and 41 more like this (error invalid-enum), counted but not listed\n"
+            ),
+            "{plain}"
+        );
+        assert!(
+            plain.ends_with("1 file, 0 rows: 42 errors, 0 warnings.\n"),
+            "{plain}"
         );
     }
 }

@@ -27,8 +27,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod lock;
-
 use crate::lang::Lang;
 use crate::merge::value::{review_of, type_row, val, Fields, Review, Val};
 use crate::merge::{self, Decisions, MergeOutcome, RowDecision};
@@ -38,6 +36,7 @@ use crate::rules::{privacy, Code, FileChecker, Finding, Options as CheckOptions,
 use crate::rules::{Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_value;
+use crate::write::lock::{Locked, RegisterLock};
 use crate::write::output::{backup_path, file_state};
 use crate::write::TemplateBook;
 use anyhow::{anyhow, bail, Result};
@@ -47,7 +46,6 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use crate::write::office::opened_elsewhere;
-pub use lock::with_register_lock;
 
 /// A row of the register as the desk and the list name it: `entry:12`,
 /// `update:5` (the sheet and its 1-based row number).
@@ -600,10 +598,13 @@ pub fn decide_with(
             )
         );
     }
-    with_register_lock(register, || {
-        if let Some(message) = opened_elsewhere(register, lang) {
-            return Ok(DecideOutcome::Busy(message));
-        }
+    // One writer per register, the same lock merge takes; a second admin's
+    // decision waits its turn (then finds its row changed, if it did).
+    let lock = match RegisterLock::acquire_waiting(register, lang, LOCK_WAIT) {
+        Ok(lock) => lock,
+        Err(e) => return busy_or(e),
+    };
+    {
         let changed = changed_message(register, lang);
         if options
             .since
@@ -655,25 +656,26 @@ pub fn decide_with(
             }
             Ok(())
         };
-        let (outcome, trace) = match merge::merge_decided(template, &merge_options, &rows, save) {
-            Ok(done) => done,
-            Err(e) => {
-                if let Some(Busy(message)) = e.chain().find_map(|c| c.downcast_ref::<Busy>()) {
-                    return Ok(DecideOutcome::Busy(message.clone()));
+        let (outcome, trace) =
+            match merge::merge_decided(template, &merge_options, &rows, &lock, save) {
+                Ok(done) => done,
+                Err(e) => {
+                    if let Some(Busy(message)) = e.chain().find_map(|c| c.downcast_ref::<Busy>()) {
+                        return Ok(DecideOutcome::Busy(message.clone()));
+                    }
+                    let open = e
+                        .chain()
+                        .find_map(|c| c.downcast_ref::<merge::OpenElsewhere>());
+                    if let Some(merge::OpenElsewhere(message)) = open {
+                        return Ok(DecideOutcome::Busy(message.clone()));
+                    }
+                    // Merge's own check that the master did not change meanwhile.
+                    if file_state(register) != read_state {
+                        return Ok(DecideOutcome::Busy(changed_message(register, lang)));
+                    }
+                    return Err(e);
                 }
-                let open = e
-                    .chain()
-                    .find_map(|c| c.downcast_ref::<merge::OpenElsewhere>());
-                if let Some(merge::OpenElsewhere(message)) = open {
-                    return Ok(DecideOutcome::Busy(message.clone()));
-                }
-                // Merge's own check that the master did not change meanwhile.
-                if file_state(register) != read_state {
-                    return Ok(DecideOutcome::Busy(changed_message(register, lang)));
-                }
-                return Err(e);
-            }
-        };
+            };
         match outcome {
             MergeOutcome::Refused(report) => Ok(refused_by_findings(report, &chosen, lang)),
             MergeOutcome::Merged(merged) => {
@@ -688,7 +690,22 @@ pub fn decide_with(
                 }))
             }
         }
-    })
+    }
+}
+
+/// How long a decision waits for another writer of the register to finish.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A lock that could not be had, as [`DecideOutcome::Busy`]; other errors as
+/// they are.
+fn busy_or(e: anyhow::Error) -> Result<DecideOutcome> {
+    if let Some(Locked(message)) = e.downcast_ref::<Locked>() {
+        return Ok(DecideOutcome::Busy(message.clone()));
+    }
+    if let Some(merge::OpenElsewhere(message)) = e.downcast_ref::<merge::OpenElsewhere>() {
+        return Ok(DecideOutcome::Busy(message.clone()));
+    }
+    Err(e)
 }
 
 /// A refusal raised inside the write, carried out as [`DecideOutcome::Busy`].

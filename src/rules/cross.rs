@@ -265,11 +265,15 @@ impl FirstName {
     };
 }
 
-/// What a non-rejected update row with an ID leaves for the cross-row rules.
+/// What a non-rejected update row with an ID leaves for the cross-row rules:
+/// the row at `at` and the `repeats` rows right below it, identical to it.
 #[derive(Debug)]
 pub(super) struct UpdateKey {
     pub id: u32,
     pub at: At,
+    /// Identical rows right below `at` (an ods row repeated a million times
+    /// is one record, not a million).
+    pub repeats: u32,
     /// The update's name, as a range of `CrossRows::update_names`.
     name: Option<(usize, usize)>,
     pub date: Option<DateValue>,
@@ -576,6 +580,20 @@ impl CrossRows {
         approved: bool,
         status: Option<usize>,
     ) {
+        if let Some(last) = self.updates.last_mut() {
+            let last_name = last.name.and_then(|(s, e)| self.update_names.get(s..e));
+            let same = last.id == id
+                && last.at.file == at.file
+                && u64::from(last.at.row) + u64::from(last.repeats) + 1 == u64::from(at.row)
+                && last_name == name
+                && last.date == date
+                && last.approved == approved
+                && last.status == status;
+            if same {
+                last.repeats += 1;
+                return;
+            }
+        }
         let name = name.map(|n| {
             let start = self.update_names.len();
             self.update_names.push_str(n);
@@ -584,6 +602,7 @@ impl CrossRows {
         self.updates.push(UpdateKey {
             id,
             at,
+            repeats: 0,
             name,
             date,
             approved,

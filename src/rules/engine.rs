@@ -15,6 +15,8 @@
 //! run that reads the files one by one.
 
 use super::cross::{At, CrossRows, EntryOutcome, Ident};
+use super::findings::{moved_to_row, FindingSink, Findings};
+use super::repeat::{OwnedKeys, RowMemo};
 use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
@@ -60,6 +62,9 @@ pub struct FileReport {
     /// run (SPEC §7's same row, [`super::identity::same_entry_ids`]): not
     /// duplicates, and not added again by merge.
     pub seen_again: u64,
+    /// Per rule, the findings past the first [`super::KEPT_PER_RULE`] of this file:
+    /// counted in the totals, not listed.
+    pub omitted: Vec<(Code, u64)>,
 }
 
 /// The outcome of a run: every file and every finding, in report order.
@@ -85,6 +90,9 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings per rule, in registry order, rules without findings left out.
     pub by_rule: Vec<(Code, usize)>,
+    /// Findings counted above but not listed (past [`super::KEPT_PER_RULE`] per rule
+    /// and file).
+    pub omitted: u64,
 }
 
 impl Report {
@@ -100,6 +108,18 @@ impl Report {
                 slot.1 += 1;
             }
         }
+        let mut omitted = 0;
+        for (rule, n) in self.files.iter().flat_map(|f| &f.omitted) {
+            let n = usize::try_from(*n).unwrap_or(usize::MAX);
+            omitted += n as u64;
+            match rule.severity() {
+                Severity::Error => errors += n,
+                Severity::Warning => warnings += n,
+            }
+            if let Some(slot) = by_rule.iter_mut().find(|(c, _)| c == rule) {
+                slot.1 += n;
+            }
+        }
         by_rule.retain(|(_, n)| *n > 0);
         Summary {
             files: self.files.len(),
@@ -112,6 +132,7 @@ impl Report {
             errors,
             warnings,
             by_rule,
+            omitted,
         }
     }
 
@@ -308,7 +329,7 @@ pub(super) struct RowKeys<'a> {
 pub struct Validation<'t> {
     pub(super) ctx: Context<'t>,
     pub(super) files: Vec<FileState>,
-    pub(super) findings: Vec<Finding>,
+    pub(super) findings: Findings,
     pub(super) cross: CrossRows,
     /// Per customer ID, the latest contact its change logs record
     /// ([`Validation::add_contact`]).
@@ -330,7 +351,7 @@ impl<'t> Validation<'t> {
                 progress: Progress::hidden(),
             },
             files: Vec::new(),
-            findings: Vec::new(),
+            findings: Findings::default(),
             cross: CrossRows::new(&template.params.id_prefix),
             log_contacts: HashMap::new(),
             name_buffer: String::new(),
@@ -399,6 +420,11 @@ impl<'t> Validation<'t> {
     /// counted as unreadable.
     pub fn begin_file(&mut self, source: &Source) -> FileChecker<'_, 't> {
         let file = self.add_file(source);
+        self.checker_for(file)
+    }
+
+    /// A checker for `file`, already added with [`Self::add_file`].
+    pub(super) fn checker_for(&mut self, file: usize) -> FileChecker<'_, 't> {
         FileChecker {
             findings_before: self.findings.len(),
             updates_before: self.cross.updates_len(),
@@ -406,6 +432,8 @@ impl<'t> Validation<'t> {
             file,
             rows: 0,
             spent: None,
+            scratch: Vec::new(),
+            memo: None,
         }
     }
 
@@ -424,6 +452,7 @@ impl<'t> Validation<'t> {
                 sheets: Vec::new(),
                 error: None,
                 seen_again: 0,
+                omitted: Vec::new(),
             },
             sheets: [None, None],
         });
@@ -507,8 +536,16 @@ impl<'t> Validation<'t> {
                         let name = template.sheet(kind).name.get(lang);
                         out.push(structure::missing_sheet(&place, name, lang));
                     }
+                    for (kind, extra) in &read.extra_sheets {
+                        let read_as = read
+                            .sheets
+                            .iter()
+                            .find(|s| s.kind == *kind)
+                            .map(|s| s.name.as_str());
+                        out.push(structure::extra_sheet(&place, extra, read_as, lang));
+                    }
                 }
-                self.findings.append(&mut out);
+                self.findings.extend(out);
                 if let Some(state) = self.files.get_mut(file) {
                     state.change_log = read.change_log.is_some();
                     let report = &mut state.report;
@@ -520,7 +557,7 @@ impl<'t> Validation<'t> {
                 Ok(())
             }
             Err(error) => {
-                self.findings.truncate(findings_before);
+                self.findings.forget_file(file, findings_before);
                 self.cross.forget_file(file, updates_before);
                 let f = structure::file_unreadable(&place, &error, lang);
                 self.findings.push(f);
@@ -558,16 +595,20 @@ impl<'t> Validation<'t> {
     /// Resolves the cross-row rules and returns the report.
     pub fn finish(mut self) -> Report {
         self.resolve_updates_and_staleness();
-        let mut findings = std::mem::take(&mut self.findings);
+        let (mut findings, caps) = std::mem::take(&mut self.findings).into_parts();
         findings.sort_by_key(Finding::order_key);
-        for (file, &n) in self.files.iter_mut().zip(&self.cross.seen_again) {
-            file.report.seen_again = n;
+        let mut files: Vec<FileReport> = self.files.into_iter().map(|f| f.report).collect();
+        for (file, &n) in files.iter_mut().zip(&self.cross.seen_again) {
+            file.seen_again = n;
+        }
+        for (file, cap) in files.iter_mut().zip(&caps) {
+            file.omitted = cap.omitted();
         }
         Report {
             schema_version: self.ctx.template.version.clone(),
             as_of: self.ctx.options.as_of,
             lang: self.ctx.options.lang,
-            files: self.files.into_iter().map(|f| f.report).collect(),
+            files,
             findings,
         }
     }
@@ -579,7 +620,7 @@ impl<'t> Validation<'t> {
             ctx,
             files,
             cross,
-            findings,
+            findings: all_findings,
             log_contacts,
             name_buffer,
         } = self;
@@ -591,7 +632,6 @@ impl<'t> Validation<'t> {
         let mut contacts = std::mem::take(log_contacts);
         // Latest approved status change: (date, position, option).
         let mut latest_status: HashMap<u32, (Option<DateValue>, usize, usize)> = HashMap::new();
-        let mut out = Vec::new();
         let place_at =
             |at: At, kind: SheetKind, field: Option<usize>| place_at(ctx, files, at, kind, field);
         let reference =
@@ -600,22 +640,27 @@ impl<'t> Validation<'t> {
         // likely left out: one finding saying so, not one per update.
         let no_register = !cross.customers().any(|(_, c)| c.approved_in().is_some());
         let mut unknown_without_register: Vec<(At, u32)> = Vec::new();
+        // The findings of an update's first row; its repeats get copies.
+        let mut first = Vec::new();
         for (seq, u) in cross.updates.iter().enumerate() {
             let n = u.id;
             let id_text = cross.id_text(n);
             let known = cross.customer(n);
+            first.clear();
+            let findings = &mut first;
             let Some(customer) = known.filter(|c| c.approved_in().is_some()) else {
                 if no_register && known.is_none() {
                     unknown_without_register.push((u.at, n));
                     continue;
                 }
                 let pending_at = known.map(|c| reference(c.at, SheetKind::Entry, entry_plan.id));
-                out.push(references::unknown_customer(
+                findings.push(references::unknown_customer(
                     &place_at(u.at, SheetKind::Update, update_plan.id),
                     id_text,
                     pending_at.as_deref(),
                     lang,
                 ));
+                add_repeated(all_findings, &first, u.at.row, u.repeats);
                 continue;
             };
             if let (Some(name), Some((entry_name, entry_norm))) =
@@ -624,7 +669,7 @@ impl<'t> Validation<'t> {
                 normalize_name_into(name, name_buffer);
                 let normalized = name_buffer.as_str();
                 if !normalized.is_empty() && normalized != entry_norm {
-                    out.push(references::id_name_mismatch(
+                    findings.push(references::id_name_mismatch(
                         &place_at(u.at, SheetKind::Update, update_plan.name),
                         name,
                         id_text,
@@ -635,7 +680,7 @@ impl<'t> Validation<'t> {
                 }
             }
             if let (Some(date), Some(entry_date)) = (u.date, customer.date) {
-                out.extend(dates::update_before_entry(
+                findings.extend(dates::update_before_entry(
                     &place_at(u.at, SheetKind::Update, Some(update_plan.date)),
                     &date,
                     &entry_date,
@@ -643,6 +688,7 @@ impl<'t> Validation<'t> {
                     lang,
                 ));
             }
+            add_repeated(all_findings, &first, u.at.row, u.repeats);
             note_contact(&mut contacts, n, u.date);
             if let (true, Some(status)) = (u.approved, u.status) {
                 let key = (u.date, seq, status);
@@ -656,7 +702,7 @@ impl<'t> Validation<'t> {
             .iter()
             .min_by_key(|(at, _)| (at.file, at.row))
         {
-            out.push(references::no_register(
+            all_findings.add(references::no_register(
                 &place_at(at, SheetKind::Update, update_plan.id),
                 cross.id_text(n),
                 unknown_without_register.len(),
@@ -679,10 +725,22 @@ impl<'t> Validation<'t> {
                 None => c.date,
             };
             if let (Some(status), Some(last)) = (status, last) {
-                out.extend(stale(ctx, files, c.at, status, last));
+                all_findings.extend(stale(ctx, files, c.at, status, last));
             }
         }
-        findings.append(&mut out);
+    }
+}
+
+/// Adds `first`, the findings of the row `row`, and copies of them for the
+/// `repeats` identical rows below it, as far as the cap keeps them.
+fn add_repeated(findings: &mut Findings, first: &[Finding], row: u32, repeats: u32) {
+    findings.extend(first.iter().cloned());
+    for k in 1..=repeats {
+        for f in first {
+            if findings.wants(f.file_index, f.rule) {
+                findings.add(moved_to_row(f, row.saturating_add(k)));
+            }
+        }
     }
 }
 
@@ -768,7 +826,7 @@ fn keep_keys(
     ctx: &Context,
     files: &[FileState],
     cross: &mut CrossRows,
-    findings: &mut Vec<Finding>,
+    findings: &mut impl FindingSink,
     name_buffer: &mut String,
     at: At,
     keys: RowKeys<'_>,
@@ -791,7 +849,7 @@ fn keep_entry(
     ctx: &Context,
     files: &[FileState],
     cross: &mut CrossRows,
-    findings: &mut Vec<Finding>,
+    findings: &mut impl FindingSink,
     name_buffer: &mut String,
     at: At,
     keys: RowKeys<'_>,
@@ -830,9 +888,12 @@ fn keep_entry(
             keys.approved,
         );
         let same_id = seen.is_some_and(|(_, same_id)| same_id);
-        if let (EntryOutcome::DuplicateId(first_at), false) = (outcome, same_id) {
+        let file = at.file as usize;
+        if let (EntryOutcome::DuplicateId(first_at), false, true) =
+            (outcome, same_id, findings.wants(file, Code::DuplicateId))
+        {
             let first = reference(files, first_at, SheetKind::Entry, plan.id);
-            findings.push(identity::duplicate_id(
+            findings.add(identity::duplicate_id(
                 &place_at(ctx, files, at, SheetKind::Entry, plan.id),
                 cross.id_text(n),
                 &first,
@@ -848,9 +909,9 @@ fn keep_entry(
         if let Some((first_at, first_name, same_id)) =
             cross.keep_name(key, at, name, &mut stored, id, ident)
         {
-            if !same_id {
+            if !same_id && findings.wants(at.file as usize, Code::DuplicateCustomer) {
                 let first = reference(files, first_at, SheetKind::Entry, plan.name);
-                findings.push(identity::duplicate_customer(
+                findings.add(identity::duplicate_customer(
                     &place_at(ctx, files, at, SheetKind::Entry, plan.name),
                     name,
                     &first_name,
@@ -864,7 +925,9 @@ fn keep_entry(
     // is known now.
     if id.is_none() && keys.approved {
         if let (Some(status), Some(date)) = (keys.status, keys.date) {
-            findings.extend(stale(ctx, files, at, (SheetKind::Entry, status), date));
+            if let Some(f) = stale(ctx, files, at, (SheetKind::Entry, status), date) {
+                findings.add(f);
+            }
         }
     }
 }
@@ -1308,12 +1371,22 @@ pub struct FileChecker<'v, 't> {
     rows: u64,
     /// The row checked last, for the reader to fill again.
     spent: Option<Row>,
+    /// One row's findings, before the run's cap takes them.
+    scratch: Vec<Finding>,
+    /// The last row that had findings, for an identical next row.
+    memo: Option<RowMemo>,
 }
 
 impl FileChecker<'_, '_> {
     /// Index of this file in the run (and in [`Report::files`]).
     pub fn file_index(&self) -> usize {
         self.file
+    }
+
+    /// Whether the run has found an error so far (so that merge, which will be
+    /// refused, need not keep rows).
+    pub fn run_has_errors(&self) -> bool {
+        self.run.findings.has_errors()
     }
 
     /// Ends the file with the reader's result: file-level findings for a file
@@ -1333,9 +1406,10 @@ impl FileChecker<'_, '_> {
 impl RowSink for FileChecker<'_, '_> {
     fn sheet(&mut self, layout: &SheetLayout) {
         let run = &mut *self.run;
-        let (info, mut out) = sheet_checks(&run.ctx, self.file, run.path(self.file), layout);
-        run.findings.append(&mut out);
+        let (info, out) = sheet_checks(&run.ctx, self.file, run.path(self.file), layout);
+        run.findings.extend(out);
         run.add_sheet(self.file, layout.kind, info);
+        self.memo = None;
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
@@ -1351,18 +1425,49 @@ impl RowSink for FileChecker<'_, '_> {
             file: file as u32,
             row: row.row,
         };
-        let (ctx, files, cross, name_buffer) =
-            (&run.ctx, &run.files, &mut run.cross, &mut run.name_buffer);
-        check_row(
-            ctx,
-            file,
-            &state.report.path,
-            info,
-            layout.kind,
-            &row,
+        let (ctx, files, cross, name_buffer, all) = (
+            &run.ctx,
+            &run.files,
+            &mut run.cross,
+            &mut run.name_buffer,
             &mut run.findings,
-            |keys, findings| keep_keys(ctx, files, cross, findings, name_buffer, at, keys),
         );
+        let kind = layout.kind;
+        if let Some(memo) = self.memo.as_ref().filter(|m| m.matches(kind, &row)) {
+            for f in &memo.findings {
+                if all.wants(file, f.rule) {
+                    all.add(moved_to_row(f, row.row));
+                }
+            }
+            if let Some(keys) = &memo.keys {
+                keep_keys(ctx, files, cross, all, name_buffer, at, keys.keys());
+            }
+        } else {
+            let (mut row_level, mut owned) = (None, None);
+            check_row(
+                ctx,
+                file,
+                &state.report.path,
+                info,
+                kind,
+                &row,
+                &mut self.scratch,
+                |keys, findings| {
+                    row_level = Some(findings.len());
+                    keep_keys(ctx, files, cross, findings, name_buffer, at, keys);
+                    if !findings.is_empty() {
+                        owned = Some(OwnedKeys::new(&keys));
+                    }
+                },
+            );
+            self.memo = (!self.scratch.is_empty()).then(|| RowMemo {
+                kind,
+                cells: row.cells.clone(),
+                findings: self.scratch[..row_level.unwrap_or(self.scratch.len())].to_vec(),
+                keys: owned,
+            });
+            all.extend(self.scratch.drain(..));
+        }
         self.spent = Some(row);
         self.rows += 1;
         if self.rows >= PROGRESS_STEP {
@@ -1377,7 +1482,9 @@ impl RowSink for FileChecker<'_, '_> {
     /// Merged cells explain empty required cells, so they are wanted only when
     /// this sheet has one.
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.run.findings[self.findings_before..]
+        self.run
+            .findings
+            .since(self.findings_before)
             .iter()
             .any(|f| f.rule == Code::MissingRequired && f.sheet_kind == Some(layout.kind))
     }
@@ -1386,7 +1493,7 @@ impl RowSink for FileChecker<'_, '_> {
     /// cell) lost its value to the merge: its finding says so.
     fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
         let lang = self.run.options().lang;
-        let findings = &mut self.run.findings[self.findings_before..];
+        let findings = self.run.findings.since_mut(self.findings_before);
         explain_merges(findings, layout.kind, merged, lang);
     }
 }
@@ -1515,6 +1622,7 @@ mod tests {
                     sheets: Vec::new(),
                     missing_sheets: Vec::new(),
                     change_log: None,
+                    extra_sheets: Vec::new(),
                 })
             } else {
                 Err(ReadError::Corrupt("truncated".into()))

@@ -10,15 +10,18 @@ mod cross;
 pub mod dates;
 pub mod engine;
 pub mod fields;
+mod findings;
 pub mod identity;
 mod parallel;
 pub mod privacy;
 pub mod references;
+mod repeat;
 pub mod reviews;
 pub mod structure;
 pub mod value;
 
 pub use engine::{FileChecker, FileReport, Options, Report, Summary, Validation};
+pub use findings::KEPT_PER_RULE;
 
 use crate::lang::Lang;
 use crate::template::SheetKind;
@@ -102,6 +105,7 @@ pub enum Code {
     UnknownColumn,
     TemplateVersion,
     TemplateUnknown,
+    ExtraSheet,
     MissingRequired,
     InvalidEnum,
     InvalidDate,
@@ -133,7 +137,7 @@ pub struct RuleSpec {
 
 impl Code {
     /// All rules, in the order of SPEC §5 (the order of reports' `by_rule`).
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::FileUnreadable,
         Code::MissingSheet,
         Code::MissingColumn,
@@ -141,6 +145,7 @@ impl Code {
         Code::UnknownColumn,
         Code::TemplateVersion,
         Code::TemplateUnknown,
+        Code::ExtraSheet,
         Code::MissingRequired,
         Code::InvalidEnum,
         Code::InvalidDate,
@@ -198,6 +203,11 @@ impl Code {
                 "template-unknown", Warning, Structure,
                 "工作簿没有模板版本标记（_meta），不是由 crmsheet generate 生成的。",
                 "The workbook carries no template version stamp (_meta): it was not made by crmsheet generate.",
+            ),
+            Code::ExtraSheet => (
+                "extra-sheet", Warning, Structure,
+                "另一张工作表的名称与录入表或更新表相同（如副本「客户信息录入表 (2)」），其中的行不会被检查或合并。",
+                "A second sheet named like the entry or update sheet (such as a copy 客户信息录入表 (2)): its rows are neither checked nor merged.",
             ),
             Code::MissingRequired => (
                 "missing-required", Error, Fields,
@@ -452,7 +462,7 @@ mod tests {
             assert!(!code.description(Lang::Zh).is_empty());
             assert!(!code.description(Lang::En).is_empty());
         }
-        assert_eq!(seen.len(), 23);
+        assert_eq!(seen.len(), 24);
     }
 
     #[test]
@@ -468,6 +478,7 @@ mod tests {
                 "unknown-column",
                 "template-version",
                 "template-unknown",
+                "extra-sheet",
                 "id-before-approval",
                 "duplicate-customer",
                 "id-name-mismatch",

@@ -9,12 +9,15 @@
 //! and the keys of each row. The calling thread takes those file by file, in
 //! order (master first, then argument order), as they come, and folds the keys
 //! into the run exactly as [`super::Validation::check_file`] would. A file read
-//! ahead of its turn waits in its channel.
+//! ahead of its turn waits in its channel, a few chunks at most: its worker
+//! pauses until the folding comes to it, so memory does not grow with it.
 
 use super::engine::{
     check_row, explain_merges, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation,
     PROGRESS_STEP,
 };
+use super::findings::{moved_to_row, Cap};
+use super::repeat::{OwnedKeys, RowMemo};
 use super::value::DateValue;
 use super::{Code, Finding};
 use crate::read::{
@@ -22,11 +25,14 @@ use crate::read::{
 };
 use crate::template::SheetKind;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 /// Rows of keys per message from a worker.
 const CHUNK: usize = 1024;
+
+/// Messages a file's worker may send ahead of the folding.
+const PARTS_IN_FLIGHT: usize = 16;
 
 /// What a worker sends about its file, in reading order.
 enum Part {
@@ -34,7 +40,9 @@ enum Part {
     Rows(Chunk),
     /// The merged ranges of a sheet with an empty required cell, after its rows.
     Merged(SheetKind, MergedCells),
-    Done(Result<FileRead, ReadError>),
+    /// The row-level findings the worker left out (past the cap), then the
+    /// reader's result.
+    Done(Box<Cap>, Result<FileRead, ReadError>),
 }
 
 /// The findings and cross-row keys of consecutive rows.
@@ -100,7 +108,9 @@ pub(super) fn check_sources(
     let mut senders = Vec::with_capacity(sources.len());
     let mut receivers = Vec::with_capacity(sources.len());
     for _ in sources {
-        let (sender, receiver) = channel::<Part>();
+        // Bounded: a file read ahead of its turn waits with a few chunks
+        // (its worker pauses), not with all its rows' keys.
+        let (sender, receiver) = sync_channel::<Part>(PARTS_IN_FLIGHT);
         senders.push(Some(sender));
         receivers.push(receiver);
     }
@@ -146,9 +156,18 @@ pub(super) fn check_sources(
             }
         }
         if spawned == 0 {
-            // No thread to be had: check the files here, then fold them.
-            live.fetch_add(1, Ordering::SeqCst);
-            work();
+            // No thread to be had: check the files one by one here (the
+            // bounded channels would wait for a folding that comes after).
+            let template = run.ctx.template;
+            return files
+                .iter()
+                .zip(sources)
+                .map(|(&file, source)| {
+                    let mut checker = run.checker_for(file);
+                    let result = read_source_pipelined(source, template, &mut checker);
+                    checker.end(result)
+                })
+                .collect();
         }
         let results: Vec<Result<(), ReadError>> = files
             .iter()
@@ -162,7 +181,7 @@ pub(super) fn check_sources(
 /// Drops the senders of files no worker took once the last worker has ended.
 struct LastOut<'a> {
     live: &'a AtomicUsize,
-    senders: &'a Mutex<Vec<Option<Sender<Part>>>>,
+    senders: &'a Mutex<Vec<Option<SyncSender<Part>>>>,
 }
 
 impl Drop for LastOut<'_> {
@@ -182,7 +201,7 @@ fn check_one(
     file: usize,
     path_shown: &str,
     source: &Source,
-    parts: Sender<Part>,
+    parts: SyncSender<Part>,
 ) {
     let mut sink = PartSink {
         ctx,
@@ -194,11 +213,14 @@ fn check_one(
         rows: 0,
         spent: None,
         missing_required: [false; 2],
+        cap: Cap::default(),
+        memo: None,
     };
     let result = read_source_pipelined(source, ctx.template, &mut sink);
     sink.flush();
     ctx.progress.add_rows(sink.rows);
-    let _ = sink.parts.send(Part::Done(result));
+    let cap = std::mem::take(&mut sink.cap);
+    let _ = sink.parts.send(Part::Done(Box::new(cap), result));
 }
 
 /// Takes one file's parts, in order, into the run.
@@ -208,12 +230,12 @@ fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result
     let mut result = None;
     for part in parts {
         match part {
-            Part::Sheet(kind, info, mut findings) => {
-                run.findings.append(&mut findings);
+            Part::Sheet(kind, info, findings) => {
+                run.findings.extend(findings);
                 run.add_sheet(file, kind, info);
             }
             Part::Rows(mut chunk) => {
-                run.findings.append(&mut chunk.findings);
+                run.findings.extend(std::mem::take(&mut chunk.findings));
                 for keys in &chunk.keys {
                     let text = |range: Option<(usize, usize)>| {
                         range.and_then(|(start, end)| chunk.text.get(start..end))
@@ -232,9 +254,10 @@ fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result
             }
             Part::Merged(kind, merged) => {
                 let lang = run.options().lang;
-                explain_merges(&mut run.findings[findings_before..], kind, &merged, lang);
+                explain_merges(run.findings.since_mut(findings_before), kind, &merged, lang);
             }
-            Part::Done(done) => {
+            Part::Done(omitted, done) => {
+                run.findings.add_omitted(file, &omitted);
                 result = Some(done);
                 break;
             }
@@ -260,7 +283,7 @@ struct PartSink<'c, 't> {
     path: &'c str,
     sheets: [Option<SheetInfo>; 2],
     chunk: Chunk,
-    parts: Sender<Part>,
+    parts: SyncSender<Part>,
     /// Rows not yet counted on the progress line.
     rows: u64,
     /// The row checked last, for the reader to fill again.
@@ -268,6 +291,11 @@ struct PartSink<'c, 't> {
     /// Per sheet: whether it has an empty required cell (which merged cells
     /// may explain).
     missing_required: [bool; 2],
+    /// The row-level findings of this file, capped here so that a file read
+    /// ahead of its turn waits with a bounded number of findings.
+    cap: Cap,
+    /// The last row that had findings, for an identical next row.
+    memo: Option<RowMemo>,
 }
 
 impl PartSink<'_, '_> {
@@ -283,6 +311,7 @@ impl RowSink for PartSink<'_, '_> {
         self.flush();
         let (info, findings) = sheet_checks(self.ctx, self.file, self.path, layout);
         self.sheets[slot(layout.kind)] = Some(info.clone());
+        self.memo = None;
         let _ = self.parts.send(Part::Sheet(layout.kind, info, findings));
     }
 
@@ -293,16 +322,41 @@ impl RowSink for PartSink<'_, '_> {
         let chunk = &mut self.chunk;
         let findings_before = chunk.findings.len();
         let (keys_of, text) = (&mut chunk.keys, &mut chunk.text);
-        check_row(
-            self.ctx,
-            self.file,
-            self.path,
-            info,
-            layout.kind,
-            &row,
-            &mut chunk.findings,
-            |keys, _| log_keys(keys_of, text, row.row, keys),
-        );
+        let kind = layout.kind;
+        if let Some(memo) = self.memo.as_ref().filter(|m| m.matches(kind, &row)) {
+            for f in &memo.findings {
+                if self.cap.admit(f.rule) {
+                    chunk.findings.push(moved_to_row(f, row.row));
+                }
+            }
+            if let Some(keys) = &memo.keys {
+                log_keys(keys_of, text, row.row, keys.keys());
+            }
+        } else {
+            let mut owned = None;
+            check_row(
+                self.ctx,
+                self.file,
+                self.path,
+                info,
+                kind,
+                &row,
+                &mut chunk.findings,
+                |keys, findings| {
+                    if findings.len() > findings_before {
+                        owned = Some(OwnedKeys::new(&keys));
+                    }
+                    log_keys(keys_of, text, row.row, keys);
+                },
+            );
+            self.memo = (chunk.findings.len() > findings_before).then(|| RowMemo {
+                kind,
+                cells: row.cells.clone(),
+                findings: chunk.findings[findings_before..].to_vec(),
+                keys: owned,
+            });
+            self.cap.keep_tail(&mut chunk.findings, findings_before);
+        }
         self.missing_required[slot(layout.kind)] |= chunk.findings[findings_before..]
             .iter()
             .any(|f| f.rule == Code::MissingRequired);
@@ -489,6 +543,23 @@ mod tests {
         ] {
             assert!(rules.contains(rule), "{rule} missing from {rules:?}");
         }
+        // Rows repeated past the cap: the same kept findings and counts.
+        let bad = |n: usize| {
+            let mut rows = entries(7, 1);
+            rows[0][0] = "2026-13-45".into();
+            rows[0][8] = "=cmd 13812345678".into();
+            vec![rows[0].clone(); n]
+        };
+        let f = write_csv(d, "f.csv", SheetKind::Entry, &bad(1500));
+        let g = write_csv(d, "g.csv", SheetKind::Entry, &bad(1200));
+        let order: Vec<&Path> = vec![&f, &g, &b];
+        let one_by_one = run(&order, false);
+        let together = run(&order, true);
+        assert_eq!(together.files, one_by_one.files);
+        assert_eq!(together.findings, one_by_one.findings);
+        assert_eq!(together.summary(), one_by_one.summary());
+        assert!(!together.files[0].omitted.is_empty());
+
         // Another order is another run, with other first occurrences.
         let reversed: Vec<&Path> = order.iter().rev().copied().collect();
         assert_eq!(

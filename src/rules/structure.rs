@@ -110,6 +110,22 @@ pub fn template_version(place: &Place, stamped: &str, current: &str, lang: Lang)
 
 /// `template-unknown`: a workbook (not CSV) without a version stamp was not made
 /// from the official template.
+/// A sheet named like a data sheet (a copy such as `客户信息录入表 (2)`) that is
+/// not read: its rows are neither checked nor merged.
+pub fn extra_sheet(place: &Place, sheet: &str, read_as: Option<&str>, lang: Lang) -> Finding {
+    let message = match (lang, read_as) {
+        (Lang::Zh, Some(read)) => format!("工作表「{sheet}」看起来也是「{read}」，但只读取了「{read}」：其中的行既不会被检查，也不会被合并。请把数据移到「{read}」中，再删除这张工作表。"),
+        (Lang::Zh, None) => format!("工作表「{sheet}」看起来是数据表的副本，但没有被读取：其中的行既不会被检查，也不会被合并。请把它改回模板中的表名。"),
+        (Lang::En, Some(read)) => format!("The sheet \"{sheet}\" looks like \"{read}\" too, but only \"{read}\" is read: its rows are neither checked nor merged. Move them into \"{read}\" and delete this sheet."),
+        (Lang::En, None) => format!("The sheet \"{sheet}\" looks like a copy of a data sheet but is not read: its rows are neither checked nor merged. Give it the template's sheet name."),
+    };
+    let place = Place {
+        sheet: Some(sheet),
+        ..*place
+    };
+    place.finding(Code::ExtraSheet, None, message, None)
+}
+
 pub fn template_unknown(place: &Place, lang: Lang) -> Finding {
     let message = match lang {
         Lang::Zh => "工作簿中没有模板版本标记（隐藏的 _meta 工作表），可能不是用官方模板填写的。请使用 crmsheet generate 生成的模板。".to_string(),

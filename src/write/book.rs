@@ -420,10 +420,17 @@ impl TemplateBook {
     /// # Errors
     /// The file cannot be written, or a sheet cannot be finished.
     pub fn save(mut self, path: &Path) -> Result<()> {
+        use crate::messages::{write_failed, Writing};
         self.finish()?;
-        self.workbook
-            .save(path)
-            .map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
+        // Through a writer that keeps an I/O error for us to report in words
+        // (a full disk), instead of the zip writer printing it on stderr.
+        let file =
+            std::fs::File::create(path).map_err(|e| write_failed(path, Writing::Workbook, &e))?;
+        let mut out = super::output::SoftWriter::new(std::io::BufWriter::new(file));
+        let saved = self.workbook.save_to_writer(&mut out);
+        out.finish()
+            .map_err(|e| write_failed(path, Writing::Workbook, &e))?;
+        saved.map_err(|e| anyhow!("{}: cannot write the workbook: {e}", path.display()))
     }
 
     /// [`save`](Self::save) into memory: the xlsx file's bytes. Touches no disk

@@ -43,6 +43,7 @@
 
 mod book;
 mod checks;
+pub mod lock;
 pub mod office;
 pub mod output;
 mod parts;

@@ -13,9 +13,10 @@ pub fn office_lock_files(register: &Path) -> Vec<PathBuf> {
         register.with_file_name(format!("~${name}")),
         register.with_file_name(format!(".~lock.{name}#")),
     ];
-    // Word and Excel shorten a long name by its first two characters.
+    // Word and Excel shorten a name longer than seven characters by its first
+    // two.
     let short: String = name.chars().skip(2).collect();
-    if name.chars().count() > 8 {
+    if name.chars().count() > 7 {
         files.push(register.with_file_name(format!("~${short}")));
     }
     files
@@ -47,6 +48,18 @@ pub fn opened_elsewhere(register: &Path, lang: Lang) -> Option<String> {
         ),
     })
 }
+
+/// The error of a write refused because an office program has the file open.
+#[derive(Debug)]
+pub struct OpenElsewhere(pub String);
+
+impl std::fmt::Display for OpenElsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenElsewhere {}
 
 /// Who a lock file names. Office's `~$` owner file: a length byte, then the
 /// user name in the system's code page (GBK on Chinese Windows). LibreOffice's

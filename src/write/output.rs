@@ -67,6 +67,19 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// `name` cut to at most `bytes` bytes, at a character boundary: for names
+/// made from it that must stay within the file system's 255 bytes.
+pub fn fit_name(name: &str, bytes: usize) -> &str {
+    if name.len() <= bytes {
+        return name;
+    }
+    let mut end = bytes;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// `OUT.bak` beside `OUT`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -76,7 +89,7 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 /// Writes `path` through `write`, which receives a temporary path in the same
 /// folder; then renames it into place. With `keep_backup`, a file being replaced is
-/// first copied to `OUT.bak`.
+/// kept as `OUT.bak`.
 ///
 /// # Errors
 /// The target exists without `force`, the folder is read-only or full, `write`
@@ -88,14 +101,39 @@ pub fn write_atomically(
     keep_backup: bool,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
+    write_atomically_checked(path, force, keep_backup, write, || Ok(()))
+}
+
+/// [`write_atomically`], with `check` run right before the rename (after the
+/// long write): a merge makes sure there that its master did not change.
+///
+/// The new file is synced before it is renamed into place and the folder
+/// after, so a power cut leaves the old file or the new one, never an empty
+/// one. `OUT.bak` is made by renaming a new name into place (a hard link to
+/// the old OUT, or a synced copy where links are not possible), never by
+/// writing into whatever `OUT.bak` is: a symlink or hard link there to some
+/// other file (an input) is replaced, not written through.
+///
+/// # Errors
+/// As [`write_atomically`]; whatever `check` returns (nothing is replaced then).
+pub fn write_atomically_checked(
+    path: &Path,
+    force: bool,
+    keep_backup: bool,
+    write: impl FnOnce(&Path) -> Result<()>,
+    check: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     ensure_writable(path, force)?;
+    refuse_special(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // The temporary names add up to 16 bytes to OUT's; a name near the
+    // 255-byte limit of most file systems is shortened in them.
     let stem = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| fit_name(&n.to_string_lossy(), 200).to_string())
         .unwrap_or_default();
     let temp = tempfile::Builder::new()
         .prefix(&format!(".{stem}."))
@@ -106,13 +144,118 @@ pub fn write_atomically(
     // removes the file again if anything below fails.
     write(temp.path()).map_err(|e| messages::not_written(path, &e))?;
     keep_usual_permissions(temp.path(), path);
-    if keep_backup && path.exists() {
-        std::fs::copy(path, backup_path(path))
-            .map_err(|e| messages::write_failed(path, Writing::Backup, &e))?;
+    std::fs::File::open(temp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(|e| messages::write_failed(path, Writing::Sync, &e))?;
+    check()?;
+    if keep_backup && path.is_file() {
+        keep_backup_of(path, &dir, &stem)?;
+        sync_folder(&dir);
     }
     temp.persist(path)
         .map_err(|e| messages::write_failed(path, Writing::Replace, &e.error))?;
+    sync_folder(&dir);
     Ok(())
+}
+
+/// Makes `OUT.bak` the file now at `path`, by a new name renamed into place.
+fn keep_backup_of(path: &Path, dir: &Path, stem: &str) -> Result<()> {
+    let cannot = |e| messages::write_failed(path, Writing::Backup, &e);
+    let staged = tempfile::Builder::new()
+        .prefix(&format!(".{stem}.bak."))
+        .suffix(".tmp")
+        .make_in(dir, |p| std::fs::hard_link(path, p));
+    let staged = match staged {
+        Ok(linked) => linked.into_temp_path(),
+        // No hard links here (some network or FAT drives): a synced copy.
+        Err(_) => {
+            let copy = tempfile::Builder::new()
+                .prefix(&format!(".{stem}.bak."))
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(cannot)?;
+            let mut from = std::fs::File::open(path).map_err(cannot)?;
+            let mut to = copy.as_file();
+            std::io::copy(&mut from, &mut to).map_err(cannot)?;
+            to.sync_all().map_err(cannot)?;
+            copy.into_temp_path()
+        }
+    };
+    staged
+        .persist(backup_path(path))
+        .map_err(|e| cannot(e.error))?;
+    Ok(())
+}
+
+/// Syncs a folder, so that a rename in it survives a power cut. Best effort:
+/// not every system can open a folder for that.
+fn sync_folder(dir: &Path) {
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
+}
+
+/// Refuses an output path that is neither a regular file nor free (a FIFO, a
+/// device, a socket): writing there would hang or go nowhere.
+///
+/// # Errors
+/// As described.
+pub fn refuse_special(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(messages::output_not_regular(path)),
+        _ => Ok(()),
+    }
+}
+
+/// A writer for a library that must not see an I/O error mid-way: the first
+/// one is kept and later writes are swallowed, so the library finishes
+/// without complaint (the zip writer otherwise prints a raw `ZipWriter::drop`
+/// line on stderr) and the caller reports the error in words.
+pub struct SoftWriter<W: std::io::Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> SoftWriter<W> {
+    pub fn new(inner: W) -> SoftWriter<W> {
+        SoftWriter { inner, error: None }
+    }
+
+    /// Flushes; the first error met, if any.
+    ///
+    /// # Errors
+    /// As described.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self.inner),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for SoftWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.write_all(buf) {
+                self.error = Some(e);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.error = Some(e);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Temporary files are created private (0600); the output should get the mode of
