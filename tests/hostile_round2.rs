@@ -614,7 +614,7 @@ fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.starts_with("crmsheet: pipe.csv: ")
-            && run.stderr.contains("is not a regular file"),
+            && run.stderr.contains("不是普通文件"),
         "{}",
         run.stderr
     );
@@ -631,7 +631,7 @@ fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
     let _ = writer.wait();
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("is not a regular file"),
+        run.stderr.contains("不是普通文件"),
         "{}",
         run.stderr
     );
@@ -650,7 +650,7 @@ fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a regular file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不是普通文件"));
 }
 
 #[test]
@@ -664,7 +664,7 @@ fn a_fifo_as_output_is_refused_even_with_force() {
     assert!(start.elapsed().as_secs() < 20);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("is not a regular file"),
+        run.stderr.contains("不是普通文件"),
         "{}",
         run.stderr
     );
