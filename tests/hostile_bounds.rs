@@ -15,7 +15,9 @@ use support::{entry, Book, Cell};
 use tempfile::TempDir;
 
 /// Seconds any of these runs may take in a debug build on a shared machine.
-const FAST: u64 = 20;
+/// A guard against hangs, not a speed test (speed is measured in `bench/`):
+/// generous enough for a debug build on a loaded 2-core machine.
+const HANG: u64 = 180;
 
 fn headers(kind: SheetKind) -> Vec<String> {
     let t = Template::builtin();
@@ -94,7 +96,7 @@ fn a_zip_bomb_sheet_is_refused_before_inflating() {
     );
     assert!(line.contains("to 6.0 GiB"), "{line}");
     assert!(line.contains("a zip bomb"), "{line}");
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -121,7 +123,7 @@ fn a_smaller_bomb_is_caught_by_its_ratio() {
         line.contains("limit 200:1 for parts above 64 MiB"),
         "{line}"
     );
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -143,7 +145,7 @@ fn a_sheet_over_the_size_limit_is_refused_and_says_the_limit() {
         line.contains("the sheet xl/worksheets/sheet1.xml would inflate to 3.0 GiB (limit 2 GiB)"),
         "{line}"
     );
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -165,7 +167,7 @@ fn a_table_of_texts_over_its_limit_is_refused() {
         "{line}"
     );
     assert!(line.contains("MiB (limit 512 MiB)"), "{line}");
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 /// An xlsx whose entry sheet is `xml` (stored, with its real CRC).
@@ -237,7 +239,7 @@ fn a_highly_compressible_small_part_is_read_normally() {
     assert_no_panic(&run);
     assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
     assert_eq!(json["files"][0]["sheets"][0]["rows"], 1);
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -258,7 +260,7 @@ fn an_xlsx_claiming_every_cell_of_the_grid_reads_normally() {
     assert_no_panic(&run);
     assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
     assert_eq!(json["files"][0]["sheets"][0]["rows"], 1);
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -286,7 +288,7 @@ fn an_ods_repeating_a_filled_cell_over_the_grid_is_refused() {
         line.contains("repeats its filled cells to more than 50,000,000 cells"),
         "{line}"
     );
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -319,7 +321,7 @@ fn an_ods_with_the_empty_rest_of_the_grid_reads_normally() {
         .filter_map(|f| f["cell"].as_str())
         .collect();
     assert!(missing.contains(&"A2"), "{missing:?}");
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 /// An xls whose entry sheet holds the template headers, a data row and `extra`
@@ -365,7 +367,7 @@ fn an_xls_declaring_billions_of_cells_is_refused() {
         ),
         "{line}"
     );
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -378,7 +380,7 @@ fn an_xls_with_cells_at_opposite_corners_is_refused() {
     let (run, json) = validate_limited(dir.path(), "corners.xls");
     let line = unreadable_message(&run, &json, "corners.xls");
     assert!(line.contains("spans 4,294,967,296 cells"), "{line}");
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -426,7 +428,7 @@ fn an_xls_sharing_one_long_text_with_many_cells_is_refused() {
         line.contains("of text (at most that is read from an xls file)"),
         "{line}"
     );
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -468,7 +470,7 @@ fn cells_of_32767_characters_read_normally_and_stay_masked() {
             "{file}: the number in full"
         );
         assert!(run.stdout.contains("138****5678"), "{file}");
-        assert_fast(&run, FAST);
+        assert_finishes(&run, HANG);
     }
 }
 
@@ -502,7 +504,7 @@ fn sixteen_thousand_columns_read_normally() {
     assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
     let unknown = json["summary"]["by_rule"]["unknown-column"].as_u64();
     assert_eq!(unknown, Some(16_384 - u64::from(known)));
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -528,7 +530,7 @@ fn thousands_of_sheets_read_normally() {
     assert_eq!(json["files"][0]["readable"], true, "{}", run.stderr);
     assert_eq!(json["files"][0]["sheets"][0]["sheet"], "客户");
     assert_eq!(json["files"][0]["sheets"][0]["rows"], 1);
-    assert_fast(&run, FAST);
+    assert_finishes(&run, HANG);
 }
 
 #[test]
@@ -552,7 +554,7 @@ fn more_sheets_than_the_limit_are_refused_in_every_format() {
             line.contains("it has more than 10,000 sheets (at most that many are read)"),
             "{line}"
         );
-        assert_fast(&run, FAST);
+        assert_finishes(&run, HANG);
     }
 }
 
@@ -604,7 +606,7 @@ fn deeply_nested_xml_finishes() {
         // crash, never a hang.
         let readable = json["files"][0]["readable"] == true;
         assert!(readable || run.code == 2, "{file}: {}", run.stderr);
-        assert_fast(&run, FAST);
+        assert_finishes(&run, HANG);
     }
 }
 
@@ -671,7 +673,7 @@ fn a_csv_row_without_end_is_refused() {
             line.contains("one of its rows is longer than 16 MiB"),
             "{line}"
         );
-        assert_fast(&run, FAST);
+        assert_finishes(&run, HANG);
     }
 }
 

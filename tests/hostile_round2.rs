@@ -613,8 +613,7 @@ fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
     assert!(start.elapsed().as_secs() < 20);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.starts_with("crmsheet: pipe.csv: ")
-            && run.stderr.contains("不是普通文件"),
+        run.stderr.starts_with("crmsheet: pipe.csv: ") && run.stderr.contains("不是普通文件"),
         "{}",
         run.stderr
     );
@@ -630,11 +629,7 @@ fn a_fifo_input_is_refused_at_once_and_the_other_files_are_still_checked() {
     let _ = writer.kill();
     let _ = writer.wait();
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("不是普通文件"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("不是普通文件"), "{}", run.stderr);
     // A process substitution is a pipe too.
     let csv = support::Book::new()
         .entries([support::entry("明远机械有限公司")])
@@ -663,11 +658,7 @@ fn a_fifo_as_output_is_refused_even_with_force() {
     let run = run_in(d, &["merge", &input, "-o", "out.xlsx", "--force"]);
     assert!(start.elapsed().as_secs() < 20);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("不是普通文件"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("不是普通文件"), "{}", run.stderr);
 }
 
 #[test]

@@ -776,8 +776,10 @@ fn a_stray_value_in_the_last_cell_costs_nothing() {
 
     let started = std::time::Instant::now();
     let (read, rec) = read(&path);
+    // A hang guard only: walking 16,384 × 1,048,576 empty cells would take
+    // hours; reading by the cells present takes well under a second.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
+        started.elapsed() < std::time::Duration::from_secs(120),
         "took {:?}",
         started.elapsed()
     );

@@ -699,9 +699,9 @@ pub fn assert_no_panic(outcome: &Outcome) {
     }
 }
 
-/// Asserts the run took at most `seconds` (a debug build on a shared machine;
-/// a release build is several times faster).
-pub fn assert_fast(outcome: &Outcome, seconds: u64) {
+/// Fails when a run did not end within `seconds`: a hang guard (the runs are
+/// also bounded by memory limits); speed is measured by the benchmarks.
+pub fn assert_finishes(outcome: &Outcome, seconds: u64) {
     assert!(
         outcome.elapsed <= Duration::from_secs(seconds),
         "took {:?} (limit {seconds} s)",
