@@ -8,7 +8,7 @@ mod hostile_files;
 mod support;
 
 use crmsheet::lang::Lang;
-use crmsheet::template::{SheetKind, Template};
+use crmsheet::template::SheetKind;
 use hostile_files::*;
 use std::path::Path;
 use support::{entry, Book, Cell};
@@ -18,19 +18,6 @@ use tempfile::TempDir;
 /// A guard against hangs, not a speed test (speed is measured in `bench/`):
 /// generous enough for a debug build on a loaded 2-core machine.
 const HANG: u64 = 180;
-
-fn headers(kind: SheetKind) -> Vec<String> {
-    let t = Template::builtin();
-    t.sheet(kind)
-        .fields
-        .iter()
-        .map(|f| f.display_header(Lang::Zh))
-        .collect()
-}
-
-fn sheet_name(kind: SheetKind) -> String {
-    Template::builtin().sheet(kind).name.zh.clone()
-}
 
 /// A small filled workbook to graft hostile parts onto.
 fn base_xlsx(dir: &Path) -> std::path::PathBuf {
@@ -197,7 +184,7 @@ fn xml_row(row: u32, cells: &[(u32, &str)]) -> String {
 }
 
 fn header_cells(kind: SheetKind) -> Vec<(u32, String)> {
-    headers(kind)
+    support::headers_in(kind, Lang::Zh)
         .into_iter()
         .enumerate()
         .map(|(c, h)| (c as u32, h))
@@ -270,10 +257,10 @@ fn an_ods_repeating_a_filled_cell_over_the_grid_is_refused() {
     let dir = TempDir::new().unwrap();
     let header: Vec<&str> = Vec::new();
     let _ = header;
-    let heads = headers(SheetKind::Entry);
+    let heads = support::headers_in(SheetKind::Entry, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let body = ods_table(
-        &sheet_name(SheetKind::Entry),
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
         &format!(
             r#"{}<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>明远机械</text:p></table:table-cell></table:table-row>"#,
             ods_row(&head_refs)
@@ -296,12 +283,12 @@ fn an_ods_with_the_empty_rest_of_the_grid_reads_normally() {
     // How LibreOffice writes every sheet: the unused rows and columns as
     // repeated empty cells. They cost nothing.
     let dir = TempDir::new().unwrap();
-    let heads = headers(SheetKind::Entry);
+    let heads = support::headers_in(SheetKind::Entry, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let mut data = vec![""; head_refs.len()];
     data[3] = "明远机械有限公司";
     let body = ods_table(
-        &sheet_name(SheetKind::Entry),
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
         &format!(
             r#"{}{}<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
             ods_row(&head_refs),
@@ -328,13 +315,16 @@ fn an_ods_with_the_empty_rest_of_the_grid_reads_normally() {
 /// records.
 fn xls_register(extra: Vec<Vec<u8>>) -> Vec<u8> {
     let mut records: Vec<Vec<u8>> = extra;
-    for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+    for (c, h) in support::headers_in(SheetKind::Entry, Lang::Zh)
+        .iter()
+        .enumerate()
+    {
         records.push(label(0, c as u16, h));
     }
     records.push(label(1, 3, "明远机械有限公司"));
     xls_bytes(&workbook_stream(
         &[],
-        &[(sheet_name(SheetKind::Entry), records)],
+        &[(support::sheet_name_in(SheetKind::Entry, Lang::Zh), records)],
     ))
 }
 
@@ -407,7 +397,10 @@ fn an_xls_sharing_one_long_text_with_many_cells_is_refused() {
         globals.push(record(0x003C, &data));
     }
     let mut cells: Vec<Vec<u8>> = Vec::new();
-    for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+    for (c, h) in support::headers_in(SheetKind::Entry, Lang::Zh)
+        .iter()
+        .enumerate()
+    {
         cells.push(label(0, c as u16, h));
     }
     for i in 0..20_000u32 {
@@ -419,7 +412,7 @@ fn an_xls_sharing_one_long_text_with_many_cells_is_refused() {
     }
     let bytes = xls_bytes(&workbook_stream(
         &globals,
-        &[(sheet_name(SheetKind::Entry), cells)],
+        &[(support::sheet_name_in(SheetKind::Entry, Lang::Zh), cells)],
     ));
     std::fs::write(dir.path().join("shared.xls"), bytes).unwrap();
     let (run, json) = validate_limited(dir.path(), "shared.xls");
@@ -443,13 +436,13 @@ fn cells_of_32767_characters_read_normally_and_stay_masked() {
     ]);
     book.write(dir.path(), "long.xlsx");
     book.write_csv(SheetKind::Entry, dir.path(), "long.csv");
-    let heads = headers(SheetKind::Entry);
+    let heads = support::headers_in(SheetKind::Entry, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let mut row = vec![""; heads.len()];
     row[3] = "明远机械有限公司";
     row[8] = long.as_str();
     let body = ods_table(
-        &sheet_name(SheetKind::Entry),
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
         &format!("{}{}", ods_row(&head_refs), ods_row(&row)),
     );
     std::fs::write(dir.path().join("long.ods"), ods_bytes(&body)).unwrap();
@@ -520,7 +513,10 @@ fn thousands_of_sheets_read_normally() {
     }
     let ws = wb.add_worksheet();
     ws.set_name("客户").unwrap();
-    for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+    for (c, h) in support::headers_in(SheetKind::Entry, Lang::Zh)
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, h).unwrap();
     }
     ws.write_string(1, 3, "明远机械有限公司").unwrap();
@@ -583,7 +579,7 @@ fn deeply_nested_xml_finishes() {
     );
     std::fs::write(dir.path().join("nested-texts.xlsx"), bytes).unwrap();
 
-    let heads = headers(SheetKind::Entry);
+    let heads = support::headers_in(SheetKind::Entry, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let spans = format!(
         "{}明远{}",
@@ -591,7 +587,7 @@ fn deeply_nested_xml_finishes() {
         "</text:span>".repeat(depth)
     );
     let body = ods_table(
-        &sheet_name(SheetKind::Entry),
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
         &format!(
             r#"{}<table:table-row><table:table-cell/><table:table-cell/><table:table-cell/><table:table-cell office:value-type="string"><text:p>{spans}</text:p></table:table-cell></table:table-row>"#,
             ods_row(&head_refs)
@@ -614,10 +610,10 @@ fn deeply_nested_xml_finishes() {
 fn half_downloaded_files_are_damaged_not_crashes() {
     let dir = TempDir::new().unwrap();
     let xlsx = std::fs::read(base_xlsx(dir.path())).unwrap();
-    let heads = headers(SheetKind::Entry);
+    let heads = support::headers_in(SheetKind::Entry, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let ods = ods_bytes(&ods_table(
-        &sheet_name(SheetKind::Entry),
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
         &ods_row(&head_refs),
     ));
     let xls = xls_register(Vec::new());
@@ -658,7 +654,7 @@ fn a_csv_row_without_end_is_refused() {
     // A row of 32 MiB, or an unclosed quote swallowing the rest of the file:
     // the csv reader holds a whole row in memory.
     let dir = TempDir::new().unwrap();
-    let header = headers(SheetKind::Entry).join(",");
+    let header = support::headers_in(SheetKind::Entry, Lang::Zh).join(",");
     let long = format!("{header}\n2026-11-29,张伟,,{}\n", "长".repeat(11 << 20));
     std::fs::write(dir.path().join("long.csv"), long).unwrap();
     let open = format!(
@@ -681,7 +677,10 @@ fn a_csv_row_without_end_is_refused() {
 fn a_password_protected_ods_says_so() {
     let dir = TempDir::new().unwrap();
     let encrypted = r#"<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/></manifest:encryption-data>"#;
-    let body = ods_table(&sheet_name(SheetKind::Entry), &ods_row(&["x"]));
+    let body = ods_table(
+        &support::sheet_name_in(SheetKind::Entry, Lang::Zh),
+        &ods_row(&["x"]),
+    );
     std::fs::write(
         dir.path().join("locked.ods"),
         ods_bytes_with(&body, encrypted),

@@ -17,37 +17,9 @@ use tempfile::TempDir;
 /// The memory the desk gives a check (DESK §5): the address space of a run.
 const DESK_LIMIT: u64 = 512 << 20;
 
-fn headers(kind: SheetKind) -> Vec<String> {
-    let t = Template::builtin();
-    t.sheet(kind)
-        .fields
-        .iter()
-        .map(|f| f.display_header(Lang::Zh))
-        .collect()
-}
-
-fn sheet_name(kind: SheetKind) -> String {
-    Template::builtin().sheet(kind).name.zh.clone()
-}
-
-/// A row of `kind` with `values` by field key, the rest empty.
-fn row_of(kind: SheetKind, values: &[(&str, &str)]) -> Vec<String> {
-    let t = Template::builtin();
-    t.sheet(kind)
-        .fields
-        .iter()
-        .map(|f| {
-            values
-                .iter()
-                .find(|(k, _)| *k == f.key)
-                .map_or(String::new(), |(_, v)| v.to_string())
-        })
-        .collect()
-}
-
 /// An ods sheet: the header row, then `row` repeated `times` times.
 fn ods_bomb_sheet(kind: SheetKind, row: &[String], times: u32) -> String {
-    let heads = headers(kind);
+    let heads = support::headers_in(kind, Lang::Zh);
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
     let refs: Vec<&str> = row.iter().map(String::as_str).collect();
     let data = ods_row(&refs).replacen(
@@ -56,13 +28,16 @@ fn ods_bomb_sheet(kind: SheetKind, row: &[String], times: u32) -> String {
         1,
     );
     assert!(data.contains("number-rows-repeated"), "{data}");
-    ods_table(&sheet_name(kind), &format!("{}{data}", ods_row(&head_refs)))
+    ods_table(
+        &support::sheet_name_in(kind, Lang::Zh),
+        &format!("{}{data}", ods_row(&head_refs)),
+    )
 }
 
 /// One bad entry row and one update naming an unknown customer, each repeated
 /// `times` times: about 12 findings per entry row, one per update row.
 fn finding_bomb(times: u32) -> Vec<u8> {
-    let entry = row_of(
+    let entry = support::row_by_key(
         SheetKind::Entry,
         &[
             ("entry_date", "2026-13-45"),
@@ -78,7 +53,7 @@ fn finding_bomb(times: u32) -> Vec<u8> {
             ("review_date", "2099-01-01"),
         ],
     );
-    let update = row_of(
+    let update = support::row_by_key(
         SheetKind::Update,
         &[
             ("update_date", "2026-11-20"),
@@ -506,12 +481,16 @@ fn date_cells_far_below_any_date_are_invalid_dates_at_their_cells() {
     let dir = TempDir::new().unwrap();
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
-    ws.set_name(sheet_name(SheetKind::Entry)).unwrap();
-    for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+    ws.set_name(support::sheet_name_in(SheetKind::Entry, Lang::Zh))
+        .unwrap();
+    for (c, h) in support::headers_in(SheetKind::Entry, Lang::Zh)
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, h).unwrap();
     }
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let row = row_of(
+    let row = support::row_by_key(
         SheetKind::Entry,
         &[
             ("salesperson", "张伟"),
@@ -548,7 +527,7 @@ fn xlsx_with_row_number(dir: &Path, name: &str, row: &str) {
             (b'A' + c as u8) as char
         )
     };
-    let heads: String = headers(SheetKind::Entry)
+    let heads: String = support::headers_in(SheetKind::Entry, Lang::Zh)
         .iter()
         .enumerate()
         .map(|(c, h)| cell("1", c, h))
@@ -756,7 +735,7 @@ fn a_second_entry_sheet_is_warned_about_not_ignored() {
     use rust_xlsxwriter::Workbook;
     let dir = TempDir::new().unwrap();
     let mut book = Workbook::new();
-    let row = row_of(
+    let row = support::row_by_key(
         SheetKind::Entry,
         &[
             ("customer_name", "明远机械有限公司"),
@@ -766,7 +745,10 @@ fn a_second_entry_sheet_is_warned_about_not_ignored() {
     for name in ["客户信息录入表", "客户信息录入表 (2)"] {
         let ws = book.add_worksheet();
         ws.set_name(name).unwrap();
-        for (c, h) in headers(SheetKind::Entry).iter().enumerate() {
+        for (c, h) in support::headers_in(SheetKind::Entry, Lang::Zh)
+            .iter()
+            .enumerate()
+        {
             ws.write_string(0, c as u16, h).unwrap();
         }
         for (c, v) in row.iter().enumerate() {

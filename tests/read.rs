@@ -97,20 +97,6 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDateTime {
         .unwrap()
 }
 
-/// The headers of a sheet as a generated workbook writes them (`客户名称*`).
-fn headers(kind: SheetKind, lang: Lang) -> Vec<String> {
-    template()
-        .sheet(kind)
-        .fields
-        .iter()
-        .map(|f| f.display_header(lang))
-        .collect()
-}
-
-fn sheet_name(kind: SheetKind, lang: Lang) -> String {
-    template().sheet(kind).name.get(lang).to_string()
-}
-
 /// Writes rows of text from row `first` (0-based); empty strings are left blank.
 fn write_rows(ws: &mut Worksheet, first: u32, rows: &[Vec<String>]) {
     for (r, row) in rows.iter().enumerate() {
@@ -126,37 +112,6 @@ fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|s| s.to_string()).collect()
 }
 
-/// An entry row in schema order with the given values by key.
-fn entry_row(values: &[(&str, &str)]) -> Vec<String> {
-    let t = template();
-    t.entry
-        .fields
-        .iter()
-        .map(|f| {
-            values
-                .iter()
-                .find(|(k, _)| *k == f.key)
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-fn update_row(values: &[(&str, &str)]) -> Vec<String> {
-    let t = template();
-    t.update
-        .fields
-        .iter()
-        .map(|f| {
-            values
-                .iter()
-                .find(|(k, _)| *k == f.key)
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// A workbook with an entry and an update sheet (in `lang`), header row 1, the
 /// given data rows, and a `_meta` sheet stamped `version` when given.
 fn standard_workbook(
@@ -168,12 +123,14 @@ fn standard_workbook(
 ) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(SheetKind::Entry, lang)).unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, lang)]);
+    ws.set_name(support::sheet_name_in(SheetKind::Entry, lang))
+        .unwrap();
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, lang)]);
     write_rows(ws, 1, entry_rows);
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(SheetKind::Update, lang)).unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Update, lang)]);
+    ws.set_name(support::sheet_name_in(SheetKind::Update, lang))
+        .unwrap();
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Update, lang)]);
     write_rows(ws, 1, update_rows);
     if let Some(version) = version {
         add_meta(&mut wb, version);
@@ -198,42 +155,51 @@ fn add_meta(wb: &mut Workbook, version: &str) {
 
 fn sample_entries() -> Vec<Vec<String>> {
     vec![
-        entry_row(&[
-            ("entry_date", "2026-11-28"),
-            ("salesperson", "张伟"),
-            ("customer_name", "上海明远机械有限公司"),
-            ("industry", "制造业"),
-            ("contact", "王经理"),
-            ("interaction", "上门拜访"),
-            ("customer_status", "潜在"),
-            ("review_status", "待审核"),
-        ]),
-        entry_row(&[
-            ("entry_date", "2026-11-29"),
-            ("salesperson", "李娜"),
-            ("customer_id", "C001"),
-            ("customer_name", "北京华信科技有限公司"),
-            ("industry", "信息传输、软件和信息技术服务业"),
-            ("contact", "赵主任"),
-            ("interaction", "电话沟通"),
-            ("customer_status", "活跃"),
-            ("review_status", "已通过"),
-            ("reviewer", "李娜"),
-            ("review_date", "2026-11-30"),
-        ]),
+        support::row_by_key(
+            SheetKind::Entry,
+            &[
+                ("entry_date", "2026-11-28"),
+                ("salesperson", "张伟"),
+                ("customer_name", "上海明远机械有限公司"),
+                ("industry", "制造业"),
+                ("contact", "王经理"),
+                ("interaction", "上门拜访"),
+                ("customer_status", "潜在"),
+                ("review_status", "待审核"),
+            ],
+        ),
+        support::row_by_key(
+            SheetKind::Entry,
+            &[
+                ("entry_date", "2026-11-29"),
+                ("salesperson", "李娜"),
+                ("customer_id", "C001"),
+                ("customer_name", "北京华信科技有限公司"),
+                ("industry", "信息传输、软件和信息技术服务业"),
+                ("contact", "赵主任"),
+                ("interaction", "电话沟通"),
+                ("customer_status", "活跃"),
+                ("review_status", "已通过"),
+                ("reviewer", "李娜"),
+                ("review_date", "2026-11-30"),
+            ],
+        ),
     ]
 }
 
 fn sample_updates() -> Vec<Vec<String>> {
-    vec![update_row(&[
-        ("update_date", "2026-12-05"),
-        ("salesperson", "张伟"),
-        ("customer_id", "C001"),
-        ("contact", "钱总"),
-        ("update_reason", "原联系人离职"),
-        ("maintenance_type", "联系人变更"),
-        ("review_status", "待审核"),
-    ])]
+    vec![support::row_by_key(
+        SheetKind::Update,
+        &[
+            ("update_date", "2026-12-05"),
+            ("salesperson", "张伟"),
+            ("customer_id", "C001"),
+            ("contact", "钱总"),
+            ("update_reason", "原联系人离职"),
+            ("maintenance_type", "联系人变更"),
+            ("review_status", "待审核"),
+        ],
+    )]
 }
 
 // ---------------------------------------------------------------------------
@@ -295,11 +261,14 @@ fn zh_workbook_is_read_by_sheet_name() {
 fn en_workbook_is_read_by_sheet_name() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("en.xlsx");
-    let entries = vec![entry_row(&[
-        ("salesperson", "Zhang Wei"),
-        ("customer_name", "Acme Co., Ltd."),
-        ("review_status", "Pending"),
-    ])];
+    let entries = vec![support::row_by_key(
+        SheetKind::Entry,
+        &[
+            ("salesperson", "Zhang Wei"),
+            ("customer_name", "Acme Co., Ltd."),
+            ("review_status", "Pending"),
+        ],
+    )];
     standard_workbook(&path, Lang::En, &entries, &[], None);
     let (read, rec) = read(&path);
     assert_eq!(read.sheets[0].name, "Customer Entry");
@@ -326,11 +295,11 @@ fn renamed_sheets_are_found_by_their_headers() {
     write_rows(ws, 0, &[strings(&["remember", "to", "call"])]);
     let ws = wb.add_worksheet();
     ws.set_name("Sheet2").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Update, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Update, Lang::Zh)]);
     write_rows(ws, 1, &sample_updates());
     let ws = wb.add_worksheet();
     ws.set_name("Sheet1").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     write_rows(ws, 1, &sample_entries());
     wb.save(&path).unwrap();
 
@@ -351,10 +320,10 @@ fn a_copy_of_the_entry_sheet_is_not_taken_for_the_update_sheet() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表 (2)").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     write_rows(ws, 1, &sample_entries());
     wb.save(&path).unwrap();
 
@@ -373,7 +342,7 @@ fn header_row_under_title_rows() {
     ws.set_name("客户信息录入表").unwrap();
     write_rows(ws, 0, &[strings(&["客户信息录入表（2026年11月）"])]);
     write_rows(ws, 1, &[strings(&["填表人：张伟", "", "客户名称"])]);
-    write_rows(ws, 2, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 2, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     write_rows(ws, 3, &sample_entries());
     wb.save(&path).unwrap();
 
@@ -389,7 +358,7 @@ fn header_row_under_title_rows() {
 fn shuffled_columns_map_to_their_real_cells() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("shuffled.xlsx");
-    let mut header = headers(SheetKind::Entry, Lang::Zh);
+    let mut header = support::headers_in(SheetKind::Entry, Lang::Zh);
     let mut row = sample_entries().remove(0);
     header.reverse();
     row.reverse();
@@ -424,7 +393,7 @@ fn shuffled_columns_map_to_their_real_cells() {
 fn headers_match_with_marker_spaces_and_full_width_forms() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("forms.xlsx");
-    let mut header = headers(SheetKind::Entry, Lang::Zh);
+    let mut header = support::headers_in(SheetKind::Entry, Lang::Zh);
     header[0] = " 录入日期 * ".into();
     header[1] = "销售人员＊".into();
     header[2] = "客户ＩＤ".into();
@@ -448,7 +417,7 @@ fn headers_match_with_marker_spaces_and_full_width_forms() {
 fn unknown_and_duplicate_headers_are_reported() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("extra.xlsx");
-    let mut header = headers(SheetKind::Entry, Lang::Zh);
+    let mut header = support::headers_in(SheetKind::Entry, Lang::Zh);
     header.push("备注".into()); // O: unknown
     header.push("Customer name".into()); // P: duplicate of D, in English
     header.push(String::new()); // Q: empty, neither
@@ -484,29 +453,46 @@ fn unknown_and_duplicate_headers_are_reported() {
 fn blank_rows_are_skipped_and_row_numbers_stay_real() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("blank.xlsx");
-    let mut header = headers(SheetKind::Entry, Lang::Zh);
+    let mut header = support::headers_in(SheetKind::Entry, Lang::Zh);
     header.push("备注".into()); // O, not in the schema
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
     write_rows(ws, 0, &[header]);
-    write_rows(ws, 1, &[entry_row(&[("customer_name", "甲公司")])]); // row 2
-                                                                     // Row 3 empty; row 4 only white space; row 5 only a non-schema cell.
+    write_rows(
+        ws,
+        1,
+        &[support::row_by_key(
+            SheetKind::Entry,
+            &[("customer_name", "甲公司")],
+        )],
+    ); // row 2
+       // Row 3 empty; row 4 only white space; row 5 only a non-schema cell.
     write_rows(
         ws,
         3,
-        &[entry_row(&[
-            ("customer_name", "   "),
-            ("contact", "\u{3000}"),
-        ])],
+        &[support::row_by_key(
+            SheetKind::Entry,
+            &[("customer_name", "   "), ("contact", "\u{3000}")],
+        )],
     );
     ws.write_string(4, 14, "只有备注").unwrap();
     write_rows(
         ws,
         5,
-        &[entry_row(&[("contact", "王经理"), ("position", " ")])],
+        &[support::row_by_key(
+            SheetKind::Entry,
+            &[("contact", "王经理"), ("position", " ")],
+        )],
     ); // row 6
-    write_rows(ws, 20, &[entry_row(&[("customer_name", "乙公司")])]); // row 21
+    write_rows(
+        ws,
+        20,
+        &[support::row_by_key(
+            SheetKind::Entry,
+            &[("customer_name", "乙公司")],
+        )],
+    ); // row 21
     wb.save(&path).unwrap();
 
     let (read, rec) = read(&path);
@@ -525,10 +511,13 @@ fn blank_rows_are_skipped_and_row_numbers_stay_real() {
 fn text_keeps_what_was_typed() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("typed.xlsx");
-    let rows = vec![entry_row(&[
-        ("customer_id", " Ｃ００１ "),
-        ("customer_name", "=HYPERLINK(\"x\")"),
-    ])];
+    let rows = vec![support::row_by_key(
+        SheetKind::Entry,
+        &[
+            ("customer_id", " Ｃ００１ "),
+            ("customer_name", "=HYPERLINK(\"x\")"),
+        ],
+    )];
     standard_workbook(&path, Lang::Zh, &rows, &[], None);
     let (_, rec) = read(&path);
     // Normalisation is the rules' business: the reader hands over the raw text.
@@ -629,7 +618,7 @@ fn date_cells_numbers_formulas_and_errors() {
     let datetime_format = XlsxFormat::new().set_num_format("yyyy-mm-dd hh:mm");
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     // Row 2: a date cell, a date-time cell, a number, a bool.
     ws.write_datetime_with_format(
         1,
@@ -747,7 +736,7 @@ fn dates_in_a_1904_workbook() {
     let date_format = XlsxFormat::new().set_num_format("yyyy-mm-dd");
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     ws.write_number_with_format(1, 0, serial_1900 - 1462.0, &date_format)
         .unwrap();
     wb.save(&path).unwrap();
@@ -767,7 +756,7 @@ fn a_stray_value_in_the_last_cell_costs_nothing() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     write_rows(ws, 1, &sample_entries());
     ws.write_string(1_048_575, 16_383, "x").unwrap();
     // And one in a schema column on the last row.
@@ -807,7 +796,7 @@ fn stamp_from_meta_property_or_missing() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     add_meta(&mut wb, "1.2.0");
     wb.set_properties(&DocProperties::new().set_custom_property("TemplateVersion", "0.9.0"));
     wb.save(&both).unwrap();
@@ -818,7 +807,7 @@ fn stamp_from_meta_property_or_missing() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     wb.set_properties(&DocProperties::new().set_custom_property("TemplateVersion", "1.1.0"));
     wb.save(&property).unwrap();
     assert_eq!(read(&property).0.stamp, Stamp::Property("1.1.0".into()));
@@ -845,7 +834,7 @@ fn stamp_from_meta_property_or_missing() {
 
 fn csv_text(kind: SheetKind, lang: Lang, rows: &[Vec<String>]) -> String {
     let mut out = ::csv::Writer::from_writer(Vec::new());
-    out.write_record(headers(kind, lang)).unwrap();
+    out.write_record(support::headers_in(kind, lang)).unwrap();
     for row in rows {
         out.write_record(row).unwrap();
     }
@@ -891,7 +880,10 @@ fn csv_in_utf8_bom_and_gbk_gives_identical_rows() {
 fn csv_update_sheet_in_english() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("updates.csv");
-    let rows = vec![update_row(&[("customer_id", "C001"), ("contact", "Li")])];
+    let rows = vec![support::row_by_key(
+        SheetKind::Update,
+        &[("customer_id", "C001"), ("contact", "Li")],
+    )];
     std::fs::write(&path, csv_text(SheetKind::Update, Lang::En, &rows)).unwrap();
     let (read, rec) = read(&path);
     assert_eq!(read.missing_sheets, vec![SheetKind::Entry]);
@@ -906,7 +898,7 @@ fn csv_update_sheet_in_english() {
 fn csv_rows_are_the_lines_a_spreadsheet_shows() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("lines.csv");
-    let header = headers(SheetKind::Entry, Lang::Zh).join(",");
+    let header = support::headers_in(SheetKind::Entry, Lang::Zh).join(",");
     // Line 1 title, 2 blank, 3 header, 4 data with a two-line quoted value (one
     // row), 5 blank, 6 only commas, 7 data, 8 blank at the end.
     let content = format!(
@@ -958,7 +950,7 @@ fn tab_separated_utf16_text_as_excel_saves_it() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("unicode.txt");
     let rows = sample_entries();
-    let mut content = headers(SheetKind::Entry, Lang::Zh).join("\t");
+    let mut content = support::headers_in(SheetKind::Entry, Lang::Zh).join("\t");
     for row in &rows {
         content.push_str("\r\n");
         content.push_str(&row.join("\t"));
@@ -985,7 +977,7 @@ fn typed_workbook(path: &Path) {
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
     write_rows(ws, 0, &[strings(&["登记表"])]);
-    write_rows(ws, 1, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 1, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     write_rows(ws, 2, &sample_entries());
     for (row, day) in [(2u32, 28u8), (3, 29)] {
         ws.write_datetime_with_format(
@@ -1001,7 +993,7 @@ fn typed_workbook(path: &Path) {
     ws.write_string(6, 3, "丙公司").unwrap();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息更新表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Update, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Update, Lang::Zh)]);
     write_rows(ws, 1, &sample_updates());
     ws.write_datetime_with_format(
         1,
@@ -1342,7 +1334,7 @@ fn stamp_property_survives_conversion_to_ods_and_xls() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("客户信息录入表").unwrap();
-    write_rows(ws, 0, &[headers(SheetKind::Entry, Lang::Zh)]);
+    write_rows(ws, 0, &[support::headers_in(SheetKind::Entry, Lang::Zh)]);
     wb.set_properties(&DocProperties::new().set_custom_property("TemplateVersion", "1.1.0"));
     wb.save(&original).unwrap();
     for to in ["ods", "xls"] {
@@ -1518,7 +1510,7 @@ fn xlsb_with_overlong_record(src: &Path, dst: &Path) {
 fn an_xlsb_record_claiming_more_than_its_part_holds_is_refused_before_reading() {
     let dir = TempDir::new().unwrap();
     let fine = dir.path().join("fine.xlsb");
-    let entry: XlsbCells = headers(SheetKind::Entry, Lang::Zh)
+    let entry: XlsbCells = support::headers_in(SheetKind::Entry, Lang::Zh)
         .into_iter()
         .enumerate()
         .map(|(c, h)| (0, c as u32, XlsbCell::Text(h)))
@@ -1547,7 +1539,7 @@ fn xlsb_is_streamed_like_xlsx() {
         (NaiveDate::from_ymd_opt(y, m, d).unwrap() - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
             .num_days() as f64
     };
-    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::En)
+    let mut entry: XlsbCells = support::headers_in(SheetKind::Entry, Lang::En)
         .into_iter()
         .enumerate()
         .map(|(c, h)| (1, c as u32, XlsbCell::Text(h)))
@@ -1598,7 +1590,7 @@ fn xlsb_is_streamed_like_xlsx() {
 
     // The same serial in a 1904 workbook is 1462 days later.
     let mac = dir.path().join("mac.xlsb");
-    let mut entry: XlsbCells = headers(SheetKind::Entry, Lang::Zh)
+    let mut entry: XlsbCells = support::headers_in(SheetKind::Entry, Lang::Zh)
         .into_iter()
         .enumerate()
         .map(|(c, h)| (0, c as u32, XlsbCell::Text(h)))

@@ -9,6 +9,36 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The headers of a sheet as a generated workbook writes them (`客户名称*`).
+pub fn headers_in(kind: SheetKind, lang: Lang) -> Vec<String> {
+    Template::builtin()
+        .sheet(kind)
+        .fields
+        .iter()
+        .map(|f| f.display_header(lang))
+        .collect()
+}
+
+/// The name of a data sheet in `lang`.
+pub fn sheet_name_in(kind: SheetKind, lang: Lang) -> String {
+    Template::builtin().sheet(kind).name.get(lang).to_string()
+}
+
+/// A row of `kind` in schema order with `values` by field key, the rest empty.
+pub fn row_by_key(kind: SheetKind, values: &[(&str, &str)]) -> Vec<String> {
+    Template::builtin()
+        .sheet(kind)
+        .fields
+        .iter()
+        .map(|f| {
+            values
+                .iter()
+                .find(|(k, _)| *k == f.key)
+                .map_or(String::new(), |(_, v)| v.to_string())
+        })
+        .collect()
+}
+
 /// The as-of date every test runs with, so results never depend on the clock.
 pub const AS_OF: &str = "2026-11-30";
 
