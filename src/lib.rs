@@ -7,10 +7,13 @@
 //! merged into the master register ([`merge`]). [`check`] is the one call the
 //! CLI and the desk make to validate files (paths or uploads in memory) and
 //! annotate copies of them.
+//!
+//! Two front ends stand on this library and on nothing of each other: the
+//! command line ([`cli`], one module per subcommand) and the desk in the
+//! browser ([`serve`]).
 
 pub mod check;
 pub mod cli;
-pub mod cmd;
 pub mod lang;
 pub mod merge;
 pub mod messages;

@@ -3,7 +3,7 @@
 use clap::Parser;
 use crmsheet::cli::Cli;
 use crmsheet::messages::error_line;
-use crmsheet::{cmd, Outcome};
+use crmsheet::Outcome;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
     };
     let lang = cli.lang();
-    match cmd::run(cli) {
+    match crmsheet::cli::run(cli) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(e) => {
             // A closed stderr must not turn into a panic.

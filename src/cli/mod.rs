@@ -1,5 +1,8 @@
-//! One module per subcommand, each with its `Args` and `run` (after xsv).
+//! The command line: one module per subcommand, each with its `Args` and
+//! `run` (after xsv), on the library's public API only. The desk
+//! ([`crate::serve`]) is the other front end on the same API.
 
+mod args;
 pub mod generate;
 pub mod merge;
 pub mod review;
@@ -8,10 +11,10 @@ pub mod schema;
 pub mod serve;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
 use crate::template::Template;
 use crate::Outcome;
 use anyhow::Result;
+pub use args::{Cli, Command};
 
 /// Runs the parsed command line.
 ///

@@ -1,7 +1,6 @@
 //! Command-line definitions. Each subcommand's arguments live with its code in
-//! [`crate::cmd`]; this file only puts them together.
+//! its own module of [`crate::cli`]; this file only puts them together.
 
-use crate::cmd;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -33,19 +32,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the official template workbook
-    Generate(cmd::generate::Args),
+    Generate(super::generate::Args),
     /// Check filled workbooks and report every problem at its cell
-    Validate(cmd::validate::Args),
+    Validate(super::validate::Args),
     /// Fold checked workbooks into the master register
-    Merge(cmd::merge::Args),
+    Merge(super::merge::Args),
     /// List the register's pending rows, or approve or reject them
-    Review(cmd::review::Args),
+    Review(super::review::Args),
     /// Print the template definition (TOML, or Frictionless Table Schema)
-    Schema(cmd::schema::Args),
+    Schema(super::schema::Args),
     /// List the rules validate applies, with their codes and severities
-    Rules(cmd::rules::Args),
+    Rules(super::rules::Args),
     /// Run the team's desk in a browser: self-check of workbooks, on this machine
-    Serve(cmd::serve::Args),
+    Serve(super::serve::Args),
 }
 
 impl Cli {
