@@ -23,7 +23,7 @@ fn main() -> Result<()> {
         .context("time")?;
 
     for lang in [Lang::Zh, Lang::En] {
-        let name = crmsheet::cmd::generate::default_file_name(&template, lang);
+        let name = crmsheet::write::template_file_name(&template, lang);
         let book = TemplateBook::new(&template, &options(lang, stamp))?;
         save(book, &dir.join(&name))?;
         println!("wrote samples/{name}");

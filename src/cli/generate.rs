@@ -36,14 +36,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// The file name `generate` writes when no `-o` is given.
-pub fn default_file_name(template: &Template, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("客户信息管理模板-v{}.xlsx", template.version),
-        Lang::En => format!("customer-register-template-v{}.xlsx", template.version),
-    }
-}
-
 /// Writes the template workbook and prints one line saying what was written.
 ///
 /// # Errors
@@ -55,7 +47,7 @@ pub fn run(args: Args, template: &Template) -> Result<Outcome> {
     }
     let path = args
         .output
-        .unwrap_or_else(|| PathBuf::from(default_file_name(template, args.lang)));
+        .unwrap_or_else(|| PathBuf::from(crate::write::template_file_name(template, args.lang)));
     let mut options = BookOptions::new(args.lang);
     options.rows = args.rows;
     options.protect = !args.no_protect;

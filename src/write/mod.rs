@@ -222,3 +222,12 @@ impl BookOptions {
         }
     }
 }
+
+/// The file name of the template workbook when none is given (`generate`
+/// without `-o`; the samples).
+pub fn template_file_name(template: &crate::template::Template, lang: crate::lang::Lang) -> String {
+    match lang {
+        crate::lang::Lang::Zh => format!("客户信息管理模板-v{}.xlsx", template.version),
+        crate::lang::Lang::En => format!("customer-register-template-v{}.xlsx", template.version),
+    }
+}
