@@ -329,6 +329,12 @@ async fn the_inbox_tells_new_faulty_and_merged_files_apart_and_merges() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let text = answer.text();
     assert!(text.contains("id=\"merged\""), "{text}");
+    assert!(text.contains("register.xlsx"), "{text}");
+    let server_dir = dir.path().display().to_string();
+    assert!(
+        !text.contains(&server_dir),
+        "the page names no server folder: {text}"
+    );
     assert!(text.contains("&lt;b&gt;新客户乙&lt;/b&gt;") || !text.contains("<b>新客户乙"));
     assert_eq!(status_of(&text, "clean.xlsx"), "already in the register");
     let names: Vec<String> = entries(&register).into_iter().map(|e| e.1).collect();

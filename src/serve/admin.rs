@@ -213,3 +213,19 @@ pub fn no_register(desk: &Desk, headers: &HeaderMap) -> Response {
 pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(work).await.ok()
 }
+
+/// A message as a page shows it: the register and the inbox named by their
+/// file names, not by where they live on the server.
+pub fn on_page(desk: &Desk, line: &str) -> String {
+    let mut line = line.to_string();
+    for path in [&desk.0.files.register, &desk.0.files.inbox]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let dir = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);
+            line = line.replace(&dir, "");
+        }
+    }
+    crate::rules::privacy::mask(&line).into_owned()
+}

@@ -3,6 +3,7 @@
 //! drawn on the server as an SVG bar chart and followed by its table; the
 //! stale customers; the register to download.
 //!
+//! Rows counting nothing are left out of a chart (the table keeps them).
 //! Every table is drawn as horizontal bars (the status table too, which the
 //! sheet shows as a pie): labels stay readable however long, and the table
 //! below each chart carries the exact numbers for screen readers.
@@ -58,7 +59,7 @@ const COLOURS: [RGBColor; 3] = [
 /// Rough width of a label in pixels at 13 px (CJK characters are wide).
 fn label_width(text: &str) -> u32 {
     text.chars()
-        .map(|c| if c.is_ascii() { 8 } else { 14 })
+        .map(|c| if c.is_ascii() { 9 } else { 16 })
         .sum::<u32>()
 }
 
@@ -66,8 +67,20 @@ fn label_width(text: &str) -> u32 {
 /// with a legend. Plain SVG: no script, no external font.
 pub fn chart_svg(table: &SummaryTable) -> String {
     let series = table.series.clamp(1, COLOURS.len());
+    // Rows with nothing to draw are left out of the chart (the table below
+    // keeps every row): twenty industries with one bar would be mostly air.
+    let rows: Vec<&(String, Vec<u64>)> = table
+        .rows
+        .iter()
+        .filter(|(_, v)| v.iter().take(series).any(|n| *n > 0))
+        .collect();
+    let table = SummaryTable {
+        rows: rows.into_iter().cloned().collect(),
+        ..table.clone()
+    };
+    let table = &table;
     let n = table.rows.len().max(1);
-    let height = 70 + n as u32 * 30 + if series > 1 { 24 } else { 0 };
+    let height = 100 + n as u32 * 36 + if series > 1 { 30 } else { 0 };
     let labels: Vec<String> = table
         .rows
         .iter()
@@ -103,30 +116,37 @@ pub fn chart_svg(table: &SummaryTable) -> String {
                 .disable_y_mesh()
                 .y_labels(n)
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                    // The first row at the top, as in the table.
+                    SegmentValue::CenterOf(i) if *i < n => {
+                        labels.get(n - 1 - *i).cloned().unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .x_labels(6)
                 .x_label_formatter(&|v| v.to_string())
-                .label_style(("sans-serif", 13))
-                .axis_desc_style(("sans-serif", 13))
+                .label_style(("sans-serif", 15))
+                .axis_desc_style(("sans-serif", 15))
                 .light_line_style(RGBColor(0xee, 0xee, 0xee))
                 .draw()?;
-            for s in 0..series {
-                let colour = COLOURS[s];
-                let bars = table.rows.iter().enumerate().map(move |(i, (_, values))| {
-                    let before: u64 = values.iter().take(s).sum();
-                    let value = values.get(s).copied().unwrap_or(0);
-                    let mut bar = Rectangle::new(
-                        [
-                            (before, SegmentValue::Exact(i)),
-                            (before + value, SegmentValue::Exact(i + 1)),
-                        ],
-                        colour.filled(),
-                    );
-                    bar.set_margin(5, 5, 0, 0);
-                    bar
-                });
+            for (s, &colour) in COLOURS.iter().enumerate().take(series) {
+                let bars = table
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(move |(row, (_, values))| {
+                        let i = n - 1 - row;
+                        let before: u64 = values.iter().take(s).sum();
+                        let value = values.get(s).copied().unwrap_or(0);
+                        let mut bar = Rectangle::new(
+                            [
+                                (before, SegmentValue::Exact(i)),
+                                (before + value, SegmentValue::Exact(i + 1)),
+                            ],
+                            colour.filled(),
+                        );
+                        bar.set_margin(5, 5, 0, 0);
+                        bar
+                    });
                 let drawn = chart.draw_series(bars)?;
                 if series > 1 {
                     let name = table.headers.get(s + 1).cloned().unwrap_or_default();
@@ -141,7 +161,7 @@ pub fn chart_svg(table: &SummaryTable) -> String {
                     .position(SeriesLabelPosition::LowerRight)
                     .background_style(WHITE.mix(0.9))
                     .border_style(BLACK.mix(0.3))
-                    .label_font(("sans-serif", 13))
+                    .label_font(("sans-serif", 15))
                     .draw()?;
             }
             root.present()?;
@@ -186,7 +206,12 @@ fn build(desk: &Desk, lang: Lang) -> RegisterPage {
                 })
                 .collect();
         }
-        Err(e) => page.unreadable = Some(crate::messages::error_line(&e, lang)),
+        Err(e) => {
+            page.unreadable = Some(super::admin::on_page(
+                desk,
+                &crate::messages::error_line(&e, lang),
+            ))
+        }
     }
     let sources = [crate::read::Source::path(register)];
     let report = crate::check::validate(template, desk.options(lang), &sources, None).report;

@@ -90,7 +90,12 @@ pub fn glance(desk: &Desk, lang: Lang) -> Option<Glance> {
                 })
                 .collect();
         }
-        Err(e) => g.unreadable = Some(crate::messages::error_line(&e, lang)),
+        Err(e) => {
+            g.unreadable = Some(super::admin::on_page(
+                desk,
+                &crate::messages::error_line(&e, lang),
+            ))
+        }
     }
     if let Ok(stats) = crate::merge::summary::of_register(template, register, lang) {
         g.customers = stats.customers();

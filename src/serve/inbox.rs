@@ -9,7 +9,7 @@
 //! update rows. A file with update rows is offered for merging again: merge
 //! applies only the updates the change log does not hold yet.
 
-use super::admin::{blocking, no_register, post_ok, Admin};
+use super::admin::{blocking, no_register, on_page, post_ok, Admin};
 use super::check::forbidden;
 use super::engine::{self, Upload};
 use super::i18n;
@@ -349,7 +349,7 @@ pub async fn merge(
         // The statuses after the merge.
         page.files = files(&d, lang);
         for line in page.done.iter_mut().chain(page.refused.iter_mut()) {
-            *line = crate::rules::privacy::mask(line).into_owned();
+            *line = on_page(&d, line);
         }
         (status, page)
     })

@@ -4,7 +4,7 @@
 //! deciding the same row exactly one is applied and the other told the row
 //! changed.
 
-use super::admin::{blocking, no_register, post_ok, Admin};
+use super::admin::{blocking, no_register, on_page, post_ok, Admin};
 use super::check::forbidden;
 use super::i18n::{self, AdminText};
 use super::pages::{html, Chrome};
@@ -92,7 +92,7 @@ fn build(desk: &Desk, lang: Lang, form_token: String, reviewer: Option<String>) 
                 .collect();
             page.rows = queue.rows.iter().map(|r| row_view(a, lang, r)).collect();
         }
-        Err(e) => page.unreadable = Some(crate::messages::error_line(&e, lang)),
+        Err(e) => page.unreadable = Some(on_page(desk, &crate::messages::error_line(&e, lang))),
     }
     page
 }
@@ -289,8 +289,8 @@ pub async fn decide(
         }
         let reviewer = reviewer_of(&d, &form_token);
         let mut page = build(&d, lang, form_token, reviewer);
-        page.done = done;
-        page.refused = refused;
+        page.done = done.iter().map(|l| on_page(&d, l)).collect();
+        page.refused = refused.iter().map(|l| on_page(&d, l)).collect();
         (status, page)
     })
     .await;
