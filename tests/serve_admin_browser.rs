@@ -125,12 +125,28 @@ async fn the_admins_day_review_merge_and_dashboard() {
     client.goto(&format!("{base}/review")).await.unwrap();
     let why = text_of(&client, "#why-entry\\:6").await;
     assert!(why.contains("industry") || why.contains("行业"), "{why}");
+    // Enter in the reviewer field keeps the name and decides nothing.
+    let before = std::fs::read(&register).unwrap();
+    type_in(&client, "#reviewer", "王芳\n").await;
+    assert_eq!(text_of(&client, "#reviewer-name").await, "王芳");
+    assert!(!text_of(&client, "#refused").await.is_empty());
+    assert_eq!(std::fs::read(&register).unwrap(), before);
     click(&client, "input[name=row][value^='entry:6|']").await;
-    type_in(&client, "#reviewer", "王芳").await;
     type_in(&client, "#reason", "行业类别不在列表中").await;
     click(&client, "#reject-selected").await;
     let done = text_of(&client, "#decided").await;
     assert!(done.contains("坏行业公司"), "{done}");
+
+    // Enter in the reason field decides nothing, though the rows now have
+    // their own approve buttons (the first would be Enter's default).
+    assert!(client
+        .find(Locator::Css("button[name=approve_one]"))
+        .await
+        .is_ok());
+    let before = std::fs::read(&register).unwrap();
+    type_in(&client, "#reason", "回车\n").await;
+    assert!(!text_of(&client, "#refused").await.is_empty());
+    assert_eq!(std::fs::read(&register).unwrap(), before);
 
     // Two rows approved at once: their new IDs on the page.
     click(&client, "input[name=row][value^='entry:4|']").await;
