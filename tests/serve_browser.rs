@@ -5,94 +5,20 @@
 //! Each test saves screenshots under `target/screenshots/`; a person looks at
 //! them before the desk's issues are called done.
 
+#[path = "support/browser.rs"]
+mod browser;
 mod support;
 
+use browser::{browser, fetch, screenshot, screenshots, start_driver};
 use crmsheet::lang::Lang;
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::serve::{Config, Desk, Limits};
 use crmsheet::template::Template;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 use support::{entry, update, Book, AS_OF};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// A chromedriver of this test's own, stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_driver() -> Driver {
-    let port = free_port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver must be installed (apt-get install chromium chromium-driver): the browser tests are never skipped");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _profile: tempfile::tempdir().unwrap(),
-    }
-}
-
-async fn browser(driver: &Driver, javascript: bool) -> Client {
-    let profile = driver._profile.path().display().to_string();
-    let mut prefs = serde_json::Map::new();
-    if !javascript {
-        prefs.insert(
-            "profile.managed_default_content_settings.javascript".into(),
-            json!(2),
-        );
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,1400",
-                format!("--user-data-dir={profile}"),
-            ],
-            "prefs": prefs,
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
-}
 
 /// The desk on a loopback port of this test; stops with the runtime.
 async fn start_desk() -> String {
@@ -111,17 +37,6 @@ async fn start_desk() -> String {
         std::future::pending(),
     ));
     base
-}
-
-fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(screenshots().join(name), png).unwrap();
 }
 
 /// A register with a clean row, a bad list value, a script as a customer
@@ -172,27 +87,6 @@ async fn listed(client: &Client) -> Vec<(String, String)> {
         out.push((rule, cell));
     }
     out
-}
-
-/// GET over a fresh connection: the body's bytes (the desk answers with a
-/// length, not in chunks).
-fn fetch(base: &str, path: &str) -> Vec<u8> {
-    let host = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).unwrap();
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&answer[..split])
-    );
-    answer[split + 4..].to_vec()
 }
 
 /// Downloads the annotated copy the page links to and validates it: the same

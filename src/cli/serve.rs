@@ -2,7 +2,7 @@
 //! options, prints the address and runs the desk of [`crate::serve`].
 
 use crate::lang::Lang;
-use crate::serve::{self, Config, Desk, Limits};
+use crate::serve::{self, Config, Desk, Files, Limits};
 use crate::template::Template;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
@@ -25,6 +25,16 @@ pub struct Args {
     /// Open the desk in the default browser
     #[arg(long)]
     pub open: bool,
+    /// The master register (an xlsx written by merge; created by the first
+    /// merge when missing) [default: none, self-check only]
+    #[arg(long, value_name = "PATH")]
+    pub register: Option<PathBuf>,
+    /// Folder where staff save their workbooks (only read)
+    #[arg(long, value_name = "DIR", requires = "register")]
+    pub inbox: Option<PathBuf>,
+    /// Reviewer written for every decision [default: asked once a session]
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
 }
 
 /// The shortest admin token a token file may hold.
@@ -57,6 +67,30 @@ pub fn run(args: Args, template: Template) -> Result<Outcome> {
         }
         None => serve::random_token(),
     };
+    if let Some(inbox) = &args.inbox {
+        if !inbox.is_dir() {
+            bail!("--inbox {}: not a folder", inbox.display());
+        }
+    }
+    if let Some(register) = &args.register {
+        if register.is_dir() {
+            bail!(
+                "--register {}: a folder, not a register file",
+                register.display()
+            );
+        }
+    }
+    let reviewer = args
+        .reviewer
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let files = Files {
+        register: args.register.clone(),
+        inbox: args.inbox.clone(),
+        reviewer,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -72,13 +106,16 @@ pub fn run(args: Args, template: Template) -> Result<Outcome> {
         if args.open {
             open_browser(&url);
         }
-        let desk = Desk::new(Config {
-            template,
-            lang: args.lang,
-            admin_token,
-            limits: Limits::default(),
-            as_of: None,
-        });
+        let desk = Desk::with_files(
+            Config {
+                template,
+                lang: args.lang,
+                admin_token,
+                limits: Limits::default(),
+                as_of: None,
+            },
+            files,
+        );
         serve::serve(listener, desk, stop_signal())
             .await
             .context("the desk stopped")

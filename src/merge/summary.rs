@@ -125,6 +125,21 @@ impl Stats {
         }
     }
 
+    /// Approved customers counted (every approved entry row).
+    pub fn customers(&self) -> u64 {
+        let counter = if self.status.field.is_some() {
+            &self.status
+        } else {
+            &self.industry
+        };
+        counter
+            .options
+            .iter()
+            .chain(counter.other.values())
+            .map(|n| n[0])
+            .sum()
+    }
+
     /// Counts one pending update row.
     pub fn add_pending_update(&mut self, template: &Template, fields: &Fields, cells: &Cells) {
         let person = self.person(template, SheetKind::Update, fields, cells);
@@ -193,28 +208,9 @@ fn count_step(max: u64) -> f64 {
     }
 }
 
-/// Writes the tables and charts onto `ws`, named `sheet`.
-///
-/// # Errors
-/// A cell or chart cannot be written.
-pub fn write(
-    ws: &mut Worksheet,
-    sheet: &str,
-    template: &Template,
-    stats: &Stats,
-    as_of: &str,
-) -> Result<()> {
+/// The tables of the summary sheet, in order.
+fn tables(template: &Template, stats: &Stats) -> Vec<Table> {
     let lang = stats.lang;
-    let title = Format::new().set_bold().set_font_size(14);
-    let caption = Format::new()
-        .set_bold()
-        .set_font_color(Color::RGB(0x1F3864));
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-
     let count = lang
         .pick("客户数（已通过）", "Customers (approved)")
         .to_string();
@@ -297,6 +293,124 @@ pub fn write(
         height: 300,
     });
 
+    tables
+}
+
+/// How a summary table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Horizontal bars (one per row).
+    Bar,
+    /// A pie of the first value column.
+    Pie,
+    /// Vertical columns, one series per value column shown.
+    Column,
+}
+
+/// A table of the summary sheet as data, for other front ends (the desk's
+/// dashboard draws the same tables as the sheet, from the same counts).
+#[derive(Debug, Clone)]
+pub struct SummaryTable {
+    pub title: String,
+    /// The label column's header, then one per value column.
+    pub headers: Vec<String>,
+    /// Label, then the counts.
+    pub rows: Vec<(String, Vec<u64>)>,
+    pub chart: ChartKind,
+    /// How many value columns the chart shows (the first ones).
+    pub series: usize,
+}
+
+/// The summary sheet's tables, as [`write`] lays them out.
+pub fn summary_tables(template: &Template, stats: &Stats) -> Vec<SummaryTable> {
+    tables(template, stats)
+        .into_iter()
+        .map(|t| SummaryTable {
+            chart: if t.horizontal {
+                ChartKind::Bar
+            } else if t.legend && t.series == 1 {
+                ChartKind::Pie
+            } else {
+                ChartKind::Column
+            },
+            series: usize::from(t.series),
+            title: t.title,
+            headers: t.headers,
+            rows: t.rows,
+        })
+        .collect()
+}
+
+/// The counts of the register at `path` as it is on disk, as a merge of it
+/// would gather them: approved entries as customers, pending entries and
+/// updates per salesperson.
+///
+/// # Errors
+/// The register cannot be read.
+pub fn of_register(template: &Template, path: &std::path::Path, lang: Lang) -> Result<Stats> {
+    struct Counting<'t> {
+        template: &'t Template,
+        fields: [Fields; 2],
+        stats: Stats,
+    }
+    impl crate::read::RowSink for Counting<'_> {
+        fn sheet(&mut self, _layout: &crate::read::SheetLayout) {}
+        fn row(&mut self, layout: &crate::read::SheetLayout, row: crate::read::Row) {
+            let def = self.template.sheet(layout.kind);
+            let cells = super::value::type_row(self.template, def, &row);
+            match layout.kind {
+                SheetKind::Entry => {
+                    let review =
+                        super::value::review_of(self.template, def, &self.fields[0], &cells);
+                    self.stats
+                        .add_entry(self.template, &self.fields[0], &cells, review);
+                }
+                SheetKind::Update => {
+                    let review =
+                        super::value::review_of(self.template, def, &self.fields[1], &cells);
+                    if review == Review::Pending {
+                        self.stats
+                            .add_pending_update(self.template, &self.fields[1], &cells);
+                    }
+                }
+            }
+        }
+    }
+    let mut sink = Counting {
+        template,
+        fields: [
+            Fields::of(template.sheet(SheetKind::Entry)),
+            Fields::of(template.sheet(SheetKind::Update)),
+        ],
+        stats: Stats::new(template, lang),
+    };
+    crate::read::read_file(path, template, &mut sink)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(sink.stats)
+}
+
+/// Writes the tables and charts onto `ws`, named `sheet`.
+///
+/// # Errors
+/// A cell or chart cannot be written.
+pub fn write(
+    ws: &mut Worksheet,
+    sheet: &str,
+    template: &Template,
+    stats: &Stats,
+    as_of: &str,
+) -> Result<()> {
+    let lang = stats.lang;
+    let title = Format::new().set_bold().set_font_size(14);
+    let caption = Format::new()
+        .set_bold()
+        .set_font_color(Color::RGB(0x1F3864));
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let tables = tables(template, stats);
     ws.write_string_with_format(
         0,
         0,

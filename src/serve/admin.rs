@@ -89,13 +89,21 @@ pub async fn home(
         return sign_in(&desk, &headers, &token);
     }
     match admin {
-        Ok(Admin(session)) => html(
-            &HomePage {
-                c: Chrome::new(desk.lang(&headers), "/"),
-                form_token: session.form_token,
-            },
-            StatusCode::OK,
-        ),
+        Ok(Admin(session)) => {
+            let lang = desk.lang(&headers);
+            let d = desk.clone();
+            let glance = blocking(move || super::glance::glance(&d, lang))
+                .await
+                .flatten();
+            html(
+                &HomePage {
+                    c: Chrome::new(lang, "/"),
+                    form_token: session.form_token,
+                    glance,
+                },
+                StatusCode::OK,
+            )
+        }
         Err(sign_in_page) => sign_in_page,
     }
 }
@@ -180,4 +188,44 @@ pub async fn logout(
     }
     desk.0.sessions.end(&headers);
     Redirect::to("/").into_response()
+}
+
+/// Whether an admin's state-changing post may change anything: same origin,
+/// and the session's own form token.
+pub fn post_ok(headers: &HeaderMap, session: &Session, sent: Option<&str>) -> bool {
+    session::same_origin(headers) && sent.is_some_and(|sent| same_secret(&session.form_token, sent))
+}
+
+/// The page an admin page shows when the desk has no register: self-check
+/// only, and how to start the desk with one.
+pub fn no_register(desk: &Desk, headers: &HeaderMap) -> Response {
+    let lang = desk.lang(headers);
+    desk.message(
+        lang,
+        StatusCode::OK,
+        |t| t.home_title,
+        i18n::admin(lang).no_register.into(),
+    )
+}
+
+/// Runs blocking work (reading or writing the register) off the async
+/// executor; `None` when it panicked.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// A message as a page shows it: the register and the inbox named by their
+/// file names, not by where they live on the server.
+pub fn on_page(desk: &Desk, line: &str) -> String {
+    let mut line = line.to_string();
+    for path in [&desk.0.files.register, &desk.0.files.inbox]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let dir = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);
+            line = line.replace(&dir, "");
+        }
+    }
+    crate::rules::privacy::mask(&line).into_owned()
 }

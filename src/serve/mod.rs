@@ -13,12 +13,16 @@ mod admin;
 mod api;
 mod assets;
 mod check;
+mod dashboard;
 mod downloads;
 mod engine;
+mod glance;
 mod grid;
 mod i18n;
+mod inbox;
 mod pages;
 mod pool;
+mod review;
 mod session;
 mod upload;
 
@@ -35,9 +39,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use pages::{html, Chrome, MessagePage};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -93,6 +99,18 @@ pub struct Config {
     pub as_of: Option<DateValue>,
 }
 
+/// The admin's files (DESK.md §1): all optional; without a register the desk
+/// offers the self-check only.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    /// The master register (created by the first merge when missing).
+    pub register: Option<PathBuf>,
+    /// The folder staff save their workbooks in; only ever read.
+    pub inbox: Option<PathBuf>,
+    /// The reviewer written for every decision; `None`: asked once a session.
+    pub reviewer: Option<String>,
+}
+
 /// The state every handler shares.
 #[derive(Clone)]
 pub struct Desk(Arc<Inner>);
@@ -108,10 +126,18 @@ struct Inner {
     pool: pool::Pool,
     /// One permit per MiB of upload held in memory.
     upload_memory: Arc<Semaphore>,
+    files: Files,
+    /// Session form token → the reviewer name entered in that session.
+    reviewers: Mutex<HashMap<String, String>>,
 }
 
 impl Desk {
     pub fn new(config: Config) -> Desk {
+        Desk::with_files(config, Files::default())
+    }
+
+    /// A desk with the admin's register and inbox.
+    pub fn with_files(config: Config, files: Files) -> Desk {
         let limits = config.limits;
         Desk(Arc::new(Inner {
             template: config.template,
@@ -123,6 +149,8 @@ impl Desk {
             pool: pool::Pool::new(limits.checks, limits.queue_wait),
             upload_memory: Arc::new(Semaphore::new((limits.uploads_in_memory / MIB).max(1))),
             limits,
+            files,
+            reviewers: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -175,6 +203,13 @@ pub fn app(desk: Desk) -> Router {
         .route("/login", post(admin::login))
         .route("/logout", post(admin::logout))
         .route("/lang/{code}", get(admin::set_lang))
+        .route("/review", get(review::page).post(review::decide))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/merge", post(inbox::merge))
+        .route("/inbox/report", get(inbox::report))
+        .route("/inbox/copy", get(inbox::copy))
+        .route("/register", get(dashboard::page))
+        .route("/register/download", get(dashboard::download))
         .route("/check", get(check::form).post(check::submit))
         .route("/download/{id}/{index}", get(check::download))
         .route("/api/validate", post(api::validate))

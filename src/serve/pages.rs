@@ -15,6 +15,8 @@ use axum::response::{Html, IntoResponse, Response};
 /// What every page has: its texts and the path the language switch returns to.
 pub struct Chrome {
     pub t: &'static Text,
+    /// The admin pages' texts (the navigation is on every page).
+    pub a: &'static i18n::AdminText,
     pub back: &'static str,
 }
 
@@ -22,6 +24,7 @@ impl Chrome {
     pub fn new(lang: Lang, back: &'static str) -> Chrome {
         Chrome {
             t: i18n::text(lang),
+            a: i18n::admin(lang),
             back,
         }
     }
@@ -68,6 +71,8 @@ pub struct LoginPage {
 pub struct HomePage {
     pub c: Chrome,
     pub form_token: String,
+    /// The register at a glance; `None`: the desk has no register.
+    pub glance: Option<super::glance::Glance>,
 }
 
 #[derive(Template)]

@@ -3,6 +3,8 @@
 //! `crmsheet validate --format json`.
 #![allow(dead_code)]
 
+pub mod admin;
+
 use crmsheet::lang::Lang;
 use crmsheet::template::{SheetKind, Template};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
