@@ -23,7 +23,7 @@
 
 use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::read::{ReadError, Source};
+use crate::read::{MergedCells, ReadError, Row, RowSink, SheetLayout, Source};
 use crate::report::annotate::{self, Kept, Written};
 use crate::rules::{Options, Report, Validation};
 use crate::template::Template;
@@ -59,6 +59,74 @@ pub fn validate(
         progress.finish();
     }
     finish(run, results)
+}
+
+/// Sees each data row of each file as the validation reads it: a front end
+/// that shows rows (the desk's grid of rows with findings) keeps what it needs
+/// from the one reading instead of reading the file again.
+pub trait RowWatcher {
+    /// A data sheet of file `file` (index into the sources) begins.
+    fn sheet(&mut self, file: usize, layout: &SheetLayout);
+    /// A data row of that sheet, before it is checked.
+    fn row(&mut self, file: usize, layout: &SheetLayout, row: &Row);
+}
+
+/// [`validate`], showing every data row to `watcher` as it is read. The files
+/// are read one by one on this thread (suited to uploads; for many large
+/// files [`validate`] reads them side by side).
+pub fn validate_watching(
+    template: &Template,
+    options: Options,
+    sources: &[Source],
+    watcher: &mut dyn RowWatcher,
+) -> Checked {
+    let mut run = Validation::new(template, options);
+    let results = sources
+        .iter()
+        .enumerate()
+        .map(|(file, source)| {
+            let mut checker = run.begin_file(source);
+            let mut tee = Watched {
+                checker: &mut checker,
+                watcher: &mut *watcher,
+                file,
+            };
+            let result = crate::read::read_source_pipelined(source, template, &mut tee);
+            checker.end(result)
+        })
+        .collect();
+    finish(run, results)
+}
+
+/// The checker's sink, with the watcher shown each sheet and row first.
+struct Watched<'a, S: RowSink> {
+    checker: &'a mut S,
+    watcher: &'a mut dyn RowWatcher,
+    file: usize,
+}
+
+impl<S: RowSink> RowSink for Watched<'_, S> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        self.watcher.sheet(self.file, layout);
+        self.checker.sheet(layout);
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        self.watcher.row(self.file, layout, &row);
+        self.checker.row(layout, row);
+    }
+
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
+        self.checker.wants_merged_cells(layout)
+    }
+
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        self.checker.merged_cells(layout, merged);
+    }
+
+    fn spare_row(&mut self) -> Option<Row> {
+        self.checker.spare_row()
+    }
 }
 
 /// Validation results and annotated copies in memory.

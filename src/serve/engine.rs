@@ -2,7 +2,7 @@
 //! and the rows to show out. Everything here goes through the library's public
 //! API ([`crate::check`], [`crate::read`]), exactly as the CLI's commands do.
 
-use super::grid::{FileGrid, GridSink};
+use super::grid::{FileGrid, GridSink, Recorder};
 use crate::check;
 use crate::lang::Lang;
 use crate::read::{read_source, Source};
@@ -49,16 +49,18 @@ pub struct PageCheck {
     pub grids: Vec<FileGrid>,
 }
 
-/// Checks the uploads together and reads back each file's rows with findings.
+/// Checks the uploads together and picks each file's rows with findings from
+/// the same reading (a very long file is read again for its grid).
 pub fn check_page(template: &Template, options: Options, uploads: &[Upload]) -> PageCheck {
     let sources = sources(uploads);
-    let report = check::validate(template, options, &sources, None).report;
+    let mut recorder = Recorder::new(sources.len());
+    let report = check::validate_watching(template, options, &sources, &mut recorder).report;
     let grids = sources
         .iter()
         .enumerate()
         .map(|(index, source)| {
             grid_of(template, &report, index, |sink| {
-                read_source(source, template, sink).is_ok()
+                recorder.replay(index, sink) || read_source(source, template, sink).is_ok()
             })
         })
         .collect();

@@ -1,7 +1,11 @@
-//! The rows that have findings, as the self-check page shows them: a second
-//! read of the upload through the library's reader, keeping only those rows
-//! (at most [`MAX_ROWS`] a file), their values masked and shortened.
+//! The rows that have findings, as the self-check page shows them (at most
+//! [`MAX_ROWS`] a file), their values masked and shortened. Which rows have
+//! findings is known only once the whole run is checked (a duplicate names an
+//! earlier row), so the rows are recorded as the validation reads them
+//! ([`Recorder`]) and picked afterwards; a file longer than
+//! [`RECORDED_ROWS`] is read a second time for its grid instead.
 
+use crate::check::RowWatcher;
 use crate::lang::Lang;
 use crate::read::{FieldCell, Row, RowSink, SheetLayout};
 use crate::rules::privacy::mask;
@@ -12,6 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Rows shown per file; the rest are counted ("12 more rows").
 pub const MAX_ROWS: usize = 200;
+/// Rows of a file kept while it is validated, to pick the grid's rows from
+/// afterwards without reading the upload again (a 2,000-row workbook takes a
+/// few MiB); past it the file is read again for its grid.
+pub const RECORDED_ROWS: usize = 20_000;
 /// Characters of a value shown in the grid (the list above has the message).
 const MAX_CHARS: usize = 80;
 
@@ -124,6 +132,67 @@ fn shown(text: &str) -> String {
     let mut cut: String = masked.chars().take(MAX_CHARS).collect();
     cut.push('…');
     cut
+}
+
+/// The data rows of each file as the validation read them, up to
+/// [`RECORDED_ROWS`] a file.
+pub struct Recorder {
+    files: Vec<Recorded>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    sheets: Vec<(SheetLayout, Vec<Row>)>,
+    rows: usize,
+    /// More rows than were kept: the grid needs a second reading.
+    overflow: bool,
+}
+
+impl Recorder {
+    pub fn new(files: usize) -> Recorder {
+        Recorder {
+            files: (0..files).map(|_| Recorded::default()).collect(),
+        }
+    }
+
+    /// File `file`'s rows replayed into `sink`; false when they were not all
+    /// kept (the file must be read again).
+    pub fn replay(&self, file: usize, sink: &mut dyn RowSink) -> bool {
+        let Some(recorded) = self.files.get(file).filter(|r| !r.overflow) else {
+            return false;
+        };
+        for (layout, rows) in &recorded.sheets {
+            sink.sheet(layout);
+            for row in rows {
+                sink.row(layout, row.clone());
+            }
+        }
+        true
+    }
+}
+
+impl RowWatcher for Recorder {
+    fn sheet(&mut self, file: usize, layout: &SheetLayout) {
+        if let Some(recorded) = self.files.get_mut(file) {
+            recorded.sheets.push((layout.clone(), Vec::new()));
+        }
+    }
+
+    fn row(&mut self, file: usize, _layout: &SheetLayout, row: &Row) {
+        let Some(recorded) = self.files.get_mut(file) else {
+            return;
+        };
+        if recorded.rows >= RECORDED_ROWS {
+            // Drop what was kept: the grid reads the file again.
+            recorded.overflow = true;
+            recorded.sheets.clear();
+            return;
+        }
+        recorded.rows += 1;
+        if let Some((_, rows)) = recorded.sheets.last_mut() {
+            rows.push(row.clone());
+        }
+    }
 }
 
 /// The worse of the findings at one cell, and their messages for the tooltip.
