@@ -670,8 +670,18 @@ impl Drop for Running {
 }
 
 fn start(dir: &Path) -> Running {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crmsheet"))
+    start_with(dir, &[], None)
+}
+
+/// [`start`] with more options and, when given, `PATH` set to `path`.
+fn start_with(dir: &Path, more: &[&str], path: Option<&Path>) -> Running {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_crmsheet"));
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(more)
         .current_dir(dir)
         .env_remove("CRMSHEET_SCHEMA")
         .stdout(std::process::Stdio::piped())
@@ -835,4 +845,61 @@ fn ctrl_c_stops_the_desk_cleanly() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn open_hands_the_address_to_the_browser_or_says_it_cannot() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = support::tmp();
+    let get_check = |desk: &Running| {
+        let host = desk.base.trim_start_matches("http://").to_string();
+        raw(
+            &desk.base,
+            format!("GET /check HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .0
+    };
+    // A browser opener that writes down the address it was given.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = dir.path().join("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut desk = start_with(dir.path(), &["--open"], Some(&bin));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let address = std::fs::read_to_string(&opened).expect("the opener was called");
+    assert_eq!(
+        address.trim(),
+        format!("{}/?token={}", desk.base, desk.token)
+    );
+    assert_eq!(get_check(&desk), 200);
+    let _ = desk.child.kill();
+    let _ = desk.child.wait();
+
+    // No opener at all: one line saying so, and the desk serves on.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let mut desk = start_with(dir.path(), &["--open", "--lang", "en"], Some(&empty));
+    assert_eq!(get_check(&desk), 200);
+    let _ = desk.child.kill();
+    let mut stderr = String::new();
+    desk.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let _ = desk.child.wait();
+    assert!(
+        stderr.contains("crmsheet: cannot open a browser; copy the address above into one"),
+        "{stderr}"
+    );
 }

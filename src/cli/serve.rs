@@ -100,11 +100,21 @@ pub fn run(args: Args, template: Template) -> Result<Outcome> {
             .await
             .with_context(|| format!("--listen {}", args.listen))?;
         let addr = listener.local_addr()?;
-        let url = format!("http://{addr}/?token={}", url_encode(&admin_token));
+        let url = format!(
+            "http://{addr}/?token={}",
+            serve::percent_encode(&admin_token)
+        );
         println!("{url}");
         let _ = std::io::stdout().flush();
-        if args.open {
-            open_browser(&url);
+        if args.open && !open_browser(&url) {
+            // The address above is the way in; the desk keeps serving.
+            eprintln!(
+                "crmsheet: {}",
+                args.lang.pick(
+                    "无法打开浏览器；请把上面的地址复制到浏览器中打开",
+                    "cannot open a browser; copy the address above into one"
+                )
+            );
         }
         let desk = Desk::with_files(
             Config {
@@ -139,21 +149,9 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// A token from a file may hold characters a URL cannot carry as they are.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Opens the URL in the default browser; failing quietly (the line printed
-/// above is there to copy).
-fn open_browser(url: &str) {
+/// Opens the URL in the default browser; whether a browser opener could be
+/// started.
+fn open_browser(url: &str) -> bool {
     let mut command = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {
@@ -163,10 +161,11 @@ fn open_browser(url: &str) {
     } else {
         std::process::Command::new("xdg-open")
     };
-    let _ = command
+    command
         .arg(url)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
+        .spawn()
+        .is_ok()
 }

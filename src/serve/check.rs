@@ -222,7 +222,7 @@ pub async fn download(
     };
     let disposition = format!(
         "attachment; filename=\"annotated.xlsx\"; filename*=UTF-8''{}",
-        percent_encode(&name)
+        super::percent_encode(&name)
     );
     (
         [
@@ -243,18 +243,6 @@ pub async fn download(
         .into_response()
 }
 
-/// RFC 5987 encoding of a file name for `filename*`.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +251,6 @@ mod tests {
     fn copies_are_named_after_the_upload() {
         assert_eq!(copy_name("客户.xlsx", Lang::Zh), "客户-批注.xlsx");
         assert_eq!(copy_name("team", Lang::En), "team-annotated.xlsx");
-        assert_eq!(percent_encode("a b.xlsx"), "a%20b.xlsx");
+        assert_eq!(super::super::percent_encode("a b.xlsx"), "a%20b.xlsx");
     }
 }

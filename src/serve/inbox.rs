@@ -193,7 +193,7 @@ pub fn files(desk: &Desk, lang: Lang) -> Vec<FileView> {
                 .unwrap_or_default();
             let name = name_of(path);
             FileView {
-                link: url_encode(&name),
+                link: super::percent_encode(&name),
                 name,
                 saved,
                 salespeople: crate::rules::privacy::mask(
@@ -217,17 +217,6 @@ pub fn files(desk: &Desk, lang: Lang) -> Vec<FileView> {
                     Status::Unreadable => a.status_unreadable,
                 },
             }
-        })
-        .collect()
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
         })
         .collect()
 }
@@ -390,7 +379,10 @@ pub async fn report(
         let uploads = vec![upload];
         let checked = engine::check_page(&d.0.template, d.options(lang), &uploads);
         let copies = vec![if checked.report.files[0].readable {
-            CopyLink::Ready(format!("/inbox/copy?file={}", url_encode(&query.file)))
+            CopyLink::Ready(format!(
+                "/inbox/copy?file={}",
+                super::percent_encode(&query.file)
+            ))
         } else {
             CopyLink::None
         }];
@@ -468,7 +460,7 @@ pub fn attachment(bytes: Vec<u8>, name: &str) -> Response {
         .collect();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        url_encode(name)
+        super::percent_encode(name)
     )) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }

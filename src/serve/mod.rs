@@ -29,6 +29,19 @@ mod upload;
 pub use engine::Upload;
 pub use session::random_token;
 
+/// `text` percent-encoded for a URL's query or a `filename*` (RFC 3986
+/// unreserved characters kept): an inbox file's name in a link, a token from a
+/// file in the printed address, a download's name.
+pub fn percent_encode(text: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
+}
+
 use crate::lang::Lang;
 use crate::rules::value::DateValue;
 use crate::template::Template;
