@@ -333,7 +333,13 @@ fn the_cli_and_the_library_give_the_same_register() {
     let outcome = review::decide(&template, &by_lib, &decisions, &options).unwrap();
     assert!(matches!(outcome, DecideOutcome::Decided(_)), "{outcome:?}");
 
+    // Every sheet, cell by cell (values as calamine reads them).
+    let sheets = sheet_names(&by_cli);
+    assert_eq!(sheets, sheet_names(&by_lib));
     for sheet in [ENTRY, UPDATE, LOG] {
+        assert!(sheets.iter().any(|s| s == sheet), "{sheets:?}");
+    }
+    for sheet in &sheets {
         let (a, b) = (sheet_text(&by_cli, sheet), sheet_text(&by_lib, sheet));
         // The change log's source names the register file itself.
         let b: Vec<Vec<String>> = b
