@@ -339,11 +339,15 @@ fn the_cli_and_the_library_give_the_same_register() {
     for sheet in [ENTRY, UPDATE, LOG] {
         assert!(sheets.iter().any(|s| s == sheet), "{sheets:?}");
     }
+    // The hidden `_meta` sheet's time of writing is the one cell that differs.
+    let written = |r: &Vec<String>| r.first().is_some_and(|c| c == "generated_at");
     for sheet in &sheets {
         let (a, b) = (sheet_text(&by_cli, sheet), sheet_text(&by_lib, sheet));
+        let a: Vec<Vec<String>> = a.into_iter().filter(|r| !written(r)).collect();
         // The change log's source names the register file itself.
         let b: Vec<Vec<String>> = b
             .into_iter()
+            .filter(|r| !written(r))
             .map(|r| {
                 r.into_iter()
                     .map(|c| c.replace(&by_lib.display().to_string(), "cli.xlsx"))
