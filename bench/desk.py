@@ -21,6 +21,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sections import put_section  # bench/sections.py: one section per leg
+
 ROOT = Path(__file__).resolve().parent.parent
 CRMSHEET = ROOT / "target/release/crmsheet"
 BENCH_MAKE = ROOT / "target/release/examples/bench_make"
@@ -200,8 +202,8 @@ def main() -> int:
     ]
     text = "\n".join(lines)
     print(text)
-    with open(ROOT / "bench/RESULTS.md", "a", encoding="utf-8") as f:
-        f.write(text)
+    # Only the desk section: the validate and review legs keep theirs.
+    put_section(ROOT / "bench/RESULTS.md", "desk", text)
     return 0
 
 

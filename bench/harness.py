@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sections import put_section  # bench/sections.py: one section per leg
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DATA = BENCH / "data"
@@ -709,8 +711,8 @@ def main(argv: list[str]) -> int:
     extra = [] if args.no_crmsheet else merge_and_annotate(args, max(args.sizes))
     info = machine_info()
     text = write_results(args, info, sizes, extra, notes)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    # Only the validate section: the desk and review legs keep theirs.
+    put_section(args.out, "validate", text)
     print(f"bench: wrote {rel(args.out)}", flush=True)
     return 0
 

@@ -61,6 +61,11 @@ struct Args {
     /// which `merge` accepts)
     #[arg(long, default_value_t = 0.01)]
     defect_rate: f64,
+    /// Keep only every N-th clean row that would be pending (entries and
+    /// updates); the others are approved. 80 leaves about 50 pending entries
+    /// in 100,000 (the review benchmark).
+    #[arg(long, default_value_t = 1)]
+    pending_every: u64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -412,6 +417,9 @@ struct Maker<'t> {
     lang: Lang,
     rng: SplitMix64,
     defect_rate: f64,
+    pending_every: u64,
+    /// Clean rows drawn pending so far (see `--pending-every`).
+    pending_drawn: u64,
     names: Names,
     as_of_serial: f64,
     id_digits: usize,
@@ -426,6 +434,12 @@ struct Maker<'t> {
 }
 
 impl<'t> Maker<'t> {
+    /// Whether a clean row drawn pending stays so (`--pending-every`).
+    fn keep_pending(&mut self) -> bool {
+        self.pending_drawn += 1;
+        self.pending_drawn.is_multiple_of(self.pending_every)
+    }
+
     fn new(template: &'t Template, args: &Args) -> Result<Maker<'t>> {
         let names = Names::new(args.rows)?;
         let excel_epoch = NaiveDate::from_ymd_opt(1899, 12, 30).context("epoch")?;
@@ -445,6 +459,8 @@ impl<'t> Maker<'t> {
             lang: args.lang,
             rng,
             defect_rate: args.defect_rate,
+            pending_every: args.pending_every.max(1),
+            pending_drawn: 0,
             names,
             as_of_serial,
             id_digits,
@@ -724,6 +740,9 @@ impl<'t> Maker<'t> {
             4 => Review::Rejected,
             _ => Review::Approved,
         };
+        if review == Review::Pending && defect.is_none() && !self.keep_pending() {
+            review = Review::Approved;
+        }
         let mut active = self.rng.below(100) < 30;
         match defect {
             Some("future-date" | "overdue-review" | "id-before-approval") => {
@@ -968,6 +987,9 @@ impl<'t> Maker<'t> {
         } else {
             Review::Approved
         };
+        if review == Review::Pending && defect.is_none() && !self.keep_pending() {
+            review = Review::Approved;
+        }
         match defect {
             Some("overdue-review") => review = Review::Pending,
             Some("date-order") => review = Review::Approved,

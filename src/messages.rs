@@ -499,7 +499,7 @@ pub fn merge_done(m: &crate::merge::Merged, lang: Lang) -> Vec<String> {
             ),
         });
     }
-    let rest: [(usize, &str, &str); 7] = [
+    let rest: [(usize, &str, &str); 8] = [
         (
             c.updates_carried,
             "待审核更新（保留在更新表）",
@@ -534,6 +534,11 @@ pub fn merge_done(m: &crate::merge::Merged, lang: Lang) -> Vec<String> {
             c.updates_skipped,
             "已应用过、跳过的更新",
             "updates skipped (already applied)",
+        ),
+        (
+            c.decided_before,
+            "已审核过的待审核行（未重新加入，沿用原审核结果）",
+            "pending rows already decided in the register (not added again; the decision stands)",
         ),
     ];
     for (n, zh, en) in rest {

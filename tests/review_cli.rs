@@ -333,11 +333,21 @@ fn the_cli_and_the_library_give_the_same_register() {
     let outcome = review::decide(&template, &by_lib, &decisions, &options).unwrap();
     assert!(matches!(outcome, DecideOutcome::Decided(_)), "{outcome:?}");
 
+    // Every sheet, cell by cell (values as calamine reads them).
+    let sheets = sheet_names(&by_cli);
+    assert_eq!(sheets, sheet_names(&by_lib));
     for sheet in [ENTRY, UPDATE, LOG] {
+        assert!(sheets.iter().any(|s| s == sheet), "{sheets:?}");
+    }
+    // The hidden `_meta` sheet's time of writing is the one cell that differs.
+    let written = |r: &Vec<String>| r.first().is_some_and(|c| c == "generated_at");
+    for sheet in &sheets {
         let (a, b) = (sheet_text(&by_cli, sheet), sheet_text(&by_lib, sheet));
+        let a: Vec<Vec<String>> = a.into_iter().filter(|r| !written(r)).collect();
         // The change log's source names the register file itself.
         let b: Vec<Vec<String>> = b
             .into_iter()
+            .filter(|r| !written(r))
             .map(|r| {
                 r.into_iter()
                     .map(|c| c.replace(&by_lib.display().to_string(), "cli.xlsx"))
@@ -427,4 +437,123 @@ fn two_processes_approving_the_same_row_at_once_apply_it_once() {
         !ids.iter().any(|r| r.iter().any(|c| c == "C005")),
         "{ids:?}"
     );
+}
+
+/// Issue #11: the salesperson sends the same workbook again after the admin
+/// decided its rows with `crmsheet review`; merging it again changes nothing
+/// (SPEC §7): the approved row keeps its ID and approval, the rejected row
+/// does not come back, nothing is duplicated, the log gains nothing.
+#[test]
+fn re_merging_the_same_workbook_after_review_changes_nothing() {
+    let dir = tmp();
+    let d = dir.path();
+    let reg = register(d, "register.xlsx");
+    let (code, out, err) = crm(
+        d,
+        &[
+            "review",
+            "--register",
+            "register.xlsx",
+            "--approve",
+            "entry:4",
+            "update:2",
+            "--reviewer",
+            "李娜",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    // entry:5 and update:2 (the former update:3) are still the same rows.
+    let (code, out, err) = crm(
+        d,
+        &[
+            "review",
+            "--register",
+            "register.xlsx",
+            "--reject",
+            "entry:5",
+            "update:2",
+            "--reason",
+            "资料不全",
+            "--reviewer",
+            "李娜",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let decided: Vec<Vec<Vec<String>>> = [ENTRY, UPDATE, LOG]
+        .iter()
+        .map(|s| sheet_text(&reg, s))
+        .collect();
+    assert!(decided[0].iter().any(|r| r.iter().any(|c| c == "C004")));
+    assert!(!decided[0]
+        .iter()
+        .any(|r| r.iter().any(|c| c == "杭州云端网络有限公司")));
+
+    // The same team.xlsx, unchanged, merged again into the register.
+    let (code, out, err) = crm(
+        d,
+        &[
+            "merge",
+            "team.xlsx",
+            "--master",
+            "register.xlsx",
+            "-o",
+            "register.xlsx",
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (sheet, before) in [ENTRY, UPDATE, LOG].iter().zip(&decided) {
+        assert_eq!(&sheet_text(&reg, sheet), before, "{sheet}\n{out}");
+    }
+    let (code, out, _) = crm(
+        d,
+        &["review", "--register", "register.xlsx", "--lang", "en"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("register.xlsx: 1 pending row(s)"), "{out}");
+    assert!(out.contains("南京长江物流有限公司"), "{out}");
+
+    // And once more: still nothing new.
+    let (code, out, err) = crm(
+        d,
+        &[
+            "merge",
+            "team.xlsx",
+            "--master",
+            "register.xlsx",
+            "-o",
+            "register.xlsx",
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (sheet, before) in [ENTRY, UPDATE, LOG].iter().zip(&decided) {
+        assert_eq!(&sheet_text(&reg, sheet), before, "{sheet}");
+    }
+    assert!(
+        out.contains("已审核过的待审核行（未重新加入，沿用原审核结果）：3"),
+        "{out}"
+    );
+
+    // The rejected customer entered anew, with a later entry date, is a new
+    // row: pending again, for the admin to decide (README, "Merging again").
+    Book::new()
+        .entries([entry("杭州云端网络有限公司")
+            .set("salesperson", "王芳")
+            .set("entry_date", Cell::Date(2026, 12, 1))])
+        .write(d, "again.xlsx");
+    let output = crmsheet(d)
+        .args(["merge", "again.xlsx", "--master", "register.xlsx"])
+        .args(["-o", "register.xlsx", "--force", "--as-of", "2026-12-02"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let entries = sheet_text(&reg, ENTRY);
+    let again: Vec<_> = entries
+        .iter()
+        .filter(|r| r.iter().any(|c| c == "杭州云端网络有限公司"))
+        .collect();
+    assert_eq!(again.len(), 1, "{entries:?}");
+    assert_eq!(again[0][0], "2026-12-01");
+    assert_eq!(again[0][11], "待审核");
 }

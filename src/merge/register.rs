@@ -104,6 +104,10 @@ pub struct Counts {
     /// Approved updates whose customer is not in the register, kept on the
     /// update sheet (validation normally prevents this).
     pub updates_unmatched: usize,
+    /// Pending input rows already decided in the register (a workbook sent
+    /// again after its rows were approved or rejected): not added again, the
+    /// decision stands.
+    pub decided_before: usize,
     /// Rejected entries logged by this merge (not those logged before).
     pub rejected_entries: usize,
     /// Rejected updates logged by this merge (not those logged before).
@@ -184,6 +188,13 @@ pub struct Merger<'t> {
     wanted_changes: HashSet<String>,
     wanted_reviews: HashSet<String>,
     found: HashSet<String>,
+    /// Pending input entries by salesperson and customer name → the latest
+    /// day the master's log rejected such an entry (once the log is read).
+    pending_entries: HashMap<String, Option<String>>,
+    /// Pending updates by day, salesperson and customer ID (no reason: a
+    /// decision logs its own) → how many there are, and whether the master's
+    /// log rejected one.
+    pending_updates: HashMap<String, (usize, bool)>,
     /// The change-log rows this merge adds, until they are put in date order.
     added_log: Vec<LogRow>,
     pub out: Output,
@@ -242,6 +253,8 @@ impl<'t> Merger<'t> {
             wanted_changes: HashSet::new(),
             wanted_reviews: HashSet::new(),
             found: HashSet::new(),
+            pending_entries: HashMap::new(),
+            pending_updates: HashMap::new(),
             added_log: Vec::new(),
             out,
             stats: Stats::new(template, lang),
@@ -319,9 +332,16 @@ impl<'t> Merger<'t> {
                 self.groups[g].id = id;
             }
             self.groups[g].members.push(i);
-            if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Rejected {
-                let key = self.rejected_entry_key(&cells);
-                self.wanted_reviews.insert(key);
+            match review_of(self.template, self.entry_def(), &self.ef, &cells) {
+                Review::Rejected => {
+                    let key = self.rejected_entry_key(&cells);
+                    self.wanted_reviews.insert(key);
+                }
+                Review::Pending => {
+                    let key = self.person_and_name(&cells);
+                    self.pending_entries.insert(key, None);
+                }
+                Review::Approved => {}
             }
         }
         self.entries = entries;
@@ -354,6 +374,43 @@ impl<'t> Merger<'t> {
             &self.display(SheetKind::Update, cells, self.uf.id),
             &reason,
         )
+    }
+
+    /// Salesperson and customer name of an entry: how a pending entry finds
+    /// the change log's rejection of it.
+    fn person_and_name(&self, cells: &Cells) -> String {
+        self.keys.entry_key(
+            "",
+            &self
+                .keys
+                .person(&self.display(SheetKind::Entry, cells, self.ef.salesperson)),
+            &self.display(SheetKind::Entry, cells, self.ef.name),
+        )
+    }
+
+    /// Day, salesperson and customer ID of an update: how a pending update
+    /// finds the change log's rejection of it.
+    fn update_day_person_id(&self, cells: &Cells) -> String {
+        self.keys.update_key(
+            &key_day(cells, self.uf.date),
+            &self
+                .keys
+                .person(&self.display(SheetKind::Update, cells, self.uf.salesperson)),
+            &self.display(SheetKind::Update, cells, self.uf.id),
+            "",
+        )
+    }
+
+    /// A pending entry the change log shows as rejected on or after its entry
+    /// date: the rejected row sent again (README, "Merging again").
+    fn rejected_before(&self, cells: &Cells) -> bool {
+        let Some(Some(rejected)) = self.pending_entries.get(&self.person_and_name(cells)) else {
+            return false;
+        };
+        match val(cells, self.ef.date) {
+            Some(Val::Date(d)) => super::log::day(d.date()) <= *rejected,
+            _ => false,
+        }
     }
 
     /// The log key of a rejected entry (its review date, else its entry date).
@@ -412,7 +469,13 @@ impl<'t> Merger<'t> {
                     let id = normalize_value(&key_text(&u.rec.cells, self.uf.id)).into_owned();
                     self.rejected_names.insert(id, None);
                 }
-                Review::Pending => {}
+                Review::Pending => {
+                    // Applied before: the log holds its changes under this key.
+                    self.wanted_changes.insert(u.key.clone());
+                    self.wanted_reviews.insert(u.key.clone());
+                    let key = self.update_day_person_id(&u.rec.cells);
+                    self.pending_updates.entry(key).or_default().0 += 1;
+                }
             }
         }
     }
@@ -432,6 +495,30 @@ impl<'t> Merger<'t> {
                 for key in [self.keys.row_update_key(row), self.keys.row_entry_key(row)] {
                     if self.wanted_reviews.contains(&key) {
                         self.found.insert(key);
+                    }
+                }
+                if !self.pending_entries.is_empty() {
+                    let key = self.keys.entry_key(
+                        "",
+                        &self.keys.person(&row.text(Column::Salesperson)),
+                        &row.text(Column::Name),
+                    );
+                    if let Some(latest) = self.pending_entries.get_mut(&key) {
+                        let day = row.day();
+                        if latest.as_ref().is_none_or(|l| *l < day) {
+                            *latest = Some(day);
+                        }
+                    }
+                }
+                if !self.pending_updates.is_empty() && !row.text(Column::Id).is_empty() {
+                    let key = self.keys.update_key(
+                        &row.day(),
+                        &self.keys.person(&row.text(Column::Salesperson)),
+                        &row.text(Column::Id),
+                        "",
+                    );
+                    if let Some((_, seen)) = self.pending_updates.get_mut(&key) {
+                        *seen = true;
                     }
                 }
             }
@@ -576,6 +663,12 @@ impl<'t> Merger<'t> {
                 }
             }
             let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+            if review == Review::Pending && self.rejected_before(&cells) {
+                // Rejected before and sent again unchanged: the rejection stands.
+                self.counts.decided_before += self.groups[g].members.len();
+                self.counts.already_present -= self.groups[g].members.len() - 1;
+                continue;
+            }
             if review == Review::Pending {
                 self.counts.new_pending += 1;
             }
@@ -891,6 +984,24 @@ impl<'t> Merger<'t> {
         Ok(())
     }
 
+    /// A pending input update the master's log shows as decided: its changes
+    /// were logged (same date, salesperson, ID and reason), or a rejection of
+    /// the same date, salesperson and customer ID was, and no other pending
+    /// update shares those three (a rejection logs its own reason, so two
+    /// such updates could not be told apart: both stay pending).
+    fn decided_update(&self, i: usize) -> bool {
+        let u = &self.updates[i];
+        if u.rec.file == 0 {
+            return false;
+        }
+        self.found.contains(&u.key)
+            || matches!(
+                self.pending_updates
+                    .get(&self.update_day_person_id(&u.rec.cells)),
+                Some((1, true))
+            )
+    }
+
     /// Writes the update sheet (pending updates, and approved ones whose
     /// customer was not found) and logs the rejected updates.
     ///
@@ -927,6 +1038,10 @@ impl<'t> Merger<'t> {
                     self.write_log(log)?;
                 }
                 Review::Approved if done => {}
+                Review::Pending if self.decided_update(i) => {
+                    // Applied or rejected before, sent again: the decision stands.
+                    self.counts.decided_before += 1;
+                }
                 Review::Approved | Review::Pending => {
                     if review == Review::Approved {
                         self.counts.updates_unmatched += 1;

@@ -28,7 +28,9 @@
 //! ```
 
 use crate::lang::Lang;
-use crate::merge::value::{review_of, type_row, val, Fields, Review, Val};
+use crate::merge::value::{
+    review_of, review_of_status, type_row, type_value, val, Fields, Review, Val,
+};
 use crate::merge::{self, Decisions, MergeOutcome, RowDecision};
 use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
 use crate::rules::value::DateValue;
@@ -191,7 +193,8 @@ pub fn pending(
     let mut run = Validation::new(template, CheckOptions { as_of, lang });
     let mut rows = Vec::new();
     let mut sink = QueueSink {
-        checker: run.begin_file(&crate::read::Source::path(register)),
+        checker: Some(run.begin_file(&crate::read::Source::path(register))),
+        names_too: true,
         template,
         as_of,
         fields: [
@@ -203,13 +206,8 @@ pub fn pending(
     };
     let result = read_file(register, template, &mut sink);
     let QueueSink { checker, names, .. } = sink;
-    // An update names its customer by ID: show the entry's name with it.
-    for row in rows.iter_mut().filter(|r| r.customer_name.is_empty()) {
-        if let Some(name) = names.get(&row.customer_id) {
-            row.customer_name = name.clone();
-        }
-    }
-    if let Err(e) = checker.end(result) {
+    name_updates(&mut rows, &names);
+    if let Some(Err(e)) = checker.map(|c| c.end(result)) {
         bail!("{}: {e}", register.display());
     }
     merge::log::add_contacts(&mut run);
@@ -273,6 +271,51 @@ pub fn pending(
     })
 }
 
+/// An update names its customer by ID: show the entry's name with it.
+fn name_updates(rows: &mut [PendingRow], names: &std::collections::HashMap<String, String>) {
+    for row in rows.iter_mut().filter(|r| r.customer_name.is_empty()) {
+        if let Some(name) = names.get(&row.customer_id) {
+            row.customer_name = name.clone();
+        }
+    }
+}
+
+/// The pending rows of the register as [`pending`] lists them, without their
+/// findings: what [`decide`] needs to find the rows decided on (their keys,
+/// customer IDs, names and fingerprints). One read, no validation: merge
+/// validates the register with the decisions right after, and an error on a
+/// row approved is that row's refusal then ([`refused_by_findings`]). Only the
+/// review status of a row that is not pending is typed; the entries' names
+/// are kept only when `names_too` (an update is decided).
+fn pending_rows(
+    template: &Template,
+    register: &Path,
+    as_of: DateValue,
+    names_too: bool,
+) -> Result<(Vec<PendingRow>, Stamp)> {
+    let stamp = file_state(register);
+    let mut rows = Vec::new();
+    let mut sink = QueueSink {
+        checker: None,
+        names_too,
+        template,
+        as_of,
+        fields: [
+            Fields::of(template.sheet(SheetKind::Entry)),
+            Fields::of(template.sheet(SheetKind::Update)),
+        ],
+        rows: &mut rows,
+        names: std::collections::HashMap::new(),
+    };
+    let result = read_file(register, template, &mut sink);
+    let names = std::mem::take(&mut sink.names);
+    if let Err(e) = result {
+        bail!("{}: {e}", register.display());
+    }
+    name_updates(&mut rows, &names);
+    Ok((rows, stamp))
+}
+
 /// `Sheet!E7 invalid-enum: message`.
 fn finding_line(f: &Finding) -> String {
     let cell = match (&f.sheet, &f.cell) {
@@ -284,7 +327,10 @@ fn finding_line(f: &Finding) -> String {
 
 /// The validation sink that also keeps the pending rows.
 struct QueueSink<'q, 'v, 't> {
-    checker: FileChecker<'v, 't>,
+    /// The validation, for [`pending`]; none for [`pending_rows`].
+    checker: Option<FileChecker<'v, 't>>,
+    /// Keep the entries' names for the updates.
+    names_too: bool,
     template: &'t Template,
     as_of: DateValue,
     fields: [Fields; 2],
@@ -296,16 +342,31 @@ struct QueueSink<'q, 'v, 't> {
 
 impl RowSink for QueueSink<'_, '_, '_> {
     fn sheet(&mut self, layout: &SheetLayout) {
-        self.checker.sheet(layout);
+        if let Some(checker) = self.checker.as_mut() {
+            checker.sheet(layout);
+        }
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
         let template = self.template;
         let def = template.sheet(layout.kind);
         let fields = &self.fields[layout.kind as usize];
+        if self.checker.is_none() {
+            // Without the validation only pending rows (and names) need typing.
+            let status = row
+                .cells
+                .get(fields.review_status)
+                .and_then(Option::as_ref)
+                .and_then(|c| type_value(template, &def.fields[fields.review_status], &c.value));
+            let review = review_of_status(template, def, fields, status.as_ref());
+            let named = self.names_too && layout.kind == SheetKind::Entry;
+            if review != Review::Pending && !(named && review != Review::Rejected) {
+                return;
+            }
+        }
         let cells = type_row(template, def, &row);
         let review = review_of(template, def, fields, &cells);
-        if layout.kind == SheetKind::Entry && review != Review::Rejected {
+        if layout.kind == SheetKind::Entry && review != Review::Rejected && self.names_too {
             if let (Some(Val::Text(id)), Some(name)) =
                 (val(&cells, fields.id), def.fields.get(fields.name))
             {
@@ -358,15 +419,21 @@ impl RowSink for QueueSink<'_, '_, '_> {
                 fingerprint: fingerprint(key, &row),
             });
         }
-        self.checker.row(layout, row);
+        if let Some(checker) = self.checker.as_mut() {
+            checker.row(layout, row);
+        }
     }
 
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker.wants_merged_cells(layout)
+        self.checker
+            .as_mut()
+            .is_some_and(|c| c.wants_merged_cells(layout))
     }
 
     fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.checker.merged_cells(layout, merged);
+        if let Some(checker) = self.checker.as_mut() {
+            checker.merged_cells(layout, merged);
+        }
     }
 }
 
@@ -612,7 +679,14 @@ pub fn decide_with(
         {
             return Ok(DecideOutcome::Busy(changed));
         }
-        let queue = pending(template, register, options.as_of, lang)?;
+        // The rows decided on, read once without validating: merge's
+        // validation of the result follows, and refuses an approved row with
+        // an error as choose would have.
+        let names_too = decisions.iter().any(|d| match &d.row {
+            RowRef::Row(key) => key.kind == SheetKind::Update,
+            RowRef::Customer(_) => false,
+        });
+        let (queue, read_state) = pending_rows(template, register, options.as_of, names_too)?;
         let chosen = match choose(&queue, decisions, lang) {
             Ok(chosen) => chosen,
             Err(refused) => return Ok(DecideOutcome::RowsRefused(refused)),
@@ -642,7 +716,6 @@ pub fn decide_with(
             as_of: options.as_of,
             lang,
         };
-        let read_state = queue.stamp;
         let save = |book: TemplateBook, temp: &Path| -> Result<()> {
             book.save(temp)?;
             before_rename();
@@ -786,7 +859,7 @@ fn check_input(decisions: &[Decision], options: &Options) -> Result<()> {
 
 /// Each decision's pending row, or why it cannot be made.
 fn choose<'q, 'd>(
-    queue: &'q Queue,
+    queue: &'q [PendingRow],
     decisions: &'d [Decision],
     lang: Lang,
 ) -> Result<Vec<(&'q PendingRow, &'d Decision)>, Vec<RowRefusal>> {
@@ -802,9 +875,8 @@ fn choose<'q, 'd>(
             });
         };
         let found: Vec<&PendingRow> = match &d.row {
-            RowRef::Row(key) => queue.rows.iter().filter(|r| r.key == *key).collect(),
+            RowRef::Row(key) => queue.iter().filter(|r| r.key == *key).collect(),
             RowRef::Customer(id) => queue
-                .rows
                 .iter()
                 .filter(|r| r.key.kind == SheetKind::Entry && r.customer_id == *id)
                 .collect(),
