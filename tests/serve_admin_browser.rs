@@ -177,6 +177,19 @@ async fn the_admins_day_review_merge_and_dashboard() {
     assert!(log
         .iter()
         .any(|r| r.iter().any(|c| c == "行业类别不在列表中")));
+    // LibreOffice opens the downloaded register: saved by it as ods, the IDs
+    // and who decided them are still in its change log.
+    let lo = dir.path().join("libreoffice");
+    std::fs::create_dir(&lo).unwrap();
+    let ods = support::soffice_convert(&copy, "ods", &lo).expect("LibreOffice converts it");
+    let log = change_log(&ods);
+    for id in ["C003", "C004"] {
+        assert!(
+            log.iter()
+                .any(|r| r.iter().any(|c| c == id) && r.iter().any(|c| c == "王芳")),
+            "{id} in the LibreOffice copy: {log:?}"
+        );
+    }
 
     // The inbox file, merged.
     client.goto(&format!("{base}/inbox")).await.unwrap();
