@@ -3,23 +3,21 @@
 //! session, form token or same origin; inbox statuses and merges; decisions;
 //! the dashboard's charts and tables.
 
+#[path = "support/http.rs"]
+mod http;
 mod support;
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use crmsheet::lang::Lang;
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::serve::{app, Config, Desk, Files, Limits};
 use crmsheet::template::Template;
+use http::{get, send, HOST, ORIGIN, TOKEN};
 use std::path::{Path, PathBuf};
 use support::admin::{change_log, entries, register_from, week, week_with_error};
 use support::{entry, Book, AS_OF};
-use tower::ServiceExt;
-
-const HOST: &str = "127.0.0.1:8080";
-const ORIGIN: &str = "http://127.0.0.1:8080";
-const TOKEN: &str = "test-admin-token-0123456789";
 
 fn desk(register: Option<&Path>, inbox: Option<&Path>, reviewer: Option<&str>) -> Router {
     app(Desk::with_files(
@@ -36,41 +34,6 @@ fn desk(register: Option<&Path>, inbox: Option<&Path>, reviewer: Option<&str>) -
             reviewer: reviewer.map(str::to_string),
         },
     ))
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.expect("answer");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body")
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut r = Request::get(path).header(header::HOST, HOST);
-    if let Some(cookie) = cookie {
-        r = r.header(header::COOKIE, cookie);
-    }
-    r.body(Body::empty()).unwrap()
 }
 
 fn form_post(path: &str, origin: Option<&str>, cookie: Option<&str>, body: &str) -> Request<Body> {

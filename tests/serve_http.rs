@@ -2,24 +2,23 @@
 //! over a real loopback socket with the built binary), as a browser or a
 //! script would use it.
 
+#[path = "support/http.rs"]
+mod http;
 mod support;
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use crmsheet::lang::Lang;
 use crmsheet::rules::value::parse_as_of;
 use crmsheet::serve::{app, Config, Desk, Limits};
 use crmsheet::template::{SheetKind, Template};
+use http::{get, send, Answer, HOST, ORIGIN, TOKEN};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;
 use support::{entry, update, Book, AS_OF};
-use tower::ServiceExt;
 
-const HOST: &str = "127.0.0.1:8080";
-const ORIGIN: &str = "http://127.0.0.1:8080";
-const TOKEN: &str = "test-admin-token-0123456789";
 const XSS: &str = "<img src=x onerror=alert(1)>";
 const PHONE: &str = "13812345678";
 
@@ -47,50 +46,6 @@ fn book() -> Book {
             entry(XSS).set("interaction", format!("电话{PHONE}").as_str()),
         ])
         .updates([update("C999")])
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(str::to_string)
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.expect("answer");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body")
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut r = Request::get(path).header(header::HOST, HOST);
-    if let Some(cookie) = cookie {
-        r = r.header(header::COOKIE, cookie);
-    }
-    r.body(Body::empty()).unwrap()
 }
 
 /// A multipart body: (name, file name, bytes) per part.

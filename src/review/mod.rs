@@ -192,18 +192,8 @@ pub fn pending(
     let stamp = file_state(register);
     let mut run = Validation::new(template, CheckOptions { as_of, lang });
     let mut rows = Vec::new();
-    let mut sink = QueueSink {
-        checker: Some(run.begin_file(&crate::read::Source::path(register))),
-        names_too: true,
-        template,
-        as_of,
-        fields: [
-            Fields::of(template.sheet(SheetKind::Entry)),
-            Fields::of(template.sheet(SheetKind::Update)),
-        ],
-        rows: &mut rows,
-        names: std::collections::HashMap::new(),
-    };
+    let checker = run.begin_file(&crate::read::Source::path(register));
+    let mut sink = QueueSink::new(template, as_of, &mut rows, Some(checker), true);
     let result = read_file(register, template, &mut sink);
     let QueueSink { checker, names, .. } = sink;
     name_updates(&mut rows, &names);
@@ -295,18 +285,7 @@ fn pending_rows(
 ) -> Result<(Vec<PendingRow>, Stamp)> {
     let stamp = file_state(register);
     let mut rows = Vec::new();
-    let mut sink = QueueSink {
-        checker: None,
-        names_too,
-        template,
-        as_of,
-        fields: [
-            Fields::of(template.sheet(SheetKind::Entry)),
-            Fields::of(template.sheet(SheetKind::Update)),
-        ],
-        rows: &mut rows,
-        names: std::collections::HashMap::new(),
-    };
+    let mut sink = QueueSink::new(template, as_of, &mut rows, None, names_too);
     let result = read_file(register, template, &mut sink);
     let names = std::mem::take(&mut sink.names);
     if let Err(e) = result {
@@ -338,6 +317,29 @@ struct QueueSink<'q, 'v, 't> {
     /// Customer ID → name (masked) of the entry rows, for the pending updates
     /// (about 100 bytes a customer while the register is read).
     names: std::collections::HashMap<String, String>,
+}
+
+impl<'q, 'v, 't> QueueSink<'q, 'v, 't> {
+    fn new(
+        template: &'t Template,
+        as_of: DateValue,
+        rows: &'q mut Vec<PendingRow>,
+        checker: Option<FileChecker<'v, 't>>,
+        names_too: bool,
+    ) -> Self {
+        QueueSink {
+            checker,
+            names_too,
+            template,
+            as_of,
+            fields: [
+                Fields::of(template.sheet(SheetKind::Entry)),
+                Fields::of(template.sheet(SheetKind::Update)),
+            ],
+            rows,
+            names: std::collections::HashMap::new(),
+        }
+    }
 }
 
 impl RowSink for QueueSink<'_, '_, '_> {
