@@ -110,7 +110,9 @@ pub fn chart_svg(table: &SummaryTable) -> String {
                 .margin(12)
                 .x_label_area_size(28)
                 .y_label_area_size(label_area)
-                .build_cartesian_2d(0u64..top, (0..n).into_segmented())?;
+                // A discrete range holds both ends: `0..n - 1` is n rows, no empty
+                // slot; a single row needs a range of two (`0..0` draws nothing).
+                .build_cartesian_2d(0u64..top, (0..(n - 1).max(1)).into_segmented())?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -291,5 +293,19 @@ mod tests {
         assert!(svg.contains("&lt;img src=x"), "{svg}");
         assert!(!svg.contains("<img"), "{svg}");
         assert!(svg.contains("张伟") && !svg.contains("<script"));
+    }
+
+    #[test]
+    fn one_row_draws_one_bar_with_its_label() {
+        let table = SummaryTable {
+            title: "t".into(),
+            headers: vec!["industry".into(), "n".into()],
+            rows: vec![("制造业".into(), vec![5])],
+            chart: ChartKind::Column,
+            series: 1,
+        };
+        let svg = chart_svg(&table);
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert_eq!(svg.matches("制造业").count(), 1, "{svg}");
     }
 }
