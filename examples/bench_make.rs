@@ -22,7 +22,9 @@ use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use clap::Parser;
 use crmsheet::lang::Lang;
-use crmsheet::template::{Field, FieldType, OptionList, SheetDef, SheetKind, Template};
+use crmsheet::template::{
+    Field, FieldType, OptionList, OptionRole, Review, SheetDef, SheetKind, Template,
+};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -134,8 +136,8 @@ fn run(report: &mut String) -> Result<()> {
             "seed": args.seed,
             "defect_rate": args.defect_rate,
             "lang": args.lang.as_str(),
-            "entry_sheet": template.entry.name.get(args.lang),
-            "update_sheet": template.update.name.get(args.lang),
+            "entry_sheet": template.entry().name.get(args.lang),
+            "update_sheet": template.update().name.get(args.lang),
             "as_of": args.as_of.to_string(),
             "by_rule": by_rule,
             "total": total,
@@ -189,14 +191,6 @@ impl<'a> Cell<'a> {
     fn text(s: impl Into<Cow<'a, str>>) -> Self {
         Cell::Text(s.into())
     }
-}
-
-/// Review state of a generated row, by the review-status roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Review {
-    Pending,
-    Approved,
-    Rejected,
 }
 
 const CITIES: [&str; 40] = [
@@ -494,9 +488,9 @@ impl<'t> Maker<'t> {
         self.customers.reserve(entry_rows as usize);
 
         let entry = workbook.add_worksheet_with_low_memory()?;
-        self.prepare_sheet(entry, &template.entry, entry_rows)?;
+        self.prepare_sheet(entry, template.entry(), entry_rows)?;
         let layout = Layout {
-            sheet: &template.entry,
+            sheet: template.entry(),
         };
         for index in 0..entry_rows {
             let row = self.entry_row(&layout, index)?;
@@ -504,9 +498,9 @@ impl<'t> Maker<'t> {
         }
 
         let update = workbook.add_worksheet_with_low_memory()?;
-        self.prepare_sheet(update, &template.update, update_rows)?;
+        self.prepare_sheet(update, template.update(), update_rows)?;
         let layout = Layout {
-            sheet: &template.update,
+            sheet: template.update(),
         };
         for index in 0..update_rows {
             let row = self.update_row(&layout, index)?;
@@ -637,13 +631,13 @@ impl<'t> Maker<'t> {
     /// option with role `active` may be (true) or must not be (false) taken.
     fn list_label(&mut self, list: &'t OptionList, active: bool) -> Cow<'t, str> {
         let candidates: Vec<usize> = (0..list.options.len())
-            .filter(|&i| active || list.options[i].role.as_deref() != Some("active"))
+            .filter(|&i| active || list.options[i].role != Some(OptionRole::Active))
             .collect();
         let i = *self.rng.pick(&candidates);
         Cow::Borrowed(list.options[i].label.get(self.lang))
     }
 
-    fn role_label(&self, list: &'t OptionList, role: &str) -> Result<Cow<'t, str>> {
+    fn role_label(&self, list: &'t OptionList, role: OptionRole) -> Result<Cow<'t, str>> {
         let Some(i) = list.with_role(role) else {
             bail!("list {:?} has no option with role {role:?}", list.key);
         };
@@ -798,7 +792,7 @@ impl<'t> Maker<'t> {
         }
         if active {
             if let (Some(col), Some(list)) = (layout.col("customer_status"), status_list) {
-                cells[col] = Cell::Text(self.role_label(list, "active")?);
+                cells[col] = Cell::Text(self.role_label(list, OptionRole::Active)?);
             }
         }
         let set = |cells: &mut Vec<Cell<'t>>, key: &str, value: Cell<'t>| {
@@ -806,11 +800,7 @@ impl<'t> Maker<'t> {
                 cells[col] = value;
             }
         };
-        let role = match review {
-            Review::Pending => "pending",
-            Review::Approved => "approved",
-            Review::Rejected => "rejected",
-        };
+        let role = review.role();
         set(
             &mut cells,
             "review_status",
@@ -1041,9 +1031,9 @@ impl<'t> Maker<'t> {
             }
         };
         let role = if review == Review::Pending {
-            "pending"
+            OptionRole::Pending
         } else {
-            "approved"
+            OptionRole::Approved
         };
         set(
             &mut cells,

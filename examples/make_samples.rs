@@ -32,11 +32,11 @@ fn main() -> Result<()> {
     let mut book = TemplateBook::new(&template, &options(Lang::Zh, stamp))?;
     let entry = book.data_sheet(SheetKind::Entry);
     for (i, row) in ENTRY_ROWS.iter().enumerate() {
-        book.write_row(entry, i as u32 + 2, &cells(&template.entry, row)?)?;
+        book.write_row(entry, i as u32 + 2, &cells(template.entry(), row)?)?;
     }
     let update = book.data_sheet(SheetKind::Update);
     for (i, row) in UPDATE_ROWS.iter().enumerate() {
-        book.write_row(update, i as u32 + 2, &cells(&template.update, row)?)?;
+        book.write_row(update, i as u32 + 2, &cells(template.update(), row)?)?;
     }
     save(book, &dir.join("filled-example.xlsx"))?;
     println!("wrote samples/filled-example.xlsx");

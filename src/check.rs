@@ -10,7 +10,8 @@
 //! ```
 //! use crmsheet::check::validate;
 //! use crmsheet::read::Source;
-//! use crmsheet::rules::{value::parse_as_of, Options};
+//! use crmsheet::rules::Options;
+//! use crmsheet::value::parse_as_of;
 //! use crmsheet::{lang::Lang, template::Template};
 //!
 //! let template = Template::builtin();
@@ -261,14 +262,13 @@ impl Annotating {
     }
 }
 
-/// Counts the change logs' contacts and finishes the run.
-fn finish(mut run: Validation<'_>, results: Vec<Result<(), ReadError>>) -> Checked {
+/// Finishes the run.
+fn finish(run: Validation<'_>, results: Vec<Result<(), ReadError>>) -> Checked {
     let unreadable = results
         .into_iter()
         .enumerate()
         .filter_map(|(index, result)| result.err().map(|error| (index, error)))
         .collect();
-    crate::merge::log::add_contacts(&mut run);
     Checked {
         report: run.finish(),
         unreadable,

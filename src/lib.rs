@@ -12,11 +12,13 @@
 //! command line ([`cli`], one module per subcommand) and the desk in the
 //! browser ([`serve`]).
 
+pub mod changelog;
 pub mod check;
 pub mod cli;
 pub mod lang;
 pub mod merge;
 pub mod messages;
+pub mod privacy;
 pub mod progress;
 pub mod read;
 pub mod report;
@@ -25,6 +27,7 @@ pub mod rules;
 pub mod serve;
 pub mod template;
 pub mod text;
+pub mod value;
 pub mod write;
 
 /// How a command ended, as the process exit code.

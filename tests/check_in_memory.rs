@@ -9,9 +9,9 @@ mod support;
 use crmsheet::check;
 use crmsheet::lang::Lang;
 use crmsheet::read::Source;
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::Options;
 use crmsheet::template::{SheetKind, Template};
+use crmsheet::value::parse_as_of;
 use crmsheet::write::{BookOptions, TemplateBook};
 use support::*;
 

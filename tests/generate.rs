@@ -338,9 +338,7 @@ fn data_sheets_carry_dropdowns_validation_formatting_and_protection() {
                     assert_eq!(dv.ty.as_deref(), Some("list"), "{key}");
                     assert_eq!(
                         dv.formula.as_deref(),
-                        Some(
-                            format!("'下拉选项'!${lc}$2:${lc}${}", lists[li].3.len() + 1).as_str()
-                        ),
+                        Some(format!("下拉选项!${lc}$2:${lc}${}", lists[li].3.len() + 1).as_str()),
                         "{key}"
                     );
                 }
@@ -429,7 +427,7 @@ fn english_workbook() {
     let meta = sheet_text(&path, "_meta");
     assert!(meta.contains(&vec!["language".to_string(), "en".to_string()]));
     let xml = sheet_xml(&path, "Customer Entry");
-    assert!(xml.contains("<formula1>'Lists'!$A$2:$A$21</formula1>"));
+    assert!(xml.contains("<formula1>Lists!$A$2:$A$21</formula1>"));
     assert!(xml.contains("Do not enter phone numbers"));
     assert!(xml.contains("$L2=\"Pending\""));
 }
@@ -528,7 +526,7 @@ fn team_members_get_dropdowns() {
         assert_eq!(dv.ty.as_deref(), Some("list"));
         assert_eq!(
             dv.formula.clone().unwrap(),
-            format!("'下拉选项'!${team_col}$2:${team_col}$3")
+            format!("下拉选项!${team_col}$2:${team_col}$3")
         );
     }
     let lists = sheet_text(&path, "下拉选项");

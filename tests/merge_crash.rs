@@ -6,8 +6,8 @@ mod support;
 
 use crmsheet::lang::Lang;
 use crmsheet::merge::{merge_with, MergeOutcome, Options};
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::template::Template;
+use crmsheet::value::parse_as_of;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -432,7 +432,7 @@ fn unknown_and_duplicate_headers_are_reported() {
 
     let (_, rec) = read(&path);
     let layout = rec.layout(SheetKind::Entry);
-    let name_field = template().entry.field_index("customer_name").unwrap();
+    let name_field = template().entry().field_index("customer_name").unwrap();
     assert_eq!(layout.columns[name_field], Some(3), "first occurrence wins");
     assert_eq!(layout.duplicates, vec![(15, name_field)]);
     assert_eq!(
@@ -584,7 +584,7 @@ fn a_sheet_found_by_name_with_a_damaged_header_keeps_what_matches() {
     assert_eq!(layout.header_row, 2);
     let t = template();
     let mapped: Vec<&str> = t
-        .entry
+        .entry()
         .fields
         .iter()
         .zip(&layout.columns)

@@ -14,9 +14,9 @@ use crmsheet::read::{
     read_file, read_sheet, read_source, read_source_pipelined, FileRead, MergedCells, ReadError,
     Row, RowSink, SheetLayout, Source, Value,
 };
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::rules::Options;
 use crmsheet::template::{SheetKind, Template};
+use crmsheet::value::parse_as_of;
 use hostile_files::{
     deflate_spaces, ods_bytes, ods_bytes_with, ods_row, ods_table, replace_part, workbook_stream,
     xls_bytes, Part,

@@ -383,7 +383,7 @@ fn instructions_list_options_one_per_line_and_the_template_prints_in_a_few_pages
     // The field table: wrapped text at the top of rows as tall as their text.
     let caption = row_of(&text, 0, "工作表");
     let first = caption + 1;
-    let last = first + (t.entry.fields.len() + t.update.fields.len()) as u32 - 1;
+    let last = first + (t.entry().fields.len() + t.update().fields.len()) as u32 - 1;
     for r in first..=last {
         for col in ["A", "C", "E", "G"] {
             let cell = format!("{col}{}", r + 1);
@@ -467,8 +467,8 @@ fn input_messages_warn_about_privacy_once_and_update_prompts_speak_of_updates() 
             );
         }
     }
-    let entry = &t.entry.field("review_status").unwrap().prompt;
-    let update = &t.update.field("review_status").unwrap().prompt;
+    let entry = &t.entry().field("review_status").unwrap().prompt;
+    let update = &t.update().field("review_status").unwrap().prompt;
     assert!(
         !update.zh.contains("新录入") && update.zh.contains("更新"),
         "{}",
@@ -589,7 +589,7 @@ fn register_log_reads_in_date_order_and_summary_charts_fit_their_pages() {
     let entries = rows(&path, ENTRY);
     let c001 = row_of(&entries, 2, "C001");
     let t = crmsheet::template::Template::builtin();
-    let col = t.entry.field_index("interaction").unwrap();
+    let col = t.entry().field_index("interaction").unwrap();
     assert!(entries[c001 as usize][col].contains('\n'));
     let xml = sheet_xml(&path, ENTRY);
     let cell = format!("{}{}", (b'A' + col as u8) as char, c001 + 1);

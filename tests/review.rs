@@ -9,9 +9,9 @@ use crmsheet::merge::{self, MergeOutcome};
 use crmsheet::review::{
     self, ChangeKind, DecideOutcome, Decided, Decision, Options, RowKey, RowProblem, RowRef,
 };
-use crmsheet::rules::value::{parse_as_of, DateValue};
 use crmsheet::rules::{Options as CheckOptions, Severity, Validation};
 use crmsheet::template::{SheetKind, Template};
+use crmsheet::value::{parse_as_of, DateValue};
 use std::path::{Path, PathBuf};
 use support::*;
 
@@ -160,7 +160,7 @@ fn the_queue_lists_pending_rows_oldest_first_with_findings() {
     assert!(queue.rows[0]
         .findings
         .iter()
-        .any(|f| f.rule.spec().code == "overdue-review"));
+        .any(|f| f.rule.as_str() == "overdue-review"));
 }
 
 #[test]

@@ -5,8 +5,8 @@ mod support;
 
 use crmsheet::lang::Lang;
 use crmsheet::review::{self, DecideOutcome, Decision, Options};
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::template::Template;
+use crmsheet::value::parse_as_of;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::*;

@@ -11,9 +11,9 @@ mod support;
 
 use browser::{browser, fetch, screenshot, screenshots, start_driver};
 use crmsheet::lang::Lang;
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::serve::{Config, Desk, Limits};
 use crmsheet::template::Template;
+use crmsheet::value::parse_as_of;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use std::path::Path;

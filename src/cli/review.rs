@@ -4,8 +4,8 @@
 
 use crate::lang::Lang;
 use crate::review::{self, DecideOutcome, Decision, PendingRow, Queue, RowRef};
-use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::template::Template;
+use crate::value::{now, parse_as_of, DateValue};
 use crate::Outcome;
 use anyhow::{bail, Result};
 use serde_json::json;
@@ -281,7 +281,7 @@ fn write_row(
             out,
             "    {cell} {} {}: {}",
             f.severity.label(lang),
-            f.rule.spec().code,
+            f.rule.as_str(),
             f.message
         )?;
     }

@@ -10,9 +10,9 @@ use crate::progress::Progress;
 use crate::read::{ReadError, Source};
 use crate::report::{self, annotate};
 
-use crate::rules::value::{now, parse_as_of, DateValue};
 use crate::rules::{Options, Report};
 use crate::template::Template;
+use crate::value::{now, parse_as_of, DateValue};
 use crate::Outcome;
 use anyhow::Result;
 use std::io::Write;

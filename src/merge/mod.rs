@@ -22,21 +22,21 @@
 //! ([`write_atomically`]); an existing OUT is replaced only with `force`, and
 //! kept as `OUT.bak`.
 
-pub mod log;
 mod register;
 pub mod summary;
 pub mod value;
 
 pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 
+use crate::changelog;
 use crate::lang::Lang;
 use crate::messages;
 use crate::read::{
     read_file, FieldCell, MergedCells, Row, RowSink, SheetLayout, Source, Value as ReadValue,
 };
-use crate::rules::value::DateValue;
 use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
-use crate::template::{SheetKind, Template};
+use crate::template::{Review, SheetKind, Template};
+use crate::value::DateValue;
 use crate::write::lock::RegisterLock;
 pub use crate::write::office::OpenElsewhere;
 use crate::write::output::{
@@ -196,7 +196,6 @@ fn merge_run(
         }
         let _ = checker.end(result);
     }
-    log::add_contacts(&mut run);
     let mut report = run.finish();
     if report.outcome(false) != Outcome::Clean {
         return Ok((MergeOutcome::Refused(report), Trace::default()));
@@ -224,8 +223,8 @@ fn merge_run(
         Placement::AfterData,
         true,
     )?;
-    book.write_header(log_sheet, &log::headers(template, lang))?;
-    for (c, column) in log::Column::ALL.iter().enumerate() {
+    book.write_header(log_sheet, &changelog::headers(template, lang))?;
+    for (c, column) in changelog::Column::ALL.iter().enumerate() {
         let (width, wraps) = column.layout();
         if wraps {
             book.wrap_columns(log_sheet, &[(c as u32, width)])?;
@@ -258,7 +257,7 @@ fn merge_run(
         merger.trace_master(decisions);
     }
     if let Some(master) = options.master {
-        log::read_log(&Source::path(master), template, &mut |row| {
+        changelog::read_log(&Source::path(master), template, &mut |row| {
             merger.observe_log_row(&row);
             Ok(())
         })?;
@@ -372,24 +371,26 @@ impl Decisions {
     ) -> Option<RowDecision> {
         let decision = self.rows.get(&(layout.kind, row.row))?;
         let def = template.sheet(layout.kind);
-        let role = if decision.approve {
-            "approved"
+        let review = if decision.approve {
+            Review::Approved
         } else {
-            "rejected"
+            Review::Rejected
         };
-        let status = def.field_index("review_status").and_then(|i| {
-            let list = template.active_list(&def.fields[i])?;
-            let option = list.options.get(list.with_role(role)?)?;
-            Some((
-                i,
-                ReadValue::Text(option.label.get(layout.lang).to_string()),
-            ))
-        });
-        let reviewer = def
-            .field_index("reviewer")
+        let keys = &def.keys;
+        let status = template
+            .list_of(layout.kind, keys.review_status)
+            .and_then(|list| {
+                let option = list.options.get(list.with_role(review.role())?)?;
+                Some((
+                    keys.review_status,
+                    ReadValue::Text(option.label.get(layout.lang).to_string()),
+                ))
+            });
+        let reviewer = keys
+            .reviewer
             .map(|i| (i, ReadValue::Text(decision.reviewer.clone())));
-        let date = def
-            .field_index("review_date")
+        let date = keys
+            .review_date
             .map(|i| (i, ReadValue::DateTime(decision.date.at)));
         for (i, value) in [status, reviewer, date].into_iter().flatten() {
             // A column the register lacks stays empty: validation refuses that.
@@ -489,26 +490,22 @@ impl RowSink for Collector<'_, '_, '_> {
             (SheetKind::Entry, true) => {
                 // Only the ID and the review: the master's rows are read again
                 // when written.
-                let typed = |key: &str| {
-                    let i = def.field_index(key)?;
+                let typed = |i: usize| {
                     let cell = row.cells.get(i)?.as_ref()?;
                     type_value(template, &def.fields[i], &cell.value)
                 };
-                let fields = value::Fields::of(def);
-                let status = typed("review_status");
+                let status = typed(def.keys.review_status);
                 // IDs on rows not approved do not count (merge clears them).
-                if value::review_of_status(template, def, &fields, status.as_ref())
-                    == value::Review::Approved
-                {
-                    self.note_id(typed("customer_id").as_ref());
+                if value::review_of_status(def, status.as_ref()) == value::Review::Approved {
+                    self.note_id(typed(def.keys.id).as_ref());
                 }
             }
             (kind, _) => {
                 let cells = type_row(template, def, &row);
-                let fields = value::Fields::of(def);
+                let fields = def.keys.clone();
                 // IDs on rows not approved do not count (merge clears them).
                 if kind == SheetKind::Entry
-                    && value::review_of(template, def, &fields, &cells) == value::Review::Approved
+                    && value::review_of(def, &cells) == value::Review::Approved
                 {
                     self.note_id(value::val(&cells, fields.id));
                 }

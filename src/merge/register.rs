@@ -7,16 +7,16 @@
 //! decide what happens to the master's rows. So memory grows with the inputs and
 //! the update sheets, not with the register.
 
-use super::log::{read_log, Column, Keys, LogRow};
 use super::summary::Stats;
 use super::value::{
-    key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, Fields,
+    key_day, key_name, key_person, key_text, review_of, type_row, val, Cell, Cells, KeyFields,
     PackedCells, Review, Val,
 };
+use crate::changelog::{read_log, Column, Keys, LogRow};
 use crate::lang::Lang;
 use crate::read::{a1, Row};
 use crate::rules::identity::same_entry_ids;
-use crate::template::{SheetKind, Template};
+use crate::template::{Change, SheetKind, Template};
 use crate::text::normalize_value;
 use crate::write::{CellOut, SheetId, TemplateBook};
 use anyhow::Result;
@@ -156,22 +156,15 @@ pub struct Output {
     pub log_row: u32,
 }
 
-/// Which entry field an update field changes, and how.
-#[derive(Debug, Clone, Copy)]
-enum Target {
-    Overwrite(usize),
-    Append(usize),
-}
-
 /// The merge in progress.
 pub struct Merger<'t> {
     template: &'t Template,
     lang: Lang,
     keys: Keys<'t>,
-    ef: Fields,
-    uf: Fields,
+    ef: KeyFields,
+    uf: KeyFields,
     update_reason: Option<usize>,
-    targets: Vec<(usize, Target)>,
+    targets: Vec<(usize, Change)>,
     sources: Sources,
     next_id: u64,
     entries: Vec<HeldEntry>,
@@ -225,22 +218,15 @@ impl<'t> Merger<'t> {
             .fields
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| {
-                if let Some(t) = f.applies_to.as_deref().and_then(|k| entry.field_index(k)) {
-                    Some((i, Target::Overwrite(t)))
-                } else {
-                    let t = f.appends_to.as_deref().and_then(|k| entry.field_index(k))?;
-                    Some((i, Target::Append(t)))
-                }
-            })
+            .filter_map(|(i, f)| f.change.map(|c| (i, c)))
             .collect();
         let mut merger = Merger {
             template,
             lang,
             keys: Keys::new(template),
-            ef: Fields::of(entry),
-            uf: Fields::of(update),
-            update_reason: update.field_index("update_reason"),
+            ef: entry.keys.clone(),
+            uf: update.keys.clone(),
+            update_reason: update.keys.update_reason,
             targets,
             sources,
             next_id: max_id.saturating_add(1),
@@ -332,7 +318,7 @@ impl<'t> Merger<'t> {
                 self.groups[g].id = id;
             }
             self.groups[g].members.push(i);
-            match review_of(self.template, self.entry_def(), &self.ef, &cells) {
+            match review_of(self.entry_def(), &cells) {
                 Review::Rejected => {
                     let key = self.rejected_entry_key(&cells);
                     self.wanted_reviews.insert(key);
@@ -408,7 +394,7 @@ impl<'t> Merger<'t> {
             return false;
         };
         match val(cells, self.ef.date) {
-            Some(Val::Date(d)) => super::log::day(d.date()) <= *rejected,
+            Some(Val::Date(d)) => crate::changelog::day(d.date()) <= *rejected,
             _ => false,
         }
     }
@@ -433,7 +419,7 @@ impl<'t> Merger<'t> {
         let mut first_of: HashMap<String, usize> = HashMap::new();
         for rec in records {
             let key = self.update_key(&rec.cells);
-            let review = review_of(self.template, self.update_def(), &self.uf, &rec.cells);
+            let review = review_of(self.update_def(), &rec.cells);
             match first_of.get(&key) {
                 Some(&first) => {
                     let held = &mut self.updates[first];
@@ -483,7 +469,7 @@ impl<'t> Merger<'t> {
     /// Looks at one row of the master's change log (before any row is merged):
     /// notes the updates it shows as applied and the rejections it has logged.
     pub fn observe_log_row(&mut self, row: &LogRow) {
-        use super::log::RowKind;
+        use crate::changelog::RowKind;
         match self.keys.kind(row) {
             RowKind::Change => {
                 let key = self.keys.row_update_key(row);
@@ -612,7 +598,7 @@ impl<'t> Merger<'t> {
             if !self.groups[g].matched {
                 self.groups[g].matched = true;
                 self.counts.already_present += self.groups[g].members.len();
-                if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
+                if review_of(self.entry_def(), &cells) == Review::Pending {
                     if let Some(by) = self.take_over_review(g, &mut cells) {
                         review_source = by;
                         self.counts.reviews_taken_over += 1;
@@ -629,7 +615,7 @@ impl<'t> Merger<'t> {
         let (reviewer, reviewed) = self.groups[g].members.iter().find_map(|&m| {
             let rec = &self.entries[m];
             let cells = rec.cells.unpack();
-            let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+            let review = review_of(self.entry_def(), &cells);
             (review != Review::Pending).then_some((rec, cells))
         })?;
         for i in self.ef.review_fields() {
@@ -656,13 +642,13 @@ impl<'t> Merger<'t> {
             let mut cells = rec.cells.unpack();
             let mut review_source = (rec.file, rec.row);
             self.counts.already_present += self.groups[g].members.len() - 1;
-            if review_of(self.template, self.entry_def(), &self.ef, &cells) == Review::Pending {
+            if review_of(self.entry_def(), &cells) == Review::Pending {
                 if let Some(by) = self.take_over_review(g, &mut cells) {
                     review_source = by;
                     self.counts.reviews_taken_over += 1;
                 }
             }
-            let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+            let review = review_of(self.entry_def(), &cells);
             if review == Review::Pending && self.rejected_before(&cells) {
                 // Rejected before and sent again unchanged: the rejection stands.
                 self.counts.decided_before += self.groups[g].members.len();
@@ -686,7 +672,7 @@ impl<'t> Merger<'t> {
         origin: (usize, u32),
         review_source: (usize, u32),
     ) -> Result<()> {
-        let review = review_of(self.template, self.entry_def(), &self.ef, &cells);
+        let review = review_of(self.entry_def(), &cells);
         if review == Review::Rejected {
             let key = self.rejected_entry_key(&cells);
             // Counted when logged: a rejection an earlier merge logged is not
@@ -902,11 +888,11 @@ impl<'t> Merger<'t> {
                     continue;
                 };
                 let (ei, new) = match target {
-                    Target::Overwrite(ei) => (
+                    Change::Overwrite(ei) => (
                         ei,
                         value.for_field(template, &update.fields[ui], &entry.fields[ei]),
                     ),
-                    Target::Append(ei) => {
+                    Change::Append(ei) => {
                         let line = format!(
                             "{} {}",
                             self.display(SheetKind::Update, ucells, self.uf.date),

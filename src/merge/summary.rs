@@ -7,7 +7,7 @@
 //! counted in a column of their own (and per salesperson), never as customers;
 //! rejected rows are not in the register.
 
-use super::value::{val, Cells, Fields, Review, Val};
+use super::value::{val, Cells, KeyFields, Review, Val};
 use crate::lang::Lang;
 use crate::template::{SheetKind, Template};
 use anyhow::Result;
@@ -24,11 +24,10 @@ struct Counter {
 }
 
 impl Counter {
-    fn new(template: &Template, key: &str) -> Counter {
-        let def = template.sheet(SheetKind::Entry);
-        let field = def.field_index(key);
+    /// Counts the values of an entry field (the industry, the status).
+    fn new(template: &Template, field: Option<usize>) -> Counter {
         let options = field
-            .and_then(|i| def.fields[i].list)
+            .and_then(|i| template.entry().fields[i].list)
             .and_then(|l| template.lists.get(l))
             .map_or(0, |l| l.options.len());
         Counter {
@@ -90,8 +89,8 @@ impl Stats {
     pub fn new(template: &Template, lang: Lang) -> Stats {
         Stats {
             lang,
-            industry: Counter::new(template, "industry"),
-            status: Counter::new(template, "customer_status"),
+            industry: Counter::new(template, template.entry().keys.industry),
+            status: Counter::new(template, template.entry().keys.customer_status),
             months: BTreeMap::new(),
             pending: BTreeMap::new(),
         }
@@ -101,7 +100,7 @@ impl Stats {
     pub fn add_entry(
         &mut self,
         template: &Template,
-        fields: &Fields,
+        fields: &KeyFields,
         cells: &Cells,
         review: Review,
     ) {
@@ -141,7 +140,7 @@ impl Stats {
     }
 
     /// Counts one pending update row.
-    pub fn add_pending_update(&mut self, template: &Template, fields: &Fields, cells: &Cells) {
+    pub fn add_pending_update(&mut self, template: &Template, fields: &KeyFields, cells: &Cells) {
         let person = self.person(template, SheetKind::Update, fields, cells);
         self.pending.entry(person).or_default().1 += 1;
     }
@@ -150,7 +149,7 @@ impl Stats {
         &self,
         template: &Template,
         kind: SheetKind,
-        fields: &Fields,
+        fields: &KeyFields,
         cells: &Cells,
     ) -> String {
         let def = template.sheet(kind);
@@ -350,7 +349,7 @@ pub fn summary_tables(template: &Template, stats: &Stats) -> Vec<SummaryTable> {
 pub fn of_register(template: &Template, path: &std::path::Path, lang: Lang) -> Result<Stats> {
     struct Counting<'t> {
         template: &'t Template,
-        fields: [Fields; 2],
+        fields: [KeyFields; 2],
         stats: Stats,
     }
     impl crate::read::RowSink for Counting<'_> {
@@ -360,14 +359,12 @@ pub fn of_register(template: &Template, path: &std::path::Path, lang: Lang) -> R
             let cells = super::value::type_row(self.template, def, &row);
             match layout.kind {
                 SheetKind::Entry => {
-                    let review =
-                        super::value::review_of(self.template, def, &self.fields[0], &cells);
+                    let review = super::value::review_of(def, &cells);
                     self.stats
                         .add_entry(self.template, &self.fields[0], &cells, review);
                 }
                 SheetKind::Update => {
-                    let review =
-                        super::value::review_of(self.template, def, &self.fields[1], &cells);
+                    let review = super::value::review_of(def, &cells);
                     if review == Review::Pending {
                         self.stats
                             .add_pending_update(self.template, &self.fields[1], &cells);
@@ -379,8 +376,8 @@ pub fn of_register(template: &Template, path: &std::path::Path, lang: Lang) -> R
     let mut sink = Counting {
         template,
         fields: [
-            Fields::of(template.sheet(SheetKind::Entry)),
-            Fields::of(template.sheet(SheetKind::Update)),
+            template.sheet(SheetKind::Entry).keys.clone(),
+            template.sheet(SheetKind::Update).keys.clone(),
         ],
         stats: Stats::new(template, lang),
     };

@@ -8,9 +8,9 @@
 
 use crate::lang::Lang;
 use crate::read::{Row, Value};
-use crate::rules::value::{cell_text, parse_date_text, DateValue};
 use crate::template::{Field, FieldType, SheetDef, Template};
 use crate::text::{normalize_name, normalize_value};
+use crate::value::{cell_text, parse_date_text, DateValue};
 use crate::write::CellOut;
 
 /// A typed cell value.
@@ -40,7 +40,7 @@ pub type Cells = Vec<Option<Cell>>;
 ///
 /// ```
 /// use crmsheet::merge::value::{Cell, PackedCells, Val};
-/// use crmsheet::rules::value::DateValue;
+/// use crmsheet::value::DateValue;
 /// let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
 /// let cells = vec![
 ///     Some(Cell { val: Val::Date(DateValue::day(day)), col: 0 }),
@@ -246,76 +246,18 @@ fn option_label<'t>(
     Some(list.options.get(option)?.label.get(lang))
 }
 
-/// What a review status says, by the roles of its list options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Review {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-/// Field positions of a data sheet that merge works with.
-#[derive(Debug, Clone)]
-pub struct Fields {
-    pub date: usize,
-    pub salesperson: usize,
-    pub id: usize,
-    pub name: usize,
-    pub review_status: usize,
-    pub reviewer: Option<usize>,
-    pub review_date: Option<usize>,
-}
-
-impl Fields {
-    /// The positions in `def`. The template guarantees customer ID, name,
-    /// salesperson and review status on both sheets.
-    pub fn of(def: &SheetDef) -> Fields {
-        let at = |key: &str| def.field_index(key).unwrap_or_default();
-        Fields {
-            date: def.date_field,
-            salesperson: at("salesperson"),
-            id: at("customer_id"),
-            name: at("customer_name"),
-            review_status: at("review_status"),
-            reviewer: def.field_index("reviewer"),
-            review_date: def.field_index("review_date"),
-        }
-    }
-
-    /// The review fields: status, reviewer, review date.
-    pub fn review_fields(&self) -> Vec<usize> {
-        [Some(self.review_status), self.reviewer, self.review_date]
-            .into_iter()
-            .flatten()
-            .collect()
-    }
-}
+pub use crate::template::{KeyFields, Review};
 
 /// The review state of a row; a row whose status has no review role counts as
 /// pending (validation refuses such rows before merge runs).
-pub fn review_of(template: &Template, def: &SheetDef, fields: &Fields, cells: &Cells) -> Review {
-    review_of_status(template, def, fields, val(cells, fields.review_status))
+pub fn review_of(def: &SheetDef, cells: &Cells) -> Review {
+    review_of_status(def, val(cells, def.keys.review_status))
 }
 
 /// What a review status value means (pending when it is none).
-pub fn review_of_status(
-    template: &Template,
-    def: &SheetDef,
-    fields: &Fields,
-    status: Option<&Val>,
-) -> Review {
-    let option = match status {
-        Some(Val::Choice(o)) => *o,
-        _ => return Review::Pending,
-    };
-    let role = def.fields[fields.review_status]
-        .list
-        .and_then(|l| template.lists.get(l))
-        .and_then(|l| l.options.get(option))
-        .and_then(|o| o.role.as_deref());
-    match role {
-        Some("approved") => Review::Approved,
-        Some("rejected") => Review::Rejected,
+pub fn review_of_status(def: &SheetDef, status: Option<&Val>) -> Review {
+    match status {
+        Some(Val::Choice(o)) => def.review_of_option(*o).unwrap_or(Review::Pending),
         _ => Review::Pending,
     }
 }
@@ -341,7 +283,7 @@ pub fn key_text(cells: &Cells, i: usize) -> String {
 pub fn key_day(cells: &Cells, i: usize) -> String {
     match val(cells, i) {
         // The day as the change log's keys write it, so that the two match.
-        Some(Val::Date(d)) => super::log::day(d.date()),
+        Some(Val::Date(d)) => crate::changelog::day(d.date()),
         _ => key_text(cells, i),
     }
 }

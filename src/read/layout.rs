@@ -6,7 +6,7 @@ use super::{SheetLayout, Value};
 use crate::lang::Lang;
 use crate::template::SheetDef;
 use crate::text::normalize_header;
-use std::borrow::Cow;
+use crate::value::typed_text;
 
 /// How many non-empty rows at the top of a sheet may hold the header row.
 pub(crate) const HEADER_SEARCH_ROWS: usize = 10;
@@ -20,30 +20,11 @@ pub(crate) struct RawRow {
     pub cells: Vec<(u32, Value)>,
 }
 
-/// The text of a header cell, whatever type the cell has.
-pub(crate) fn cell_text(value: &Value) -> Cow<'_, str> {
-    match value {
-        Value::Text(text) | Value::Error(text) => Cow::Borrowed(text),
-        Value::Number(n) => Cow::Owned(number_text(*n)),
-        Value::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
-        Value::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
-    }
-}
-
-/// A number as a person would type it: whole numbers without `.0`.
-pub(crate) fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
-
 /// How many distinct fields of `def` the cells of a row name.
 pub(crate) fn matched_fields(def: &SheetDef, cells: &[(u32, Value)]) -> usize {
     let mut seen = vec![false; def.fields.len()];
     for (_, value) in cells {
-        if let Some(field) = def.field_for_header(&cell_text(value)) {
+        if let Some(field) = def.field_for_header(&typed_text(value)) {
             if let Some(slot) = seen.get_mut(field) {
                 *slot = true;
             }
@@ -103,7 +84,7 @@ pub(crate) fn build_layout(
     // occurrence" always means "leftmost".
     cells.sort_by_key(|(col, _)| *col);
     for (col, value) in cells {
-        let text = cell_text(value);
+        let text = typed_text(value);
         if text.trim().is_empty() {
             continue;
         }

@@ -505,7 +505,7 @@ impl ReadError {
     /// The error with any private detail in its words masked: a library's
     /// message may quote the cell text it choked on.
     fn masked(self) -> ReadError {
-        let mask = |text: String| match crate::rules::privacy::mask(&text) {
+        let mask = |text: String| match crate::privacy::mask(&text) {
             std::borrow::Cow::Borrowed(_) => text,
             std::borrow::Cow::Owned(masked) => masked,
         };

@@ -5,11 +5,11 @@
 //! `TemplateVersion`. The sheet wins; the property counts only where the sheet is
 //! absent (an office suite may keep a stale property when a sheet is copied over).
 
-use super::layout::{cell_text, number_text};
 use super::workbook::Workbook;
 use super::{ReadError, Stamp, Value};
 use crate::template::Template;
 use crate::text::normalize_header;
+use crate::value::{number_text, typed_text};
 use std::ops::ControlFlow;
 
 /// The custom document property holding the template version.
@@ -62,7 +62,7 @@ fn meta_version(book: &mut dyn Workbook, sheet: &str) -> Result<Option<String>, 
             0 => {
                 is_version_row = cell
                     .into_value()
-                    .is_some_and(|v| normalize_header(&cell_text(&v)) == VERSION_KEY);
+                    .is_some_and(|v| normalize_header(&typed_text(&v)) == VERSION_KEY);
             }
             1 => value = cell.into_value().map(|v| stamp_text(&v)),
             _ => {}
@@ -80,6 +80,6 @@ fn meta_version(book: &mut dyn Workbook, sheet: &str) -> Result<Option<String>, 
 fn stamp_text(value: &Value) -> String {
     match value {
         Value::Number(n) => number_text(*n),
-        other => cell_text(other).trim().to_string(),
+        other => typed_text(other).trim().to_string(),
     }
 }

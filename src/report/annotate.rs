@@ -23,9 +23,9 @@ use crate::messages;
 use crate::read::{
     a1, read_source, MergedCells, ReadError, Row, RowSink, SheetLayout, Source, Value,
 };
-use crate::rules::value::cell_text;
 use crate::rules::{Code, FileChecker, Finding, Report, Severity, Validation};
 use crate::template::{SheetKind, Template};
+use crate::value::cell_text;
 use crate::write::output::{
     ensure_folder, ensure_writable, ensure_xlsx_name, file_state, same_file, write_atomically,
 };
@@ -107,8 +107,8 @@ pub(crate) fn check_keeping(run: &mut Validation<'_>, source: &Source) -> Result
             state,
         },
         salesperson: [
-            template.entry.field_index("salesperson"),
-            template.update.field_index("salesperson"),
+            Some(template.entry().keys.salesperson),
+            Some(template.update().keys.salesperson),
         ],
         checker,
     };
@@ -764,8 +764,7 @@ fn write_report_sheet(
     // value, and a salesperson cell may hold a phone number (SPEC §6).
     let person_of = |f: &Finding| match (f.sheet_kind, f.row) {
         (Some(kind), Some(row)) => {
-            crate::rules::privacy::mask(kept.salesperson(kind, row).unwrap_or(w.unfilled))
-                .into_owned()
+            crate::privacy::mask(kept.salesperson(kind, row).unwrap_or(w.unfilled)).into_owned()
         }
         _ => w.none.to_string(),
     };

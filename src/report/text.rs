@@ -177,8 +177,8 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::value::parse_as_of;
     use crate::rules::{Code, FileReport, Place};
+    use crate::value::parse_as_of;
 
     fn report() -> Report {
         let place = Place {

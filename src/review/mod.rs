@@ -10,7 +10,7 @@
 //! ```no_run
 //! use crmsheet::lang::Lang;
 //! use crmsheet::review::{self, Decision, DecideOutcome};
-//! use crmsheet::rules::value::now;
+//! use crmsheet::value::now;
 //! use crmsheet::template::Template;
 //! use std::path::Path;
 //!
@@ -29,15 +29,16 @@
 
 use crate::lang::Lang;
 use crate::merge::value::{
-    review_of, review_of_status, type_row, type_value, val, Fields, Review, Val,
+    review_of, review_of_status, type_row, type_value, val, KeyFields, Review, Val,
 };
 use crate::merge::{self, Decisions, MergeOutcome, RowDecision};
+use crate::privacy;
 use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
-use crate::rules::value::DateValue;
-use crate::rules::{privacy, Code, FileChecker, Finding, Options as CheckOptions, Report};
+use crate::rules::{Code, FileChecker, Finding, Options as CheckOptions, Report};
 use crate::rules::{Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_value;
+use crate::value::DateValue;
 use crate::write::lock::{Locked, RegisterLock};
 use crate::write::output::{backup_path, file_state};
 use crate::write::TemplateBook;
@@ -200,7 +201,6 @@ pub fn pending(
     if let Some(Err(e)) = checker.map(|c| c.end(result)) {
         bail!("{}: {e}", register.display());
     }
-    merge::log::add_contacts(&mut run);
     let report = run.finish();
 
     // Findings go to their pending row; errors anywhere else block every
@@ -301,7 +301,7 @@ fn finding_line(f: &Finding) -> String {
         (Some(sheet), Some(cell)) => format!("{sheet}!{cell} "),
         _ => String::new(),
     };
-    format!("{cell}{}: {}", f.rule.spec().code, f.message)
+    format!("{cell}{}: {}", f.rule.as_str(), f.message)
 }
 
 /// The validation sink that also keeps the pending rows.
@@ -312,7 +312,7 @@ struct QueueSink<'q, 'v, 't> {
     names_too: bool,
     template: &'t Template,
     as_of: DateValue,
-    fields: [Fields; 2],
+    fields: [KeyFields; 2],
     rows: &'q mut Vec<PendingRow>,
     /// Customer ID → name (masked) of the entry rows, for the pending updates
     /// (about 100 bytes a customer while the register is read).
@@ -333,8 +333,8 @@ impl<'q, 'v, 't> QueueSink<'q, 'v, 't> {
             template,
             as_of,
             fields: [
-                Fields::of(template.sheet(SheetKind::Entry)),
-                Fields::of(template.sheet(SheetKind::Update)),
+                template.sheet(SheetKind::Entry).keys.clone(),
+                template.sheet(SheetKind::Update).keys.clone(),
             ],
             rows,
             names: std::collections::HashMap::new(),
@@ -360,14 +360,14 @@ impl RowSink for QueueSink<'_, '_, '_> {
                 .get(fields.review_status)
                 .and_then(Option::as_ref)
                 .and_then(|c| type_value(template, &def.fields[fields.review_status], &c.value));
-            let review = review_of_status(template, def, fields, status.as_ref());
+            let review = review_of_status(def, status.as_ref());
             let named = self.names_too && layout.kind == SheetKind::Entry;
             if review != Review::Pending && !(named && review != Review::Rejected) {
                 return;
             }
         }
         let cells = type_row(template, def, &row);
-        let review = review_of(template, def, fields, &cells);
+        let review = review_of(def, &cells);
         if layout.kind == SheetKind::Entry && review != Review::Rejected && self.names_too {
             if let (Some(Val::Text(id)), Some(name)) =
                 (val(&cells, fields.id), def.fields.get(fields.name))

@@ -9,7 +9,7 @@
 //! its normalised key plus what the original adds to it (mostly a legal suffix
 //! such as 有限公司, stored once for all rows).
 
-use super::value::DateValue;
+use crate::value::DateValue;
 use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::borrow::Cow;

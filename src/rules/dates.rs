@@ -1,10 +1,10 @@
 //! Dates: is a date a date (SPEC §4), is it not in the future, and do the dates
 //! of a row and of a customer come in the order things happen.
 
-use super::value::DateValue;
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::template::SheetKind;
+use crate::value::DateValue;
 use chrono::{Duration, NaiveDate};
 
 /// `invalid-date`: the value is not a date cell and not a date text of a

@@ -17,7 +17,6 @@
 use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::findings::{moved_to_row, FindingSink, Findings};
 use super::repeat::{OwnedKeys, RowMemo};
-use super::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place, Severity};
 use crate::lang::Lang;
@@ -26,8 +25,9 @@ use crate::read::{
     a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
     SheetSummary, Source, Stamp, Value,
 };
-use crate::template::{Field, FieldType, OptionList, SheetKind, Template};
+use crate::template::{Field, FieldType, KeyFields, Review, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
+use crate::value::{cell_text, is_plausible, parse_date_text, DateValue};
 use crate::Outcome;
 use chrono::Datelike;
 use std::borrow::Cow;
@@ -161,94 +161,20 @@ impl Report {
     }
 }
 
-/// What a review status option means to the rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Pending,
-    Approved,
-    Rejected,
-    /// An option without review role, or no valid status at all.
-    None,
-}
-
-/// What the engine needs to know about one data sheet of the template, looked
-/// up once instead of on every row.
-#[derive(Clone)]
-struct SheetPlan {
-    id: Option<usize>,
-    name: Option<usize>,
-    salesperson: Option<usize>,
-    review_status: Option<usize>,
-    customer_status: Option<usize>,
-    review_date: Option<usize>,
-    date: usize,
-    /// Fields whose value changes the customer (update sheet).
-    changes: Vec<usize>,
-    /// Role of each option of the review status list.
-    review_roles: Vec<Role>,
-    /// Whether each option of the customer status list has role `active`.
-    status_active: Vec<bool>,
-}
-
-impl SheetPlan {
-    fn new(template: &Template, kind: SheetKind) -> SheetPlan {
-        let def = template.sheet(kind);
-        let list_of = |key: &str| -> Option<&OptionList> {
-            let field = def.field(key)?;
-            field.list.and_then(|i| template.lists.get(i))
-        };
-        let review_roles = list_of("review_status")
-            .map(|l| {
-                l.options
-                    .iter()
-                    .map(|o| match o.role.as_deref() {
-                        Some("pending") => Role::Pending,
-                        Some("approved") => Role::Approved,
-                        Some("rejected") => Role::Rejected,
-                        _ => Role::None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let status_active = list_of("customer_status")
-            .map(|l| {
-                l.options
-                    .iter()
-                    .map(|o| o.role.as_deref() == Some("active"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        SheetPlan {
-            id: def.field_index("customer_id"),
-            name: def.field_index("customer_name"),
-            salesperson: def.field_index("salesperson"),
-            review_status: def.field_index("review_status"),
-            customer_status: def.field_index("customer_status"),
-            review_date: def.field_index("review_date"),
-            date: def.date_field,
-            changes: (0..def.fields.len())
-                .filter(|&i| def.fields[i].is_change())
-                .collect(),
-            review_roles,
-            status_active,
-        }
-    }
-}
-
 /// What every file of a run is checked against; shared by the threads that
 /// check files.
 #[derive(Clone)]
 pub(super) struct Context<'t> {
     pub template: &'t Template,
     pub options: Options,
-    plans: [SheetPlan; 2],
     /// Rows counted for the progress line.
     pub progress: Progress,
 }
 
 impl<'t> Context<'t> {
-    fn plan(&self, kind: SheetKind) -> &SheetPlan {
-        &self.plans[slot(kind)]
+    /// The fields of a sheet the rules work with.
+    fn plan(&self, kind: SheetKind) -> &'t KeyFields {
+        &self.template.sheet(kind).keys
     }
 }
 
@@ -311,7 +237,7 @@ pub(super) struct RowKeys<'a> {
 ///
 /// ```no_run
 /// use crmsheet::rules::{Options, Validation};
-/// use crmsheet::rules::value::now;
+/// use crmsheet::value::now;
 /// use crmsheet::template::Template;
 /// use crmsheet::lang::Lang;
 /// use std::path::Path;
@@ -344,10 +270,6 @@ impl<'t> Validation<'t> {
             ctx: Context {
                 template,
                 options,
-                plans: [
-                    SheetPlan::new(template, SheetKind::Entry),
-                    SheetPlan::new(template, SheetKind::Update),
-                ],
                 progress: Progress::hidden(),
             },
             files: Vec::new(),
@@ -592,8 +514,16 @@ impl<'t> Validation<'t> {
         note_contact(&mut self.log_contacts, n, Some(date));
     }
 
-    /// Resolves the cross-row rules and returns the report.
+    /// Resolves the cross-row rules and returns the report. The change logs of
+    /// the run's registers are read first, for the contacts they record.
     pub fn finish(mut self) -> Report {
+        for source in self.files_with_change_log() {
+            let template = self.ctx.template;
+            // An unreadable log is passed over; merge, which copies it, says why.
+            let _ = crate::changelog::contacts(&source, template, &mut |id, date| {
+                self.add_contact(id, date)
+            });
+        }
         self.resolve_updates_and_staleness();
         let (mut findings, caps) = std::mem::take(&mut self.findings).into_parts();
         findings.sort_by_key(Finding::order_key);
@@ -653,9 +583,10 @@ impl<'t> Validation<'t> {
                     unknown_without_register.push((u.at, n));
                     continue;
                 }
-                let pending_at = known.map(|c| reference(c.at, SheetKind::Entry, entry_plan.id));
+                let pending_at =
+                    known.map(|c| reference(c.at, SheetKind::Entry, Some(entry_plan.id)));
                 findings.push(references::unknown_customer(
-                    &place_at(u.at, SheetKind::Update, update_plan.id),
+                    &place_at(u.at, SheetKind::Update, Some(update_plan.id)),
                     id_text,
                     pending_at.as_deref(),
                     lang,
@@ -670,11 +601,11 @@ impl<'t> Validation<'t> {
                 let normalized = name_buffer.as_str();
                 if !normalized.is_empty() && normalized != entry_norm {
                     findings.push(references::id_name_mismatch(
-                        &place_at(u.at, SheetKind::Update, update_plan.name),
+                        &place_at(u.at, SheetKind::Update, Some(update_plan.name)),
                         name,
                         id_text,
                         &entry_name,
-                        &reference(customer.at, SheetKind::Entry, entry_plan.name),
+                        &reference(customer.at, SheetKind::Entry, Some(entry_plan.name)),
                         lang,
                     ));
                 }
@@ -703,7 +634,7 @@ impl<'t> Validation<'t> {
             .min_by_key(|(at, _)| (at.file, at.row))
         {
             all_findings.add(references::no_register(
-                &place_at(at, SheetKind::Update, update_plan.id),
+                &place_at(at, SheetKind::Update, Some(update_plan.id)),
                 cross.id_text(n),
                 unknown_without_register.len(),
                 lang,
@@ -892,9 +823,9 @@ fn keep_entry(
         if let (EntryOutcome::DuplicateId(first_at), false, true) =
             (outcome, same_id, findings.wants(file, Code::DuplicateId))
         {
-            let first = reference(files, first_at, SheetKind::Entry, plan.id);
+            let first = reference(files, first_at, SheetKind::Entry, Some(plan.id));
             findings.add(identity::duplicate_id(
-                &place_at(ctx, files, at, SheetKind::Entry, plan.id),
+                &place_at(ctx, files, at, SheetKind::Entry, Some(plan.id)),
                 cross.id_text(n),
                 &first,
                 lang,
@@ -910,9 +841,9 @@ fn keep_entry(
             cross.keep_name(key, at, name, &mut stored, id, ident)
         {
             if !same_id && findings.wants(at.file as usize, Code::DuplicateCustomer) {
-                let first = reference(files, first_at, SheetKind::Entry, plan.name);
+                let first = reference(files, first_at, SheetKind::Entry, Some(plan.name));
                 findings.add(identity::duplicate_customer(
-                    &place_at(ctx, files, at, SheetKind::Entry, plan.name),
+                    &place_at(ctx, files, at, SheetKind::Entry, Some(plan.name)),
                     name,
                     &first_name,
                     &first,
@@ -942,8 +873,7 @@ fn stale(
     last_contact: DateValue,
 ) -> Option<Finding> {
     let (kind, option) = status;
-    let plan = ctx.plan(kind);
-    if !plan.status_active.get(option).copied().unwrap_or(false) {
+    if !ctx.template.sheet(kind).is_active_option(option) {
         return None;
     }
     let entry_lang = files
@@ -951,11 +881,10 @@ fn stale(
         .and_then(|f| f.sheets[0].as_ref())
         .map_or(Lang::Zh, |i| i.lang);
     let template = ctx.template;
-    let label = template
-        .sheet(kind)
-        .field("customer_status")
-        .and_then(|f| f.list)
-        .and_then(|l| template.lists.get(l))
+    let label = ctx
+        .plan(kind)
+        .customer_status
+        .and_then(|i| template.list_of(kind, i))
         .and_then(|l| l.options.get(option))
         .map_or("", |o| o.label.get(entry_lang));
     reviews::stale_customer(
@@ -1159,20 +1088,18 @@ pub(super) fn check_row(
         ));
     }
 
-    let status = plan.review_status.and_then(|i| match typed.get(i) {
-        Some(Typed::Choice(o)) => Some((i, *o)),
+    let status = match typed.get(plan.review_status) {
+        Some(Typed::Choice(o)) => Some((plan.review_status, *o)),
         _ => None,
-    });
-    let role = status
-        .and_then(|(_, o)| plan.review_roles.get(o).copied())
-        .unwrap_or(Role::None);
-    let id = plan.id.and_then(|i| match typed.get(i) {
+    };
+    let role = status.and_then(|(_, o)| def.review_of_option(o));
+    let id = match typed.get(plan.id) {
         Some(Typed::Id(id)) => Some(id.as_ref()),
         _ => None,
-    });
+    };
 
-    if let (SheetKind::Entry, Some(id), Some((si, o)), Some(ii)) = (kind, id, status, plan.id) {
-        if matches!(role, Role::Pending | Role::Rejected) {
+    if let (SheetKind::Entry, Some(id), Some((si, o)), ii) = (kind, id, status, plan.id) {
+        if matches!(role, Some(Review::Pending | Review::Rejected)) {
             out.push(identity::id_before_approval(
                 &place(ii),
                 id,
@@ -1184,24 +1111,21 @@ pub(super) fn check_row(
     }
 
     // A rejected update is dropped by merge whatever it holds: nothing to fix.
-    if kind == SheetKind::Update && role != Role::Rejected {
+    if kind == SheetKind::Update && role != Some(Review::Rejected) {
         let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
-        let id_column = plan.id.filter(|&i| has_column(i));
-        if let Some(ii) = id_column {
-            let mut present = plan.changes.iter().copied().filter(|&i| has_column(i));
+        let changes = || (0..def.fields.len()).filter(|&i| def.fields[i].is_change());
+        if has_column(plan.id) {
+            let ii = plan.id;
+            let mut present = changes().filter(|&i| has_column(i));
             let any_present = present.clone().next().is_some();
             if any_present && present.all(|i| matches!(typed[i], Typed::Empty)) {
-                let headers: Vec<&str> = plan
-                    .changes
-                    .iter()
-                    .map(|&i| info.headers[i].as_str())
-                    .collect();
+                let headers: Vec<&str> = changes().map(|i| info.headers[i].as_str()).collect();
                 out.push(references::empty_update(&place(ii), &headers, lang));
             }
         }
     }
 
-    if let (Role::Pending, Some((si, o)), Some(written)) = (role, status, row_date) {
+    if let (Some(Review::Pending), Some((si, o)), Some(written)) = (role, status, row_date) {
         out.extend(reviews::overdue_review(
             &place(si),
             label(si, o),
@@ -1228,21 +1152,21 @@ pub(super) fn check_row(
     }
 
     // Keys for the cross-row rules; rejected rows take no part.
-    if role == Role::Rejected {
+    if role == Some(Review::Rejected) {
         return;
     }
-    let name = plan.name.and_then(|i| match typed.get(i) {
+    let name = match typed.get(plan.name) {
         Some(Typed::Text(t)) => Some(t.as_ref()),
         _ => None,
-    });
+    };
     let customer_status = plan.customer_status.and_then(|i| match typed.get(i) {
         Some(Typed::Choice(o)) => Some(*o),
         _ => None,
     });
-    let salesperson = plan.salesperson.and_then(|i| match typed.get(i) {
+    let salesperson = match typed.get(plan.salesperson) {
         Some(Typed::Text(t)) => Some(t.as_ref()),
         _ => None,
-    });
+    };
     keep(
         RowKeys {
             kind,
@@ -1251,7 +1175,7 @@ pub(super) fn check_row(
             salesperson,
             date: row_date,
             status: customer_status,
-            approved: role == Role::Approved,
+            approved: role == Some(Review::Approved),
         },
         out,
     );
@@ -1267,7 +1191,10 @@ fn show_cell_text(finding: &mut Finding, raw: &str) {
     let Some(value) = finding.value.as_deref() else {
         return;
     };
-    if value == shown || normalize_value(shown) != value || !privacy::find_pii(value).is_empty() {
+    if value == shown
+        || normalize_value(shown) != value
+        || !crate::privacy::find_pii(value).is_empty()
+    {
         return;
     }
     for (open, close) in [("「", "」"), ("\"", "\"")] {
@@ -1524,7 +1451,7 @@ pub(super) fn explain_merges(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::value::parse_as_of;
+    use crate::value::parse_as_of;
 
     /// A sheet with every template column, in template order, header on row 1.
     fn layout(t: &Template, kind: SheetKind) -> SheetLayout {

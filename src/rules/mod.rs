@@ -18,7 +18,6 @@ pub mod references;
 mod repeat;
 pub mod reviews;
 pub mod structure;
-pub mod value;
 
 pub use engine::{FileChecker, FileReport, Options, Report, Summary, Validation};
 pub use findings::KEPT_PER_RULE;
@@ -26,6 +25,7 @@ pub use findings::KEPT_PER_RULE;
 use crate::lang::Lang;
 use crate::template::SheetKind;
 use serde::{Serialize, Serializer};
+use strum::{EnumCount, VariantArray};
 
 /// How bad a finding is: errors fail `validate` (and stop `merge`); warnings fail
 /// only with `--strict`.
@@ -94,9 +94,25 @@ impl Family {
     }
 }
 
-/// Every rule `validate` applies. The code (`as_str`) is stable: scripts and
-/// reports rely on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Every rule `validate` applies, in the order of SPEC §5 (the order of
+/// reports' `by_rule`). The code (`as_str`, the variant's name in kebab case)
+/// is stable: scripts and reports rely on it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::EnumCount,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
     FileUnreadable,
     MissingSheet,
@@ -127,7 +143,6 @@ pub enum Code {
 /// What the registry knows about a rule.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleSpec {
-    pub code: &'static str,
     pub severity: Severity,
     pub family: Family,
     /// What it checks and why, in one line.
@@ -136,162 +151,139 @@ pub struct RuleSpec {
 }
 
 impl Code {
-    /// All rules, in the order of SPEC §5 (the order of reports' `by_rule`).
-    pub const ALL: [Code; 24] = [
-        Code::FileUnreadable,
-        Code::MissingSheet,
-        Code::MissingColumn,
-        Code::DuplicateColumn,
-        Code::UnknownColumn,
-        Code::TemplateVersion,
-        Code::TemplateUnknown,
-        Code::ExtraSheet,
-        Code::MissingRequired,
-        Code::InvalidEnum,
-        Code::InvalidDate,
-        Code::FutureDate,
-        Code::DateOrder,
-        Code::InvalidId,
-        Code::IdBeforeApproval,
-        Code::DuplicateId,
-        Code::DuplicateCustomer,
-        Code::UnknownCustomer,
-        Code::IdNameMismatch,
-        Code::EmptyUpdate,
-        Code::OverdueReview,
-        Code::StaleCustomer,
-        Code::Pii,
-        Code::FormulaInjection,
-    ];
+    /// All rules, in declaration order.
+    pub const ALL: [Code; Code::COUNT] = match Code::VARIANTS.first_chunk() {
+        Some(all) => *all,
+        None => unreachable!(),
+    };
 
     /// The registry entry of this rule.
     pub const fn spec(self) -> RuleSpec {
         use Family::*;
         use Severity::*;
-        let (code, severity, family, zh, en) = match self {
+        let (severity, family, zh, en) = match self {
             Code::FileUnreadable => (
-                "file-unreadable", Error, Structure,
+                Error, Structure,
                 "文件无法读取：不是表格文件、已损坏、有密码或不存在，因此无法检查。",
                 "The file cannot be read (not a spreadsheet, damaged, encrypted or missing), so nothing in it can be checked.",
             ),
             Code::MissingSheet => (
-                "missing-sheet", Error, Structure,
+                Error, Structure,
                 "缺少录入表或更新表（CSV：表头与两张表都不匹配），其中的数据无法检查或合并。",
                 "The entry or update sheet is absent (CSV: its headers match neither), so its rows cannot be checked or merged.",
             ),
             Code::MissingColumn => (
-                "missing-column", Error, Structure,
+                Error, Structure,
                 "表头行缺少模板的某一列；只报告一次，而不是每行都报。",
                 "A column of the template is absent from the header row; reported once, not on every row.",
             ),
             Code::DuplicateColumn => (
-                "duplicate-column", Error, Structure,
+                Error, Structure,
                 "同一列表头出现两次：只读取第一列，第二列的数据会被忽略。",
                 "A header appears twice: only the first column is read, the other's data would be lost.",
             ),
             Code::UnknownColumn => (
-                "unknown-column", Warning, Structure,
+                Warning, Structure,
                 "表头不属于模板：该列不会被检查，也不会被合并。",
                 "A header that is not in the template: that column is neither checked nor merged.",
             ),
             Code::TemplateVersion => (
-                "template-version", Warning, Structure,
+                Warning, Structure,
                 "工作簿的模板版本与当前模板不同，下拉选项或列可能已过时。",
                 "The workbook was made from another template version; its lists or columns may be out of date.",
             ),
             Code::TemplateUnknown => (
-                "template-unknown", Warning, Structure,
+                Warning, Structure,
                 "工作簿没有模板版本标记（_meta），不是由 crmsheet generate 生成的。",
                 "The workbook carries no template version stamp (_meta): it was not made by crmsheet generate.",
             ),
             Code::ExtraSheet => (
-                "extra-sheet", Warning, Structure,
+                Warning, Structure,
                 "另一张工作表的名称与录入表或更新表相同（如副本「客户信息录入表 (2)」），其中的行不会被检查或合并。",
                 "A second sheet named like the entry or update sheet (such as a copy 客户信息录入表 (2)): its rows are neither checked nor merged.",
             ),
             Code::MissingRequired => (
-                "missing-required", Error, Fields,
+                Error, Fields,
                 "必填项（或审核后必填的审核人、审核日期）为空。",
                 "A required field is empty (reviewer and review date are required once a row is reviewed).",
             ),
             Code::InvalidEnum => (
-                "invalid-enum", Error, Fields,
+                Error, Fields,
                 "值不在下拉列表中（两种语言均可）；会提示最接近的选项。",
                 "A value is not an option of its dropdown list (either language); the closest option is suggested.",
             ),
             Code::InvalidDate => (
-                "invalid-date", Error, Dates,
+                Error, Dates,
                 "不是日期：请用日期单元格或 2026-11-30 这样的文本；11/30/2026 和纯数字不被接受。",
                 "Not a date: use a date cell or text such as 2026-11-30; 11/30/2026 and bare numbers are not accepted.",
             ),
             Code::FutureDate => (
-                "future-date", Error, Dates,
+                Error, Dates,
                 "日期晚于检查日期（--as-of），多半是输入错误。",
                 "A date after the as-of date (--as-of), most likely a typing error.",
             ),
             Code::DateOrder => (
-                "date-order", Error, Dates,
+                Error, Dates,
                 "审核日期早于录入/更新日期，或更新日期早于该客户的录入日期。",
                 "A review date before the row's entry/update date, or an update dated before the customer's entry.",
             ),
             Code::InvalidId => (
-                "invalid-id", Error, Identity,
+                Error, Identity,
                 "客户ID不符合格式（id_pattern，如 C001）。",
                 "A customer ID that does not match the ID pattern (id_pattern, such as C001).",
             ),
             Code::IdBeforeApproval => (
-                "id-before-approval", Warning, Identity,
+                Warning, Identity,
                 "待审核或已驳回的录入行已填客户ID：ID 应在审核通过、合并时分配。",
                 "An entry row that is pending or rejected already has a customer ID; IDs are assigned on approval, when merging.",
             ),
             Code::DuplicateId => (
-                "duplicate-id", Error, Identity,
+                Error, Identity,
                 "同一客户ID出现在多条录入行（所有文件合并计算），每个重复处报告一次；已在客户总表中的同一行再次提交不算。",
                 "The same customer ID on several entry rows (across all files); reported at each later occurrence. The same row sent again (already in the register) is not one.",
             ),
             Code::DuplicateCustomer => (
-                "duplicate-customer", Warning, Identity,
+                Warning, Identity,
                 "客户名称（忽略空格、标点和公司后缀）与前面的录入行相同，可能重复录入；已在客户总表中的同一行再次提交不算。",
                 "The customer name (ignoring spaces, punctuation and legal suffix) is already on an earlier entry row: a possible double entry. The same row sent again (already in the register) is not one.",
             ),
             Code::UnknownCustomer => (
-                "unknown-customer", Error, References,
+                Error, References,
                 "更新行的客户ID在录入表中没有已通过的记录。",
                 "An update names a customer ID that no approved entry row has.",
             ),
             Code::IdNameMismatch => (
-                "id-name-mismatch", Warning, References,
+                Warning, References,
                 "更新行的客户名称与该ID录入时的名称不一致，ID 可能填错。",
                 "The update's customer name differs from the name entered for that ID: the ID may be wrong.",
             ),
             Code::EmptyUpdate => (
-                "empty-update", Error, References,
+                Error, References,
                 "更新行没有填写任何变更内容（联系人、职位、地址、需求、客户状态、最新互动）。",
                 "An update row changes nothing (no contact, position, address, needs, customer status or latest interaction).",
             ),
             Code::OverdueReview => (
-                "overdue-review", Warning, Reviews,
+                Warning, Reviews,
                 "待审核超过 review_hours（默认 24 小时）。",
                 "Pending review for longer than review_hours (24 hours by default).",
             ),
             Code::StaleCustomer => (
-                "stale-customer", Warning, Reviews,
+                Warning, Reviews,
                 "活跃客户超过 stale_days（默认 90 天）没有联系记录。",
                 "An active customer with no recorded contact for more than stale_days (90 by default).",
             ),
             Code::Pii => (
-                "pii", Error, Privacy,
+                Error, Privacy,
                 "文本中含有手机号、固定电话、电子邮箱或身份证号；报告中一律打码。",
                 "A text holds a mobile or landline number, an e-mail address or an ID number; reports mask it.",
             ),
             Code::FormulaInjection => (
-                "formula-injection", Warning, Fields,
+                Warning, Fields,
                 "文本以 =、+、@ 或 -（后跟非数字）开头，在表格软件中可能被当作公式执行。",
                 "A text beginning with =, +, @ or - (then a non-digit) may run as a formula in a spreadsheet.",
             ),
         };
         RuleSpec {
-            code,
             severity,
             family,
             zh,
@@ -300,8 +292,8 @@ impl Code {
     }
 
     /// The stable kebab-case code, such as `invalid-enum`.
-    pub const fn as_str(self) -> &'static str {
-        self.spec().code
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     pub const fn severity(self) -> Severity {
@@ -320,13 +312,7 @@ impl Code {
 
     /// The rule with this code.
     pub fn from_code(code: &str) -> Option<Code> {
-        Code::ALL.into_iter().find(|c| c.as_str() == code)
-    }
-}
-
-impl std::fmt::Display for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        code.parse().ok()
     }
 }
 
@@ -434,12 +420,12 @@ impl<'a> Place<'a> {
             column: (!self.column.is_empty()).then(|| self.column.to_string()),
             rule,
             severity: rule.severity(),
-            value: value.map(|v| privacy::mask(v).into_owned()),
-            message: match privacy::mask(&message) {
+            value: value.map(|v| crate::privacy::mask(v).into_owned()),
+            message: match crate::privacy::mask(&message) {
                 std::borrow::Cow::Borrowed(_) => message,
                 std::borrow::Cow::Owned(masked) => masked,
             },
-            hint: hint.map(|h| privacy::mask(&h).into_owned()),
+            hint: hint.map(|h| crate::privacy::mask(&h).into_owned()),
             file_index: self.file_index,
             sheet_kind: self.sheet_kind,
             col: self.col,
@@ -463,6 +449,8 @@ mod tests {
             assert!(!code.description(Lang::En).is_empty());
         }
         assert_eq!(seen.len(), 24);
+        assert_eq!(Code::InvalidEnum.to_string(), "invalid-enum");
+        assert_eq!(Code::from_code("Invalid-Enum"), None);
     }
 
     #[test]

@@ -18,12 +18,12 @@ use super::engine::{
 };
 use super::findings::{moved_to_row, Cap};
 use super::repeat::{OwnedKeys, RowMemo};
-use super::value::DateValue;
 use super::{Code, Finding};
 use crate::read::{
     read_source_pipelined, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout, Source,
 };
 use crate::template::SheetKind;
+use crate::value::DateValue;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
@@ -387,9 +387,9 @@ impl RowSink for PartSink<'_, '_> {
 #[cfg(test)]
 mod tests {
     use crate::lang::Lang;
-    use crate::rules::value::parse_as_of;
     use crate::rules::{Options, Report, Validation};
     use crate::template::{SheetKind, Template};
+    use crate::value::parse_as_of;
     use std::path::{Path, PathBuf};
 
     /// A CSV of one sheet, every field in template order.

@@ -6,10 +6,10 @@
 //! its cross-row keys, and an identical next row reuses them.
 
 use super::engine::RowKeys;
-use super::value::DateValue;
 use super::Finding;
 use crate::read::{FieldCell, Row};
 use crate::template::SheetKind;
+use crate::value::DateValue;
 
 /// [`RowKeys`], owned.
 pub(super) struct OwnedKeys {

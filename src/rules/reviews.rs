@@ -1,9 +1,9 @@
 //! Reviews: the guide promises a review within `review_hours` and regular contact
 //! with active customers; these rules show where that slipped.
 
-use super::value::DateValue;
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::value::DateValue;
 use chrono::{Duration, NaiveTime};
 
 /// Whether a row dated `row_date` and still pending is overdue at `as_of`.
@@ -76,7 +76,7 @@ pub fn stale_customer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::value::{parse_as_of, parse_date_text};
+    use crate::value::{parse_as_of, parse_date_text};
 
     fn overdue(row: &str, as_of: &str) -> bool {
         is_overdue(

@@ -227,5 +227,5 @@ pub fn on_page(desk: &Desk, line: &str) -> String {
             line = line.replace(&dir, "");
         }
     }
-    crate::rules::privacy::mask(&line).into_owned()
+    crate::privacy::mask(&line).into_owned()
 }

@@ -9,7 +9,7 @@ use super::pool::PoolError;
 use super::upload::{self, Refused};
 use super::{session, Desk};
 use crate::lang::Lang;
-use crate::rules::value::parse_as_of;
+use crate::value::parse_as_of;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

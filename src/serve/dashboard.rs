@@ -15,7 +15,7 @@ use super::pages::{html, Chrome};
 use super::Desk;
 use crate::lang::Lang;
 use crate::merge::summary::{self, SummaryTable};
-use crate::rules::privacy::mask;
+use crate::privacy::mask;
 use crate::rules::Code;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

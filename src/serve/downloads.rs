@@ -114,7 +114,7 @@ impl Downloads {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::value::parse_as_of;
+    use crate::value::parse_as_of;
 
     fn post(n: usize) -> Checked {
         Checked {

@@ -4,9 +4,9 @@
 
 use super::inbox::{self, Status};
 use super::Desk;
+use crate::changelog::read_log;
 use crate::lang::Lang;
-use crate::merge::log::read_log;
-use crate::rules::privacy::mask;
+use crate::privacy::mask;
 use crate::rules::Code;
 use crate::write::CellOut;
 

@@ -7,11 +7,11 @@
 
 use crate::check::RowWatcher;
 use crate::lang::Lang;
+use crate::privacy::mask;
 use crate::read::{FieldCell, Row, RowSink, SheetLayout};
-use crate::rules::privacy::mask;
-use crate::rules::value::cell_text;
 use crate::rules::{Finding, Severity};
 use crate::template::{SheetKind, Template};
+use crate::value::cell_text;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rows shown per file; the rest are counted ("12 more rows").

@@ -119,7 +119,7 @@ impl RowSink for People<'_> {
     fn sheet(&mut self, _layout: &SheetLayout) {}
     fn row(&mut self, layout: &SheetLayout, row: Row) {
         let def = self.template.sheet(layout.kind);
-        let fields = value::Fields::of(def);
+        let fields = def.keys.clone();
         let cells = value::type_row(self.template, def, &row);
         if let (Some(v), Some(f)) = (
             value::val(&cells, fields.salesperson),
@@ -196,7 +196,7 @@ pub fn files(desk: &Desk, lang: Lang) -> Vec<FileView> {
                 link: super::percent_encode(&name),
                 name,
                 saved,
-                salespeople: crate::rules::privacy::mask(
+                salespeople: crate::privacy::mask(
                     &people.names.into_iter().collect::<Vec<_>>().join("、"),
                 )
                 .into_owned(),

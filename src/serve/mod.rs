@@ -43,8 +43,8 @@ pub fn percent_encode(text: &str) -> String {
 }
 
 use crate::lang::Lang;
-use crate::rules::value::DateValue;
 use crate::template::Template;
+use crate::value::DateValue;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -178,7 +178,7 @@ impl Desk {
 
     fn options(&self, lang: Lang) -> crate::rules::Options {
         crate::rules::Options {
-            as_of: self.0.as_of.unwrap_or_else(crate::rules::value::now),
+            as_of: self.0.as_of.unwrap_or_else(crate::value::now),
             lang,
         }
     }

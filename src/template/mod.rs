@@ -75,12 +75,59 @@ pub struct WorkbookNames {
     pub report: Label,
 }
 
+/// What a list option means to the rules and to merge, whatever its label says
+/// (`role = "approved"` in the definition; any other word is a TOML error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptionRole {
+    /// A review status: waiting for the admin.
+    Pending,
+    /// A review status: approved, the customer gets an ID.
+    Approved,
+    /// A review status: rejected, merge drops the row.
+    Rejected,
+    /// A customer status: the customer is followed up, so may go stale.
+    Active,
+}
+
+impl OptionRole {
+    /// The review state this role stands for, if it is a review status.
+    pub fn review(self) -> Option<Review> {
+        match self {
+            OptionRole::Pending => Some(Review::Pending),
+            OptionRole::Approved => Some(Review::Approved),
+            OptionRole::Rejected => Some(Review::Rejected),
+            OptionRole::Active => None,
+        }
+    }
+}
+
+/// Where a row stands in review: the one notion of it that validation, merge
+/// and review share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Review {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Review {
+    /// The option role that marks a row so.
+    pub fn role(self) -> OptionRole {
+        match self {
+            Review::Pending => OptionRole::Pending,
+            Review::Approved => OptionRole::Approved,
+            Review::Rejected => OptionRole::Rejected,
+        }
+    }
+}
+
 /// One option of a dropdown list.
 #[derive(Debug, Clone)]
 pub struct ListOption {
     pub label: Label,
-    /// What the option means to the rules (`pending`, `approved`, `rejected`, `active`).
-    pub role: Option<String>,
+    /// What the option means to the rules, if anything.
+    pub role: Option<OptionRole>,
 }
 
 /// A dropdown list.
@@ -112,10 +159,8 @@ impl OptionList {
     }
 
     /// The option with this role, if the list has one.
-    pub fn with_role(&self, role: &str) -> Option<usize> {
-        self.options
-            .iter()
-            .position(|o| o.role.as_deref() == Some(role))
+    pub fn with_role(&self, role: OptionRole) -> Option<usize> {
+        self.options.iter().position(|o| o.role == Some(role))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -123,8 +168,10 @@ impl OptionList {
     }
 }
 
-/// What a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a field holds (`type = "date"` in the definition; any other word is a
+/// TOML error naming its line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Date,
     Text,
@@ -142,11 +189,104 @@ pub enum SheetKind {
 impl SheetKind {
     pub const ALL: [SheetKind; 2] = [SheetKind::Entry, SheetKind::Update];
 
+    /// Its place in a [`PerSheet`].
+    pub const fn index(self) -> usize {
+        match self {
+            SheetKind::Entry => 0,
+            SheetKind::Update => 1,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SheetKind::Entry => "entry",
             SheetKind::Update => "update",
         }
+    }
+}
+
+/// One `T` per data sheet, indexed by [`SheetKind`].
+///
+/// ```
+/// use crmsheet::template::{PerSheet, SheetKind};
+/// let mut rows = PerSheet::<u32>::default();
+/// rows[SheetKind::Update] += 2;
+/// assert_eq!((rows[SheetKind::Entry], rows[SheetKind::Update]), (0, 2));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerSheet<T>(pub [T; 2]);
+
+impl<T> PerSheet<T> {
+    pub fn new(entry: T, update: T) -> PerSheet<T> {
+        PerSheet([entry, update])
+    }
+
+    /// A value per sheet made from its kind.
+    pub fn from_fn(mut make: impl FnMut(SheetKind) -> T) -> PerSheet<T> {
+        PerSheet(SheetKind::ALL.map(&mut make))
+    }
+
+    /// Each sheet's kind with its value, entry first.
+    pub fn iter(&self) -> impl Iterator<Item = (SheetKind, &T)> {
+        SheetKind::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl<T> std::ops::Index<SheetKind> for PerSheet<T> {
+    type Output = T;
+    fn index(&self, kind: SheetKind) -> &T {
+        &self.0[kind.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<SheetKind> for PerSheet<T> {
+    fn index_mut(&mut self, kind: SheetKind) -> &mut T {
+        &mut self.0[kind.index()]
+    }
+}
+
+/// What an update field does to the customer when filled: the entry field
+/// (by position) it overwrites or appends to on merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Overwrite(usize),
+    Append(usize),
+}
+
+impl Change {
+    /// The entry field it changes.
+    pub fn target(self) -> usize {
+        match self {
+            Change::Overwrite(i) | Change::Append(i) => i,
+        }
+    }
+}
+
+/// The fields the rules, merge and review work with, by position, resolved
+/// once when the definition is loaded: the definition names them by key
+/// (`customer_id`, …), and nothing looks a key up after that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFields {
+    pub id: usize,
+    pub name: usize,
+    pub salesperson: usize,
+    pub review_status: usize,
+    /// The field that dates the row (`date_field`).
+    pub date: usize,
+    pub reviewer: Option<usize>,
+    pub review_date: Option<usize>,
+    pub customer_status: Option<usize>,
+    pub industry: Option<usize>,
+    pub update_reason: Option<usize>,
+}
+
+impl KeyFields {
+    /// The review fields: status, reviewer, review date.
+    pub fn review_fields(&self) -> Vec<usize> {
+        [Some(self.review_status), self.reviewer, self.review_date]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -170,10 +310,9 @@ pub struct Field {
     pub list: Option<usize>,
     pub required: bool,
     pub required_when: Option<Condition>,
-    /// Update fields: the entry field a filled value overwrites on merge.
-    pub applies_to: Option<String>,
-    /// Update fields: the entry field a filled value is appended to on merge.
-    pub appends_to: Option<String>,
+    /// Update fields: what a filled value does to the customer on merge
+    /// (`applies_to` / `appends_to` in the definition).
+    pub change: Option<Change>,
     pub prompt: Label,
     pub example: Label,
 }
@@ -191,7 +330,7 @@ impl Field {
 
     /// Whether an update row filling this field changes the customer.
     pub fn is_change(&self) -> bool {
-        self.applies_to.is_some() || self.appends_to.is_some()
+        self.change.is_some()
     }
 }
 
@@ -203,6 +342,12 @@ pub struct SheetDef {
     /// Index of the field that dates the row (entry date, update date).
     pub date_field: usize,
     pub fields: Vec<Field>,
+    /// The fields the logic works with, by position.
+    pub keys: KeyFields,
+    /// Per option of the review status list: the review state it means.
+    reviews: Vec<Option<Review>>,
+    /// Per option of the customer status list: whether it has role `active`.
+    active: Vec<bool>,
     /// Normalised header (either language, or an alias) → field index.
     header_lookup: HashMap<String, usize>,
 }
@@ -229,6 +374,17 @@ impl SheetDef {
         self.fields.iter().find(|f| f.key == key)
     }
 
+    /// The review state an option of the review status list means (`None`
+    /// for an option without a review role).
+    pub fn review_of_option(&self, option: usize) -> Option<Review> {
+        self.reviews.get(option).copied().flatten()
+    }
+
+    /// Whether an option of the customer status list has role `active`.
+    pub fn is_active_option(&self, option: usize) -> bool {
+        self.active.get(option).copied().unwrap_or(false)
+    }
+
     /// Whether a sheet name is this sheet's, in either language.
     pub fn is_named(&self, name: &str) -> bool {
         self.name.names(name)
@@ -249,8 +405,8 @@ pub struct Template {
     pub guide_zh: Vec<String>,
     pub guide_en: Vec<String>,
     pub lists: Vec<OptionList>,
-    pub entry: SheetDef,
-    pub update: SheetDef,
+    /// The entry and update sheets.
+    pub sheets: PerSheet<SheetDef>,
     /// The definition's text, as loaded, for `crmsheet schema`.
     pub source: String,
     /// Where it came from: a path, or `built-in`.
@@ -327,14 +483,20 @@ impl Template {
     }
 
     pub fn sheet(&self, kind: SheetKind) -> &SheetDef {
-        match kind {
-            SheetKind::Entry => &self.entry,
-            SheetKind::Update => &self.update,
-        }
+        &self.sheets[kind]
     }
 
-    pub fn sheets(&self) -> [&SheetDef; 2] {
-        [&self.entry, &self.update]
+    pub fn entry(&self) -> &SheetDef {
+        &self.sheets[SheetKind::Entry]
+    }
+
+    pub fn update(&self) -> &SheetDef {
+        &self.sheets[SheetKind::Update]
+    }
+
+    /// The list a sheet's field is checked against (with options), by position.
+    pub fn list_of(&self, kind: SheetKind, field: usize) -> Option<&OptionList> {
+        self.active_list(self.sheet(kind).fields.get(field)?)
     }
 
     pub fn list_by_key(&self, key: &str) -> Option<&OptionList> {
@@ -435,19 +597,15 @@ impl Checker<'_> {
         }
         let params = self.params(&raw.params)?;
         let lists = self.lists(&raw.lists)?;
-        let entry = self.sheet(SheetKind::Entry, raw.sheets.entry, &lists)?;
-        let update = self.sheet(SheetKind::Update, raw.sheets.update, &lists)?;
-        for field in &update.fields {
-            for target in [&field.applies_to, &field.appends_to].into_iter().flatten() {
-                if entry.field_index(target).is_none() {
-                    bail!(
-                        "{}: update field {:?} applies to entry field {target:?}, which does not exist",
-                        self.origin,
-                        field.key
-                    );
-                }
-            }
-        }
+        let entry_fields: Vec<String> = raw
+            .sheets
+            .entry
+            .fields
+            .iter()
+            .map(|f| f.get_ref().key.get_ref().clone())
+            .collect();
+        let entry = self.sheet(SheetKind::Entry, raw.sheets.entry, &lists, &[])?;
+        let update = self.sheet(SheetKind::Update, raw.sheets.update, &lists, &entry_fields)?;
         if raw.guide.zh.is_empty() || raw.guide.en.is_empty() {
             bail!(
                 "{}: [guide] needs at least one step in zh and en",
@@ -472,8 +630,7 @@ impl Checker<'_> {
             guide_zh: raw.guide.zh,
             guide_en: raw.guide.en,
             lists,
-            entry,
-            update,
+            sheets: PerSheet::new(entry, update),
             source: self.text.to_string(),
             origin: self.origin.to_string(),
         })
@@ -551,7 +708,7 @@ impl Checker<'_> {
                         zh: o.zh.clone(),
                         en,
                     },
-                    role: o.role.clone(),
+                    role: o.role,
                 });
             }
             lists.push(OptionList {
@@ -564,18 +721,30 @@ impl Checker<'_> {
                 lookup,
             });
         }
-        for role in ["pending", "approved", "rejected"] {
+        for (role, name) in [
+            (OptionRole::Pending, "pending"),
+            (OptionRole::Approved, "approved"),
+            (OptionRole::Rejected, "rejected"),
+        ] {
             if !lists.iter().any(|l| l.with_role(role).is_some()) {
                 return self.err(
                     raw.span(),
-                    format!("no list option has role = {role:?} (the review statuses need pending, approved and rejected)"),
+                    format!("no list option has role = {name:?} (the review statuses need pending, approved and rejected)"),
                 );
             }
         }
         Ok(lists)
     }
 
-    fn sheet(&self, kind: SheetKind, raw: raw::RawSheet, lists: &[OptionList]) -> Result<SheetDef> {
+    /// One data sheet; `entry_fields` are the entry sheet's keys, which update
+    /// fields' `applies_to` and `appends_to` name.
+    fn sheet(
+        &self,
+        kind: SheetKind,
+        raw: raw::RawSheet,
+        lists: &[OptionList],
+        entry_fields: &[String],
+    ) -> Result<SheetDef> {
         let mut fields: Vec<Field> = Vec::new();
         let mut header_lookup = HashMap::new();
         let mut conditions = Vec::new();
@@ -591,18 +760,7 @@ impl Checker<'_> {
                     ),
                 );
             }
-            let ty = match f.ty.get_ref().as_str() {
-                "date" => FieldType::Date,
-                "text" => FieldType::Text,
-                "id" => FieldType::Id,
-                "list" => FieldType::List,
-                other => {
-                    return self.err(
-                        f.ty.span(),
-                        format!("unknown field type {other:?} (expected date, text, id or list)"),
-                    )
-                }
-            };
+            let ty = *f.ty.get_ref();
             let list = match &f.list {
                 Some(name) => match lists.iter().position(|l| &l.key == name.get_ref()) {
                     Some(i) => Some(i),
@@ -632,10 +790,8 @@ impl Checker<'_> {
                     )
                 }
                 (FieldType::Date | FieldType::Id, Some(_)) => {
-                    return self.err(
-                        f.ty.span(),
-                        format!("a {} field cannot have a list", f.ty.get_ref()),
-                    )
+                    let ty = if ty == FieldType::Date { "date" } else { "id" };
+                    return self.err(f.ty.span(), format!("a {ty} field cannot have a list"));
                 }
                 _ => {}
             }
@@ -669,6 +825,30 @@ impl Checker<'_> {
                     "applies_to/appends_to belong on update fields",
                 );
             }
+            let target = |name: &toml::Spanned<String>| match entry_fields
+                .iter()
+                .position(|k| k == name.get_ref())
+            {
+                Some(i) => Ok(i),
+                None => self.err(
+                    name.span(),
+                    format!(
+                        "update field {key:?} applies to entry field {:?}, which does not exist",
+                        name.get_ref()
+                    ),
+                ),
+            };
+            let change = match (&f.applies_to, &f.appends_to) {
+                (Some(_), Some(name)) => {
+                    return self.err(
+                        name.span(),
+                        format!("field {key:?} has both applies_to and appends_to"),
+                    )
+                }
+                (Some(name), None) => Some(Change::Overwrite(target(name)?)),
+                (None, Some(name)) => Some(Change::Append(target(name)?)),
+                (None, None) => None,
+            };
             fields.push(Field {
                 key,
                 header: Label {
@@ -680,8 +860,7 @@ impl Checker<'_> {
                 list,
                 required: f.required,
                 required_when: None,
-                applies_to: f.applies_to.as_ref().map(|s| s.get_ref().clone()),
-                appends_to: f.appends_to.as_ref().map(|s| s.get_ref().clone()),
+                change,
                 prompt: Label {
                     zh: f.prompt_zh.clone(),
                     en: f.prompt_en.clone(),
@@ -726,20 +905,21 @@ impl Checker<'_> {
             }
             fields[index].required_when = Some(Condition { field, options });
         }
-        for key in [
-            "customer_id",
-            "customer_name",
-            "salesperson",
-            "review_status",
-        ] {
-            if !fields.iter().any(|f| f.key == key) {
-                bail!(
+        // The keys the logic works with are resolved here, once.
+        let at = |key: &str| fields.iter().position(|f| f.key == key);
+        let need = |key: &str| {
+            at(key).ok_or_else(|| {
+                anyhow::anyhow!(
                     "{}: the {} sheet needs a field with key {key:?}",
                     self.origin,
                     kind.as_str()
-                );
-            }
-        }
+                )
+            })
+        };
+        let id = need("customer_id")?;
+        let name = need("customer_name")?;
+        let salesperson = need("salesperson")?;
+        let review_status = need("review_status")?;
         let Some(date_field) = fields
             .iter()
             .position(|f| &f.key == raw.date_field.get_ref())
@@ -755,6 +935,32 @@ impl Checker<'_> {
         if fields[date_field].ty != FieldType::Date {
             return self.err(raw.date_field.span(), "date_field must name a date field");
         }
+        let keys = KeyFields {
+            id,
+            name,
+            salesperson,
+            review_status,
+            date: date_field,
+            reviewer: at("reviewer"),
+            review_date: at("review_date"),
+            customer_status: at("customer_status"),
+            industry: at("industry"),
+            update_reason: at("update_reason"),
+        };
+        let roles = |field: Option<usize>| -> Vec<Option<OptionRole>> {
+            field
+                .and_then(|i| fields[i].list)
+                .map(|l| lists[l].options.iter().map(|o| o.role).collect())
+                .unwrap_or_default()
+        };
+        let reviews = roles(Some(review_status))
+            .into_iter()
+            .map(|r| r.and_then(OptionRole::review))
+            .collect();
+        let active = roles(keys.customer_status)
+            .into_iter()
+            .map(|r| r == Some(OptionRole::Active))
+            .collect();
         Ok(SheetDef {
             kind,
             name: Label {
@@ -763,6 +969,9 @@ impl Checker<'_> {
             },
             date_field,
             fields,
+            keys,
+            reviews,
+            active,
             header_lookup,
         })
     }
@@ -776,13 +985,13 @@ mod tests {
     fn builtin_matches_the_spec() {
         let t = Template::builtin();
         assert_eq!(t.version, "1.0.0");
-        assert_eq!(t.entry.fields.len(), 14);
-        assert_eq!(t.update.fields.len(), 15);
+        assert_eq!(t.entry().fields.len(), 14);
+        assert_eq!(t.update().fields.len(), 15);
         assert_eq!(t.list_by_key("industries").unwrap().options.len(), 20);
         assert_eq!(t.params.review_hours, 24);
         assert!(t.params.id_pattern.is_match("C001"));
         assert!(!t.params.id_pattern.is_match("C01"));
-        let reviewer = t.entry.field("reviewer").unwrap();
+        let reviewer = t.entry().field("reviewer").unwrap();
         assert!(reviewer.required_when.is_some());
         assert!(
             t.active_list(reviewer).is_none(),
@@ -813,6 +1022,102 @@ mod tests {
         assert!(broken("key = \"salesperson\"", "key = \"entry_date\"").contains("appears twice"));
         assert!(broken("version = \"1.0.0\"", "version = \"one\"").contains("line 9:"));
         assert!(broken("id_pattern = '^C\\d{3,}$'", "id_pattern = '^C(['").contains("id_pattern"));
+    }
+
+    /// The line of the first occurrence of `text` in the built-in definition.
+    fn line_of_builtin(text: &str) -> usize {
+        line_of(BUILTIN, BUILTIN.find(text).unwrap())
+    }
+
+    #[test]
+    fn a_misspelt_role_or_type_is_an_error_naming_its_line() {
+        let line = line_of_builtin("role = \"approved\"");
+        let msg = broken("role = \"approved\"", "role = \"aproved\"");
+        assert!(
+            msg.starts_with(&format!("t.toml: line {line}: unknown variant `aproved`")),
+            "{msg}"
+        );
+        let line = line_of_builtin("type = \"date\"");
+        let msg = broken("type = \"date\"", "type = \"day\"");
+        assert!(
+            msg.starts_with(&format!("t.toml: line {line}: unknown variant `day`")),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn changes_name_existing_entry_fields() {
+        let line = line_of_builtin("applies_to = ");
+        let at = BUILTIN.find("applies_to = ").unwrap();
+        let value_end = at + BUILTIN[at..].find('\n').unwrap();
+        let text = format!(
+            "{}applies_to = \"nothing\"{}",
+            &BUILTIN[..at],
+            &BUILTIN[value_end..]
+        );
+        let msg = Template::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!("t.toml: line {line}: update field")),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("entry field \"nothing\", which does not exist"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn key_fields_and_changes_are_resolved_once() {
+        let t = Template::builtin();
+        for (kind, def) in t.sheets.iter() {
+            let keys = &def.keys;
+            let key = |i: usize| def.fields[i].key.as_str();
+            assert_eq!(def.kind, kind);
+            assert_eq!(
+                [
+                    key(keys.id),
+                    key(keys.name),
+                    key(keys.salesperson),
+                    key(keys.review_status)
+                ],
+                [
+                    "customer_id",
+                    "customer_name",
+                    "salesperson",
+                    "review_status"
+                ]
+            );
+            assert_eq!(keys.date, def.date_field);
+            assert_eq!(keys.reviewer.map(key), Some("reviewer"));
+        }
+        let (entry, update) = (t.entry(), t.update());
+        let approved = t
+            .list_of(SheetKind::Entry, entry.keys.review_status)
+            .and_then(|l| l.find("已通过"))
+            .unwrap();
+        assert_eq!(entry.review_of_option(approved), Some(Review::Approved));
+        let active = t
+            .list_of(SheetKind::Entry, entry.keys.customer_status.unwrap())
+            .and_then(|l| l.find("Active"))
+            .unwrap();
+        assert!(entry.is_active_option(active));
+        assert!(!entry.is_active_option(active + 1));
+        // Every change names the entry field of the same meaning.
+        for field in &update.fields {
+            if let Some(change) = field.change {
+                let target = &entry.fields[change.target()];
+                assert!(
+                    field.key.contains(&target.key) || target.key == "interaction",
+                    "{} changes {}",
+                    field.key,
+                    target.key
+                );
+            }
+        }
+        assert!(update
+            .fields
+            .iter()
+            .any(|f| matches!(f.change, Some(Change::Append(_)))));
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub struct RawOption {
     pub zh: String,
     /// Defaults to the zh label (handy for team member names).
     pub en: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<super::OptionRole>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,7 +112,7 @@ pub struct RawField {
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(rename = "type")]
-    pub ty: Spanned<String>,
+    pub ty: Spanned<super::FieldType>,
     pub list: Option<Spanned<String>>,
     pub required: bool,
     pub required_when: Option<Spanned<RawCondition>>,

@@ -18,7 +18,7 @@ use super::{
     BookOptions, CellMark, CellOut, Mark, Placement, SheetId, SheetSetup, MAX_CELL_TEXT, MAX_ROWS,
 };
 use crate::lang::Lang;
-use crate::template::{FieldType, SheetKind, Template};
+use crate::template::{Change, FieldType, SheetKind, Template};
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{
@@ -593,17 +593,20 @@ impl TemplateBook {
 
         // A field an update appends to (the interaction history) grows a line
         // per update: it wraps, in the template too.
-        let mut wrap: Vec<(u32, f64)> = def
-            .fields
-            .iter()
-            .zip(&setup.columns)
-            .filter(|(f, _)| {
-                self.template
-                    .sheet(SheetKind::Update)
+        let appended = |i: usize| {
+            def.kind == SheetKind::Entry
+                && self
+                    .template
+                    .update()
                     .fields
                     .iter()
-                    .any(|u| u.appends_to.as_deref() == Some(f.key.as_str()))
-            })
+                    .any(|u| u.change == Some(Change::Append(i)))
+        };
+        let mut wrap: Vec<(u32, f64)> = setup
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| appended(i))
             .filter_map(|(_, c)| c.map(|c| (c, 0.0)))
             .collect();
 
@@ -872,7 +875,7 @@ mod tests {
         .unwrap();
 
         let entry = book.data_sheet(SheetKind::Entry);
-        let mut cells = vec![CellOut::Empty; t.entry.fields.len()];
+        let mut cells = vec![CellOut::Empty; t.entry().fields.len()];
         cells[0] = CellOut::Date(date(2026, 11, 2));
         cells[1] = CellOut::text("张伟");
         cells[2] = CellOut::Number(7.0);
@@ -961,9 +964,9 @@ mod tests {
         options.rows = 50;
         // Header in row 3, fields two columns to the right, one field missing,
         // an unknown column kept.
-        let mut setup = SheetSetup::standard(&t.update);
+        let mut setup = SheetSetup::standard(t.update());
         setup.header_row = 3;
-        setup.columns = (0..t.update.fields.len() as u32)
+        setup.columns = (0..t.update().fields.len() as u32)
             .map(|c| Some(c + 2))
             .collect();
         setup.columns[5] = None;
@@ -1024,7 +1027,7 @@ mod tests {
             assert!(TemplateBook::new(&t, &options).is_err(), "{rows}");
         }
         let mut options = BookOptions::new(Lang::Zh);
-        let mut setup = SheetSetup::standard(&t.entry);
+        let mut setup = SheetSetup::standard(t.entry());
         setup.columns[1] = Some(0);
         options.entry_layout = Some(setup);
         let err = TemplateBook::new(&t, &options).err().unwrap().to_string();

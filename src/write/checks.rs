@@ -7,7 +7,7 @@
 
 use super::style::{fit, Formats};
 use crate::lang::Lang;
-use crate::template::{FieldType, SheetDef, SheetKind, Template};
+use crate::template::{FieldType, OptionRole, SheetDef, SheetKind, Template};
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     utility::column_number_to_name, ConditionalFormatDuplicate, ConditionalFormatFormula,
@@ -68,11 +68,7 @@ pub fn add_checks(
     list_ranges: &[Option<String>],
     formats: &Formats,
 ) -> Result<()> {
-    let column_of = |key: &str| {
-        sheet
-            .field_index(key)
-            .and_then(|i| columns.get(i).copied().flatten())
-    };
+    let column_of = |i: usize| columns.get(i).copied().flatten();
     for (i, field) in sheet.fields.iter().enumerate() {
         let Some(col) = columns.get(i).copied().flatten() else {
             continue;
@@ -153,14 +149,15 @@ pub fn add_checks(
 
     // Overdue pending reviews: pending for more than review_hours, counted from
     // the row's date at midnight (so with 24 h, from day D+2 for a row dated D).
-    let status_key = "review_status";
-    let pending = sheet
-        .field(status_key)
-        .and_then(|f| template.active_list(f))
-        .and_then(|list| list.with_role("pending").map(|o| &list.options[o]));
-    let date_key = &sheet.fields[sheet.date_field].key;
+    let keys = &sheet.keys;
+    let pending = template
+        .list_of(sheet.kind, keys.review_status)
+        .and_then(|list| {
+            let option = list.with_role(OptionRole::Pending)?;
+            Some(&list.options[option])
+        });
     if let (Some(pending), Some(status_col), Some(date_col)) =
-        (pending, column_of(status_key), column_of(date_key))
+        (pending, column_of(keys.review_status), column_of(keys.date))
     {
         let status_col = u16::try_from(status_col).context("column out of range")?;
         let date_col = u16::try_from(date_col).context("column out of range")?;
@@ -180,7 +177,7 @@ pub fn add_checks(
 
     // Duplicate IDs on the entry sheet (blank cells are never duplicates).
     if sheet.kind == SheetKind::Entry {
-        if let Some(id_col) = column_of("customer_id") {
+        if let Some(id_col) = column_of(keys.id) {
             let id_col = u16::try_from(id_col).context("column out of range")?;
             let cf = ConditionalFormatDuplicate::new().set_format(&formats.error_cf);
             ws.add_conditional_format(span.first, id_col, span.last, id_col, &cf)?;

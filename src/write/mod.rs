@@ -25,7 +25,7 @@
 //! // Data rows: 1-based row numbers, strictly increasing per sheet.
 //! let entry = book.data_sheet(SheetKind::Entry);
 //! let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(0, 0, 0).unwrap();
-//! let mut cells = vec![CellOut::Empty; template.entry.fields.len()];
+//! let mut cells = vec![CellOut::Empty; template.entry().fields.len()];
 //! cells[0] = CellOut::Date(date);
 //! cells[4] = CellOut::text("制造");
 //! book.write_row_marked(

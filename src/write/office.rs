@@ -92,7 +92,7 @@ fn holder(lock_name: &str, bytes: &[u8]) -> Option<String> {
     let who: String = who.chars().filter(|c| !c.is_control()).collect();
     let who = who.trim();
     // A name in a message is still masked like every value crmsheet shows.
-    (!who.is_empty()).then(|| crate::rules::privacy::mask(who).into_owned())
+    (!who.is_empty()).then(|| crate::privacy::mask(who).into_owned())
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use crate::lang::Lang;
 use crate::template::{Field, FieldType, SheetDef, Template};
 use anyhow::Result;
 use chrono::NaiveDateTime;
-use rust_xlsxwriter::{utility::column_number_to_name, Worksheet};
+use rust_xlsxwriter::utility::{column_number_to_name, quote_sheet_name};
+use rust_xlsxwriter::Worksheet;
 
 /// Column widths of the instructions sheet (its field table): about 165
 /// characters, what a landscape page holds at a readable scale.
@@ -16,15 +17,10 @@ const TABLE_WIDTHS: [f64; 7] = [16.0, 7.0, 16.0, 22.0, 40.0, 28.0, 36.0];
 /// The `_meta` keys, in the order written (column A; values in column B).
 pub const META_KEYS: [&str; 4] = ["template", "version", "language", "generated_at"];
 
-/// `'Sheet name'` as a formula reference needs it.
-pub fn quote_sheet(name: &str) -> String {
-    format!("'{}'", name.replace('\'', "''"))
-}
-
 /// Per list (template order): the absolute range of its options on the list
-/// sheet, such as `'下拉选项'!$A$2:$A$21`, or `None` for an empty list.
+/// sheet, such as `下拉选项!$A$2:$A$21` (quoted when the name needs it), or `None` for an empty list.
 pub fn list_ranges(template: &Template, lang: Lang) -> Vec<Option<String>> {
-    let sheet = quote_sheet(template.workbook.lists.get(lang));
+    let sheet = quote_sheet_name(template.workbook.lists.get(lang));
     template
         .lists
         .iter()
@@ -208,7 +204,7 @@ pub fn write_instructions(
     }
     print_setup(ws, Some(row))?;
     row += 1;
-    for sheet in template.sheets() {
+    for (_, sheet) in template.sheets.iter() {
         for (i, field) in sheet.fields.iter().enumerate() {
             let cells = [
                 sheet.name.get(lang).to_string(),
@@ -251,26 +247,26 @@ mod tests {
         assert_eq!(
             ranges[industries].as_deref(),
             Some(format!(
-                "'下拉选项'!${0}$2:${0}$21",
+                "下拉选项!${0}$2:${0}$21",
                 column_number_to_name(industries as u16)
             ))
             .as_deref()
         );
         let team = t.lists.iter().position(|l| l.key == "team").unwrap();
         assert_eq!(ranges[team], None);
-        assert_eq!(quote_sheet("it's"), "'it''s'");
+        assert_eq!(quote_sheet_name("it's"), "'it''s'");
     }
 
     #[test]
     fn conditional_requirement_names_the_field_and_options() {
         let t = Template::builtin();
-        let reviewer = t.entry.field("reviewer").unwrap();
+        let reviewer = t.entry().field("reviewer").unwrap();
         assert_eq!(
-            requirement(&t, &t.entry, reviewer, Lang::Zh),
+            requirement(&t, t.entry(), reviewer, Lang::Zh),
             "当“审核状态”为 已通过 或 已驳回 时必填"
         );
         assert_eq!(
-            requirement(&t, &t.entry, reviewer, Lang::En),
+            requirement(&t, t.entry(), reviewer, Lang::En),
             "Required when Review status is Approved or Rejected"
         );
     }

@@ -194,9 +194,7 @@ pub fn taller_than_default(height: f64) -> bool {
 /// Roughly how many character widths a text takes in Excel: CJK and other wide
 /// characters count twice.
 pub fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// A column width that fits the header and a typical value, within sensible bounds.

@@ -4,8 +4,8 @@
 use super::{approved, approved_long_ago, entry, update, Book, AS_OF};
 use crmsheet::lang::Lang;
 use crmsheet::merge::{self, MergeOutcome};
-use crmsheet::rules::value::parse_as_of;
 use crmsheet::template::Template;
+use crmsheet::value::parse_as_of;
 use std::path::{Path, PathBuf};
 
 /// Merges `books` (written into `dir` under the names given) into a new

@@ -1,6 +1,8 @@
 //! The change log (`操作日志`): who changed what, when and why.
 //!
-//! The reader only reads the two data sheets, so the master's log is read here,
+//! Merge copies it into the new register and matches its rows; validation
+//! counts the contacts it records. The reader only reads the two data sheets,
+//! so the log is read here,
 //! with calamine, one cell at a time (streamed for xlsx and xlsb), and copied
 //! into the new register as it goes. While copying, each row is matched against
 //! the keys merge asks about ("was this update already applied?", "was this
@@ -8,10 +10,9 @@
 
 use crate::lang::Lang;
 use crate::read::Source;
-use crate::rules::value::{cell_text, parse_date_text, DateValue};
-use crate::rules::Validation;
 use crate::template::{SheetKind, Template};
 use crate::text::{normalize_name, normalize_value};
+use crate::value::{cell_text, parse_date_text, DateValue};
 use crate::write::CellOut;
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -169,10 +170,9 @@ impl<'t> Keys<'t> {
     /// A salesperson's name for comparing: a team option by its index (either
     /// language names it), else the normalised, lower-cased text.
     pub fn person(&self, text: &str) -> String {
-        let entry = self.template.sheet(SheetKind::Entry);
-        let list = entry
-            .field("salesperson")
-            .and_then(|f| self.template.active_list(f));
+        let list = self
+            .template
+            .list_of(SheetKind::Entry, self.template.entry().keys.salesperson);
         match list.and_then(|l| l.find(text)) {
             Some(option) => format!("#{option}"),
             None => normalize_value(text).to_lowercase(),
@@ -219,25 +219,28 @@ fn join(parts: &[&str]) -> String {
     parts.join("\u{1f}")
 }
 
-/// Counts what the change logs of the run's files record for `stale-customer`:
-/// each field an applied update changed is a contact with that customer on the
-/// update's date (reviews and assigned IDs are not contacts, and a rejected
-/// update is logged as a review). Without this, every customer updated since
-/// its entry would look stale once a merge has moved its updates into the log.
+/// Calls `contact` with the customer ID and date of every contact the change
+/// log of `source` records, for `stale-customer`: each field an applied update
+/// changed is a contact with that customer on the update's date (reviews and
+/// assigned IDs are not contacts, and a rejected update is logged as a review).
+/// Without this, every customer updated since its entry would look stale once
+/// a merge has moved its updates into the log.
 ///
-/// A log that cannot be read is passed over: its contacts do not count, and
-/// merge, which copies the log, says what is wrong with it.
-pub fn add_contacts(run: &mut Validation<'_>) {
-    let template = run.template();
+/// # Errors
+/// As [`read_log`]; the validation run passes such a log over (its contacts
+/// do not count) and merge, which copies the log, says what is wrong with it.
+pub fn contacts(
+    source: &Source,
+    template: &Template,
+    contact: &mut dyn FnMut(&str, DateValue),
+) -> Result<()> {
     let keys = Keys::new(template);
-    for source in run.files_with_change_log() {
-        let _ = read_log(&source, template, &mut |row| {
-            if let (RowKind::Change, Some(date)) = (keys.kind(&row), row.date()) {
-                run.add_contact(&row.text(Column::Id), date);
-            }
-            Ok(())
-        });
-    }
+    read_log(source, template, &mut |row| {
+        if let (RowKind::Change, Some(date)) = (keys.kind(&row), row.date()) {
+            contact(&row.text(Column::Id), date);
+        }
+        Ok(())
+    })
 }
 
 /// Reads the change-log sheet of the workbook `source` (named as in the

@@ -86,7 +86,7 @@ impl DateValue {
 /// ([`normalize_value`]); returns `None` for an impossible day such as 2026-02-30.
 ///
 /// ```
-/// use crmsheet::rules::value::parse_date_text;
+/// use crmsheet::value::parse_date_text;
 /// assert_eq!(parse_date_text("2026年1月5日").unwrap().display(), "2026-01-05");
 /// assert_eq!(parse_date_text("2026/11/30 9:30").unwrap().display(), "2026-11-30 09:30");
 /// assert!(parse_date_text("11/30/2026").is_none());
@@ -143,7 +143,7 @@ pub fn parse_date_text(text: &str) -> Option<DateValue> {
 /// the admin types the date as the sheets have it.
 ///
 /// ```
-/// use crmsheet::rules::value::parse_as_of;
+/// use crmsheet::value::parse_as_of;
 /// assert_eq!(parse_as_of("2026/12/03").unwrap().display(), "2026-12-03");
 /// assert_eq!(parse_as_of("2026-12-03T09:30").unwrap().display(), "2026-12-03 09:30");
 /// assert!(parse_as_of("12/03/2026").is_err());
@@ -172,7 +172,7 @@ pub fn now() -> DateValue {
 ///
 /// ```
 /// use crmsheet::read::Value;
-/// use crmsheet::rules::value::cell_text;
+/// use crmsheet::value::cell_text;
 /// assert_eq!(cell_text(&Value::Number(13812345678.0)), "13812345678");
 /// assert_eq!(cell_text(&Value::Text(" Ｃ００１ ".into())), "C001");
 /// ```
@@ -186,8 +186,20 @@ pub fn cell_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
+/// A cell's text as it was typed, not normalised: what headers, stamps and
+/// unknown column names are read from (a header is matched normalised, but an
+/// unknown one is reported as written). Date-time cells show their time.
+pub fn typed_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Text(text) | Value::Error(text) => Cow::Borrowed(text),
+        Value::Number(n) => Cow::Owned(number_text(*n)),
+        Value::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        Value::DateTime(at) => Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+    }
+}
+
 /// A number as a person typed it: `13812345678`, `3.5`.
-fn number_text(n: f64) -> String {
+pub fn number_text(n: f64) -> String {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {
