@@ -26,7 +26,8 @@ use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::read::{MergedCells, ReadError, Row, RowSink, SheetLayout, Source};
 use crate::report::annotate::{self, Kept, Written};
-use crate::rules::{Options, Report, Validation};
+use crate::report::Report;
+use crate::rules::{Options, Validation};
 use crate::template::Template;
 use std::path::Path;
 

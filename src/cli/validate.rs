@@ -10,7 +10,8 @@ use crate::progress::Progress;
 use crate::read::{ReadError, Source};
 use crate::report::{self, annotate};
 
-use crate::rules::{Options, Report};
+use crate::report::Report;
+use crate::rules::Options;
 use crate::template::Template;
 use crate::value::{now, parse_as_of, DateValue};
 use crate::Outcome;

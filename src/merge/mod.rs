@@ -34,7 +34,8 @@ use crate::messages;
 use crate::read::{
     read_file, FieldCell, MergedCells, Row, RowSink, SheetLayout, Source, Value as ReadValue,
 };
-use crate::rules::{Code, FileChecker, Options as CheckOptions, Report, Validation};
+use crate::report::Report;
+use crate::rules::{Code, FileChecker, Options as CheckOptions, Validation};
 use crate::template::{Review, SheetKind, Template};
 use crate::value::DateValue;
 use crate::write::lock::RegisterLock;

@@ -23,7 +23,8 @@ use crate::messages;
 use crate::read::{
     a1, read_source, MergedCells, ReadError, Row, RowSink, SheetLayout, Source, Value,
 };
-use crate::rules::{Code, FileChecker, Finding, Report, Severity, Validation};
+use crate::report::Report;
+use crate::rules::{Code, FileChecker, Finding, Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::value::cell_text;
 use crate::write::output::{

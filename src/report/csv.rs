@@ -1,7 +1,8 @@
 //! The CSV report: one row per finding, the columns of a JSON finding. Cells are
 //! defused so the report cannot run formulas when opened in a spreadsheet.
 
-use crate::rules::{Finding, Report};
+use crate::report::Report;
+use crate::rules::Finding;
 use std::borrow::Cow;
 use std::io::{self, Write};
 

@@ -1,6 +1,7 @@
 //! The JSON report, exactly as SPEC §6 shows it, for scripts and CI.
 
-use crate::rules::{Finding, Report};
+use crate::report::Report;
+use crate::rules::Finding;
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -2,7 +2,8 @@
 //! then a summary line. Colour only on a terminal, and never with `NO_COLOR`.
 
 use crate::lang::Lang;
-use crate::rules::{Finding, Report, Severity, Summary};
+use crate::report::{Report, Summary};
+use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -177,7 +178,8 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Code, FileReport, Place};
+    use crate::report::FileReport;
+    use crate::rules::{Code, Place};
     use crate::value::parse_as_of;
 
     fn report() -> Report {

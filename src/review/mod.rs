@@ -34,7 +34,8 @@ use crate::merge::value::{
 use crate::merge::{self, Decisions, MergeOutcome, RowDecision};
 use crate::privacy;
 use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
-use crate::rules::{Code, FileChecker, Finding, Options as CheckOptions, Report};
+use crate::report::Report;
+use crate::rules::{Code, FileChecker, Finding, Options as CheckOptions};
 use crate::rules::{Severity, Validation};
 use crate::template::{SheetKind, Template};
 use crate::text::normalize_value;

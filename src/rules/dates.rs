@@ -1,11 +1,44 @@
 //! Dates: is a date a date (SPEC §4), is it not in the future, and do the dates
 //! of a row and of a customer come in the order things happen.
 
+use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::template::SheetKind;
 use crate::value::DateValue;
 use chrono::{Duration, NaiveDate};
+
+/// The per-row rules of this family, in the order they run: a future date is
+/// marked first, so that it takes part in no later rule (one problem, one
+/// finding): no date-order, on this row or against the customer's updates.
+pub(super) const ROW_RULES: &[RowRule] = &[no_future_dates, reviewed_after_written];
+
+/// `future-date` on each date of a row; the date is then no date for the rules.
+fn no_future_dates(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    for i in 0..row.typed.len() {
+        let Some(date) = row.date(i) else { continue };
+        if let Some(finding) = future_date(&row.place(i), &date, &row.as_of, row.lang) {
+            out.push(finding);
+            row.typed[i] = Typed::Bad;
+        }
+    }
+}
+
+/// `date-order` on a row: its review date before the row's own date.
+fn reviewed_after_written(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    let keys = &row.def.keys;
+    let Some(at) = keys.review_date else { return };
+    if let (Some(review), Some(written)) = (row.date(at), row.row_date()) {
+        out.extend(review_before_row(
+            &row.place(at),
+            &review,
+            row.header(keys.date),
+            &written,
+            row.kind,
+            row.lang,
+        ));
+    }
+}
 
 /// `invalid-date`: the value is not a date cell and not a date text of a
 /// documented form. `is_number` marks a bare number, hinted as the date its

@@ -17,18 +17,19 @@
 use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::findings::{moved_to_row, FindingSink, Findings};
 use super::repeat::{OwnedKeys, RowMemo};
+use super::row::{RowRule, RowView, Typed};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
-use super::{Code, Finding, Place, Severity};
+use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::progress::Progress;
 use crate::read::{
-    a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout,
-    SheetSummary, Source, Stamp, Value,
+    a1, FieldCell, FileRead, Format, MergedCells, ReadError, Row, RowSink, SheetLayout, Source,
+    Stamp, Value,
 };
+use crate::report::{FileReport, Report};
 use crate::template::{Field, FieldType, KeyFields, Review, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
 use crate::value::{cell_text, is_plausible, parse_date_text, DateValue};
-use crate::Outcome;
 use chrono::Datelike;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -41,124 +42,6 @@ pub struct Options {
     pub as_of: DateValue,
     /// Language of the messages.
     pub lang: Lang,
-}
-
-/// A file of the run, as the report shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FileReport {
-    /// The path as given.
-    pub path: String,
-    pub readable: bool,
-    /// `None` when unreadable.
-    pub format: Option<Format>,
-    /// The stamped template version (`None` for CSV, a workbook without stamp, or
-    /// an unreadable file).
-    pub template_version: Option<String>,
-    /// Data sheets found, entry first.
-    pub sheets: Vec<SheetSummary>,
-    /// Why the file could not be read.
-    pub error: Option<ReadError>,
-    /// Entry rows that are a row already in the register or earlier in the
-    /// run (SPEC §7's same row, [`super::identity::same_entry_ids`]): not
-    /// duplicates, and not added again by merge.
-    pub seen_again: u64,
-    /// Per rule, the findings past the first [`super::KEPT_PER_RULE`] of this file:
-    /// counted in the totals, not listed.
-    pub omitted: Vec<(Code, u64)>,
-}
-
-/// The outcome of a run: every file and every finding, in report order.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub schema_version: String,
-    pub as_of: DateValue,
-    pub lang: Lang,
-    /// Master first, then argument order; a finding's `file_index` points here.
-    pub files: Vec<FileReport>,
-    /// Ordered by file, sheet (entry, update), row and column; file- and
-    /// sheet-level findings first.
-    pub findings: Vec<Finding>,
-}
-
-/// Totals for the report's summary line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub files: usize,
-    /// Data rows read, over all files and sheets.
-    pub rows: u64,
-    pub errors: usize,
-    pub warnings: usize,
-    /// Findings per rule, in registry order, rules without findings left out.
-    pub by_rule: Vec<(Code, usize)>,
-    /// Findings counted above but not listed (past [`super::KEPT_PER_RULE`] per rule
-    /// and file).
-    pub omitted: u64,
-}
-
-impl Report {
-    pub fn summary(&self) -> Summary {
-        let mut by_rule: Vec<(Code, usize)> = Code::ALL.iter().map(|&c| (c, 0)).collect();
-        let (mut errors, mut warnings) = (0, 0);
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warnings += 1,
-            }
-            if let Some(slot) = by_rule.iter_mut().find(|(c, _)| *c == f.rule) {
-                slot.1 += 1;
-            }
-        }
-        let mut omitted = 0;
-        for (rule, n) in self.files.iter().flat_map(|f| &f.omitted) {
-            let n = usize::try_from(*n).unwrap_or(usize::MAX);
-            omitted += n as u64;
-            match rule.severity() {
-                Severity::Error => errors += n,
-                Severity::Warning => warnings += n,
-            }
-            if let Some(slot) = by_rule.iter_mut().find(|(c, _)| c == rule) {
-                slot.1 += n;
-            }
-        }
-        by_rule.retain(|(_, n)| *n > 0);
-        Summary {
-            files: self.files.len(),
-            rows: self
-                .files
-                .iter()
-                .flat_map(|f| &f.sheets)
-                .map(|s| s.rows)
-                .sum(),
-            errors,
-            warnings,
-            by_rule,
-            omitted,
-        }
-    }
-
-    /// The findings of one file (its index in [`Report::files`]).
-    pub fn findings_for(&self, file_index: usize) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .filter(move |f| f.file_index == file_index)
-    }
-
-    /// Exit status: 2 when an input could not be read, 1 when a finding fails
-    /// (errors; warnings too when `strict`), else 0.
-    pub fn outcome(&self, strict: bool) -> Outcome {
-        if self.files.iter().any(|f| !f.readable) {
-            return Outcome::Failed;
-        }
-        let fails = self
-            .findings
-            .iter()
-            .any(|f| f.severity == Severity::Error || strict);
-        if fails {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        }
-    }
 }
 
 /// What every file of a run is checked against; shared by the threads that
@@ -181,12 +64,12 @@ impl<'t> Context<'t> {
 /// A data sheet of a file as the findings describe it.
 #[derive(Debug, Clone)]
 pub(super) struct SheetInfo {
-    name: String,
-    lang: Lang,
+    pub name: String,
+    pub lang: Lang,
     /// Per field: the 0-based column, or `None` when missing.
-    columns: Vec<Option<u32>>,
+    pub columns: Vec<Option<u32>>,
     /// Per field: the template header in the sheet's language.
-    headers: Vec<String>,
+    pub headers: Vec<String>,
 }
 
 pub(super) struct FileState {
@@ -204,19 +87,6 @@ pub(super) fn slot(kind: SheetKind) -> usize {
         SheetKind::Entry => 0,
         SheetKind::Update => 1,
     }
-}
-
-/// A cell typed once for all rules. A value that already has its own finding
-/// (bad date, ID or list value) is `Bad` and takes part in no further rule.
-#[derive(Debug)]
-enum Typed<'r> {
-    Empty,
-    Text(Cow<'r, str>),
-    Date(DateValue),
-    /// Index of the list option.
-    Choice(usize),
-    Id(Cow<'r, str>),
-    Bad,
 }
 
 /// What a non-rejected row leaves for the cross-row rules (borrowed from the
@@ -971,6 +841,18 @@ pub(super) fn sheet_checks(
     (info, out)
 }
 
+/// The per-row rules of each family, in the order they run. Within a family
+/// the order is its `ROW_RULES`'; dates before reviews, because a future date
+/// takes part in no later rule.
+const FAMILY_ROW_RULES: [&[RowRule]; 6] = [
+    privacy::ROW_RULES,
+    fields::ROW_RULES,
+    dates::ROW_RULES,
+    identity::ROW_RULES,
+    references::ROW_RULES,
+    reviews::ROW_RULES,
+];
+
 /// Checks one data row of `file` (its sheet described by `info`): the per-row
 /// findings go to `out`, then, unless the row is rejected, its keys go to
 /// `keep` for the cross-row rules.
@@ -988,152 +870,34 @@ pub(super) fn check_row(
     let template = ctx.template;
     let Options { as_of, lang } = ctx.options;
     let def = template.sheet(kind);
-    let plan = ctx.plan(kind);
     let first_finding = out.len();
-    let cell_of = |i: usize| row.cells.get(i).and_then(Option::as_ref);
-    let col_of = |i: usize| {
-        cell_of(i)
-            .map(|c| c.col)
-            .or_else(|| info.columns.get(i).copied().flatten())
+    let mut view = RowView {
+        template,
+        def,
+        kind,
+        info,
+        row,
+        typed: Vec::new(),
+        file,
+        path,
+        as_of,
+        lang,
     };
-    let place = |i: usize| Place {
-        file_index: file,
-        file: path,
-        sheet_kind: Some(kind),
-        sheet: Some(&info.name),
-        row: Some(row.row),
-        col: col_of(i),
-        field: Some(&def.fields[i].key),
-        column: &info.headers[i],
-    };
-
     // Type every cell once; bad values get their finding here.
-    let mut typed: Vec<Typed> = def
+    let typed = def
         .fields
         .iter()
         .enumerate()
-        .map(|(i, field)| match cell_of(i) {
+        .map(|(i, field)| match view.cell(i) {
             None => Typed::Empty,
-            Some(cell) => type_cell(template, field, cell, &place(i), info.lang, lang, out),
+            Some(cell) => type_cell(template, field, cell, &view.place(i), info.lang, lang, out),
         })
         .collect();
-    let label = |list_field: usize, option: usize| -> &str {
-        def.fields[list_field]
-            .list
-            .and_then(|l| template.lists.get(l))
-            .and_then(|l| l.options.get(option))
-            .map_or("", |o| o.label.get(info.lang))
-    };
-
-    // Required fields, and those required by the review status.
-    for (i, field) in def.fields.iter().enumerate() {
-        if !matches!(typed[i], Typed::Empty) || info.columns.get(i).copied().flatten().is_none() {
-            continue;
+    view.typed = typed;
+    for rules in FAMILY_ROW_RULES {
+        for rule in rules {
+            rule(&mut view, out);
         }
-        let because = if field.required {
-            None
-        } else if let Some(cond) = &field.required_when {
-            match typed.get(cond.field) {
-                Some(Typed::Choice(o)) if cond.options.contains(o) => {
-                    Some((info.headers[cond.field].as_str(), label(cond.field, *o)))
-                }
-                _ => continue,
-            }
-        } else {
-            continue;
-        };
-        out.push(match cell_of(i).map(|c| &c.value) {
-            // A formula that failed shows an error instead of a value.
-            Some(Value::Error(error)) => {
-                fields::required_formula_error(&place(i), because, error, lang)
-            }
-            _ => fields::missing_required(&place(i), because, lang),
-        });
-    }
-
-    // Text: private details, formula prefixes.
-    for (i, t) in typed.iter().enumerate() {
-        if let Typed::Text(text) = t {
-            out.extend(privacy::pii(&place(i), text, lang));
-            out.extend(fields::formula_injection(&place(i), text, lang));
-        }
-    }
-
-    // Dates: not in the future; reviewed after written. A future date has its
-    // own finding, so it takes part in no further rule (one problem, one
-    // finding): no date-order, on this row or against the customer's updates.
-    for (i, t) in typed.iter_mut().enumerate() {
-        if let Typed::Date(d) = t {
-            if let Some(finding) = dates::future_date(&place(i), d, &as_of, lang) {
-                out.push(finding);
-                *t = Typed::Bad;
-            }
-        }
-    }
-    let date = |i: Option<usize>| match i.and_then(|i| typed.get(i)) {
-        Some(Typed::Date(d)) => Some(*d),
-        _ => None,
-    };
-    let row_date = date(Some(plan.date));
-    if let (Some(review), Some(written), Some(ri)) =
-        (date(plan.review_date), row_date, plan.review_date)
-    {
-        out.extend(dates::review_before_row(
-            &place(ri),
-            &review,
-            &info.headers[plan.date],
-            &written,
-            kind,
-            lang,
-        ));
-    }
-
-    let status = match typed.get(plan.review_status) {
-        Some(Typed::Choice(o)) => Some((plan.review_status, *o)),
-        _ => None,
-    };
-    let role = status.and_then(|(_, o)| def.review_of_option(o));
-    let id = match typed.get(plan.id) {
-        Some(Typed::Id(id)) => Some(id.as_ref()),
-        _ => None,
-    };
-
-    if let (SheetKind::Entry, Some(id), Some((si, o)), ii) = (kind, id, status, plan.id) {
-        if matches!(role, Some(Review::Pending | Review::Rejected)) {
-            out.push(identity::id_before_approval(
-                &place(ii),
-                id,
-                &info.headers[si],
-                label(si, o),
-                lang,
-            ));
-        }
-    }
-
-    // A rejected update is dropped by merge whatever it holds: nothing to fix.
-    if kind == SheetKind::Update && role != Some(Review::Rejected) {
-        let has_column = |i: usize| info.columns.get(i).copied().flatten().is_some();
-        let changes = || (0..def.fields.len()).filter(|&i| def.fields[i].is_change());
-        if has_column(plan.id) {
-            let ii = plan.id;
-            let mut present = changes().filter(|&i| has_column(i));
-            let any_present = present.clone().next().is_some();
-            if any_present && present.all(|i| matches!(typed[i], Typed::Empty)) {
-                let headers: Vec<&str> = changes().map(|i| info.headers[i].as_str()).collect();
-                out.push(references::empty_update(&place(ii), &headers, lang));
-            }
-        }
-    }
-
-    if let (Some(Review::Pending), Some((si, o)), Some(written)) = (role, status, row_date) {
-        out.extend(reviews::overdue_review(
-            &place(si),
-            label(si, o),
-            &written,
-            &as_of,
-            template.params.review_hours,
-            lang,
-        ));
     }
 
     for finding in &mut out[first_finding..] {
@@ -1141,7 +905,7 @@ pub(super) fn check_row(
             .field
             .as_deref()
             .and_then(|key| def.field_index(key))
-            .and_then(cell_of);
+            .and_then(|i| view.cell(i));
         if let Some(FieldCell {
             value: Value::Text(raw),
             ..
@@ -1152,30 +916,20 @@ pub(super) fn check_row(
     }
 
     // Keys for the cross-row rules; rejected rows take no part.
-    if role == Some(Review::Rejected) {
+    let review = view.review();
+    if review == Some(Review::Rejected) {
         return;
     }
-    let name = match typed.get(plan.name) {
-        Some(Typed::Text(t)) => Some(t.as_ref()),
-        _ => None,
-    };
-    let customer_status = plan.customer_status.and_then(|i| match typed.get(i) {
-        Some(Typed::Choice(o)) => Some(*o),
-        _ => None,
-    });
-    let salesperson = match typed.get(plan.salesperson) {
-        Some(Typed::Text(t)) => Some(t.as_ref()),
-        _ => None,
-    };
+    let keys = &def.keys;
     keep(
         RowKeys {
             kind,
-            id,
-            name,
-            salesperson,
-            date: row_date,
-            status: customer_status,
-            approved: role == Some(Review::Approved),
+            id: view.id(),
+            name: view.text(keys.name),
+            salesperson: view.text(keys.salesperson),
+            date: view.row_date(),
+            status: keys.customer_status.and_then(|i| view.choice(i)),
+            approved: review == Some(Review::Approved),
         },
         out,
     );
@@ -1452,6 +1206,7 @@ pub(super) fn explain_merges(
 mod tests {
     use super::*;
     use crate::value::parse_as_of;
+    use crate::Outcome;
 
     /// A sheet with every template column, in template order, header on row 1.
     fn layout(t: &Template, kind: SheetKind) -> SheetLayout {

@@ -1,10 +1,53 @@
 //! Fields: one cell at a time — is a required value there, is a list value one
 //! of the list's options, could a text run as a formula.
 
+use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
-use crate::read::CellRange;
+use crate::read::{CellRange, Value};
 use crate::template::OptionList;
+
+/// The per-row rules of this family, in the order they run.
+pub(super) const ROW_RULES: &[RowRule] = &[required_filled, no_formula_in_texts];
+
+/// `missing-required` on a row: each empty cell of a required field, or of a
+/// field the review status requires (the reviewer once reviewed), when the
+/// sheet has its column (a missing column has its own finding).
+fn required_filled(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    for (i, field) in row.def.fields.iter().enumerate() {
+        if !matches!(row.typed[i], Typed::Empty) || !row.has_column(i) {
+            continue;
+        }
+        let because = if field.required {
+            None
+        } else if let Some(cond) = &field.required_when {
+            match row.choice(cond.field) {
+                Some(o) if cond.options.contains(&o) => {
+                    Some((row.header(cond.field), row.label(cond.field, o)))
+                }
+                _ => continue,
+            }
+        } else {
+            continue;
+        };
+        out.push(match row.cell(i).map(|c| &c.value) {
+            // A formula that failed shows an error instead of a value.
+            Some(Value::Error(error)) => {
+                required_formula_error(&row.place(i), because, error, row.lang)
+            }
+            _ => missing_required(&row.place(i), because, row.lang),
+        });
+    }
+}
+
+/// `formula-injection` on each text of a row.
+fn no_formula_in_texts(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    for i in 0..row.typed.len() {
+        if let Some(text) = row.text(i) {
+            out.extend(formula_injection(&row.place(i), text, row.lang));
+        }
+    }
+}
 
 /// `missing-required`: a required field is empty. `because` names the condition
 /// that makes it required (review status and its value), when it is conditional.

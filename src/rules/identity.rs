@@ -1,9 +1,34 @@
 //! Identity: every customer has one well-formed ID, given on approval, and is
 //! entered once.
 
+use super::row::{RowRule, RowView};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
-use crate::template::Params;
+use crate::template::{Params, Review, SheetKind};
+
+/// The per-row rules of this family (the others compare rows: see
+/// `super::cross`).
+pub(super) const ROW_RULES: &[RowRule] = &[no_id_before_approval];
+
+/// `id-before-approval` on an entry row: an ID on a row pending or rejected.
+fn no_id_before_approval(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    if row.kind != SheetKind::Entry {
+        return;
+    }
+    let (Some(id), Some(status)) = (row.id(), row.status()) else {
+        return;
+    };
+    if matches!(row.review(), Some(Review::Pending | Review::Rejected)) {
+        let si = row.def.keys.review_status;
+        out.push(id_before_approval(
+            &row.place(row.def.keys.id),
+            id,
+            row.header(si),
+            row.label(si, status),
+            row.lang,
+        ));
+    }
+}
 
 /// An ID of the form merge assigns (`C001`), as an example in messages.
 pub fn example_id(params: &Params) -> String {

@@ -17,9 +17,10 @@ pub mod privacy;
 pub mod references;
 mod repeat;
 pub mod reviews;
+mod row;
 pub mod structure;
 
-pub use engine::{FileChecker, FileReport, Options, Report, Summary, Validation};
+pub use engine::{FileChecker, Options, Validation};
 pub use findings::KEPT_PER_RULE;
 
 use crate::lang::Lang;

@@ -387,7 +387,8 @@ impl RowSink for PartSink<'_, '_> {
 #[cfg(test)]
 mod tests {
     use crate::lang::Lang;
-    use crate::rules::{Options, Report, Validation};
+    use crate::report::Report;
+    use crate::rules::{Options, Validation};
     use crate::template::{SheetKind, Template};
     use crate::value::parse_as_of;
     use std::path::{Path, PathBuf};

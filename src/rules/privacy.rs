@@ -3,14 +3,27 @@
 //! about a value may repeat one — every detected item is masked (`138****5678`,
 //! see [`crate::privacy`]).
 
+use super::row::{RowRule, RowView};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::privacy::{find_pii, mask, PiiKind};
 
+/// The per-row rules of this family.
+pub(super) const ROW_RULES: &[RowRule] = &[no_private_details];
+
+/// `pii` on each text of a row.
+fn no_private_details(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    for i in 0..row.typed.len() {
+        if let Some(text) = row.text(i) {
+            out.extend(pii(&row.place(i), text, row.lang));
+        }
+    }
+}
+
 /// `pii`: a text field holds a mobile or landline number, an e-mail address or a
 /// resident ID number. The register is shared across the team; private details
 /// do not belong in it.
-pub(super) fn pii(place: &Place, text: &str, lang: Lang) -> Option<Finding> {
+fn pii(place: &Place, text: &str, lang: Lang) -> Option<Finding> {
     let found = find_pii(text);
     let first = found.first()?;
     let masked = mask(text);

@@ -1,8 +1,34 @@
 //! References: an update row must name a known, approved customer, name it
 //! consistently, and actually change something.
 
+use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::template::{Review, SheetKind};
+
+/// The per-row rules of this family (the others compare rows: see
+/// `super::cross`).
+pub(super) const ROW_RULES: &[RowRule] = &[update_changes_something];
+
+/// `empty-update` on an update row: none of the change fields the sheet has is
+/// filled. A rejected update is dropped by merge whatever it holds: nothing to
+/// fix.
+fn update_changes_something(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    let id = row.def.keys.id;
+    if row.kind != SheetKind::Update
+        || row.review() == Some(Review::Rejected)
+        || !row.has_column(id)
+    {
+        return;
+    }
+    let changes = || (0..row.def.fields.len()).filter(|&i| row.def.fields[i].is_change());
+    let mut present = changes().filter(|&i| row.has_column(i));
+    let any_present = present.clone().next().is_some();
+    if any_present && present.all(|i| matches!(row.typed[i], Typed::Empty)) {
+        let headers: Vec<&str> = changes().map(|i| row.header(i)).collect();
+        out.push(empty_update(&row.place(id), &headers, row.lang));
+    }
+}
 
 /// `unknown-customer`: the update's ID is on no approved entry row. `pending_at`
 /// is the entry row (`file!cell`) when the ID exists but is not approved yet.

@@ -1,10 +1,35 @@
 //! Reviews: the guide promises a review within `review_hours` and regular contact
 //! with active customers; these rules show where that slipped.
 
+use super::row::{RowRule, RowView};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
+use crate::template::Review;
 use crate::value::DateValue;
 use chrono::{Duration, NaiveTime};
+
+/// The per-row rules of this family (`stale-customer` needs every row: it is
+/// resolved after the last file).
+pub(super) const ROW_RULES: &[RowRule] = &[reviewed_in_time];
+
+/// `overdue-review` on a pending row dated more than the review time ago.
+fn reviewed_in_time(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
+    if row.review() != Some(Review::Pending) {
+        return;
+    }
+    let (Some(status), Some(written)) = (row.status(), row.row_date()) else {
+        return;
+    };
+    let si = row.def.keys.review_status;
+    out.extend(overdue_review(
+        &row.place(si),
+        row.label(si, status),
+        &written,
+        &row.as_of,
+        row.template.params.review_hours,
+        row.lang,
+    ));
+}
 
 /// Whether a row dated `row_date` and still pending is overdue at `as_of`.
 ///

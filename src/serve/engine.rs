@@ -6,7 +6,8 @@ use super::grid::{FileGrid, GridSink, Recorder};
 use crate::check;
 use crate::lang::Lang;
 use crate::read::{read_source, Source};
-use crate::rules::{Options, Report};
+use crate::report::Report;
+use crate::rules::Options;
 use crate::template::Template;
 use std::sync::Arc;
 

@@ -7,7 +7,8 @@
 use super::grid::{cell_marks, FileGrid};
 use super::i18n::{self, Text};
 use crate::lang::Lang;
-use crate::rules::{Code, Finding, Report, Severity};
+use crate::report::Report;
+use crate::rules::{Code, Finding, Severity};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
