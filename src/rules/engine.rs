@@ -16,8 +16,8 @@
 
 use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::findings::{moved_to_row, FindingSink, Findings};
-use super::repeat::{OwnedKeys, RowMemo};
 use super::row::{RowRule, RowView, Typed};
+use super::sink::{FoldNow, PartSink};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
@@ -217,15 +217,11 @@ impl<'t> Validation<'t> {
 
     /// A checker for `file`, already added with [`Self::add_file`].
     pub(super) fn checker_for(&mut self, file: usize) -> FileChecker<'_, 't> {
+        let ctx = self.ctx.clone();
+        let path = self.path(file).to_string();
         FileChecker {
-            findings_before: self.findings.len(),
-            updates_before: self.cross.updates_len(),
-            run: self,
+            sink: PartSink::new(ctx, file, &path, FoldNow::new(self, file)),
             file,
-            rows: 0,
-            spent: None,
-            scratch: Vec::new(),
-            memo: None,
         }
     }
 
@@ -1042,20 +1038,12 @@ fn type_cell<'r>(
 pub(super) const PROGRESS_STEP: u64 = 1024;
 
 /// Feeds one file's sheets and rows into a [`Validation`]; the reader's
-/// [`RowSink`]. Finish with [`FileChecker::end`].
+/// [`RowSink`]. Finish with [`FileChecker::end`]. The file is checked by the
+/// same sink that checks files side by side ([`super::sink`]), its parts
+/// folded into the run as they come.
 pub struct FileChecker<'v, 't> {
-    run: &'v mut Validation<'t>,
+    sink: PartSink<'t, FoldNow<'v, 't>>,
     file: usize,
-    findings_before: usize,
-    updates_before: usize,
-    /// Rows not yet counted on the progress line.
-    rows: u64,
-    /// The row checked last, for the reader to fill again.
-    spent: Option<Row>,
-    /// One row's findings, before the run's cap takes them.
-    scratch: Vec<Finding>,
-    /// The last row that had findings, for an identical next row.
-    memo: Option<RowMemo>,
 }
 
 impl FileChecker<'_, '_> {
@@ -1067,7 +1055,7 @@ impl FileChecker<'_, '_> {
     /// Whether the run has found an error so far (so that merge, which will be
     /// refused, need not keep rows).
     pub fn run_has_errors(&self) -> bool {
-        self.run.findings.has_errors()
+        self.sink.cap.has_errors() || self.sink.parts.run.findings.has_errors()
     }
 
     /// Ends the file with the reader's result: file-level findings for a file
@@ -1076,106 +1064,35 @@ impl FileChecker<'_, '_> {
     ///
     /// # Errors
     /// Hands the read error back, for the caller's one-line stderr message.
-    pub fn end(self, result: Result<FileRead, ReadError>) -> Result<(), ReadError> {
-        self.run.ctx.progress.add_rows(self.rows);
-        self.run.ctx.progress.file_done();
-        self.run
-            .end_file(self.file, self.findings_before, self.updates_before, result)
+    pub fn end(mut self, result: Result<FileRead, ReadError>) -> Result<(), ReadError> {
+        self.sink.finish(result);
+        self.sink.parts.ended().unwrap_or_else(|| {
+            Err(ReadError::Corrupt(
+                "the file's checking ended unexpectedly".to_string(),
+            ))
+        })
     }
 }
 
 impl RowSink for FileChecker<'_, '_> {
     fn sheet(&mut self, layout: &SheetLayout) {
-        let run = &mut *self.run;
-        let (info, out) = sheet_checks(&run.ctx, self.file, run.path(self.file), layout);
-        run.findings.extend(out);
-        run.add_sheet(self.file, layout.kind, info);
-        self.memo = None;
+        self.sink.sheet(layout);
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
-        let file = self.file;
-        let run = &mut *self.run;
-        let Some(state) = run.files.get(file) else {
-            return;
-        };
-        let Some(info) = state.sheets[slot(layout.kind)].as_ref() else {
-            return;
-        };
-        let at = At {
-            file: file as u32,
-            row: row.row,
-        };
-        let (ctx, files, cross, name_buffer, all) = (
-            &run.ctx,
-            &run.files,
-            &mut run.cross,
-            &mut run.name_buffer,
-            &mut run.findings,
-        );
-        let kind = layout.kind;
-        if let Some(memo) = self.memo.as_ref().filter(|m| m.matches(kind, &row)) {
-            for f in &memo.findings {
-                if all.wants(file, f.rule) {
-                    all.add(moved_to_row(f, row.row));
-                }
-            }
-            if let Some(keys) = &memo.keys {
-                keep_keys(ctx, files, cross, all, name_buffer, at, keys.keys());
-            }
-        } else {
-            let (mut row_level, mut owned) = (None, None);
-            check_row(
-                ctx,
-                file,
-                &state.report.path,
-                info,
-                kind,
-                &row,
-                &mut self.scratch,
-                |keys, findings| {
-                    row_level = Some(findings.len());
-                    keep_keys(ctx, files, cross, findings, name_buffer, at, keys);
-                    if !findings.is_empty() {
-                        owned = Some(OwnedKeys::new(&keys));
-                    }
-                },
-            );
-            self.memo = (!self.scratch.is_empty()).then(|| RowMemo {
-                kind,
-                cells: row.cells.clone(),
-                findings: self.scratch[..row_level.unwrap_or(self.scratch.len())].to_vec(),
-                keys: owned,
-            });
-            all.extend(self.scratch.drain(..));
-        }
-        self.spent = Some(row);
-        self.rows += 1;
-        if self.rows >= PROGRESS_STEP {
-            run.ctx.progress.add_rows(std::mem::take(&mut self.rows));
-        }
+        self.sink.row(layout, row);
     }
 
     fn spare_row(&mut self) -> Option<Row> {
-        self.spent.take()
+        self.sink.spare_row()
     }
 
-    /// Merged cells explain empty required cells, so they are wanted only when
-    /// this sheet has one.
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.run
-            .findings
-            .since(self.findings_before)
-            .iter()
-            .any(|f| f.rule == Code::MissingRequired && f.sheet_kind == Some(layout.kind))
+        self.sink.wants_merged_cells(layout)
     }
 
-    /// A required cell that lies inside a merged range (but is not its first
-    /// cell) lost its value to the merge: its finding says so.
     fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        let lang = self.run.options().lang;
-        let findings = self.run.findings.since_mut(self.findings_before);
-        explain_merges(findings, layout.kind, merged, lang);
+        self.sink.merged_cells(layout, merged);
     }
 }
 

@@ -48,7 +48,7 @@ impl Cap {
     }
 
     /// Whether any finding of this file (kept or not) is an error.
-    fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         Code::ALL.iter().enumerate().any(|(i, code)| {
             code.severity() == Severity::Error && (self.kept[i] > 0 || self.omitted[i] > 0)
         })
@@ -101,11 +101,6 @@ impl Findings {
 
     pub(crate) fn len(&self) -> usize {
         self.list.len()
-    }
-
-    /// The findings kept since `from` (a [`Self::len`] taken earlier).
-    pub(crate) fn since(&self, from: usize) -> &[Finding] {
-        self.list.get(from..).unwrap_or_default()
     }
 
     pub(crate) fn since_mut(&mut self, from: usize) -> &mut [Finding] {

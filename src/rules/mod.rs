@@ -18,6 +18,7 @@ pub mod references;
 mod repeat;
 pub mod reviews;
 mod row;
+mod sink;
 pub mod structure;
 
 pub use engine::{FileChecker, Options, Validation};

@@ -5,93 +5,20 @@
 //! reading itself on a thread of its own, see
 //! [`crate::read::read_source_pipelined`]). What the cross-row rules need — which
 //! row is "the first" with an ID or a name — depends on the file order, so the
-//! workers only do what each file decides alone: sheet- and row-level findings,
-//! and the keys of each row. The calling thread takes those file by file, in
-//! order (master first, then argument order), as they come, and folds the keys
-//! into the run exactly as [`super::Validation::check_file`] would. A file read
-//! ahead of its turn waits in its channel, a few chunks at most: its worker
-//! pauses until the folding comes to it, so memory does not grow with it.
+//! workers only do what each file decides alone, with the one sink that checks
+//! a file ([`super::sink`]): sheet- and row-level findings, and the keys of each
+//! row. The calling thread takes those file by file, in order (master first,
+//! then argument order), as they come, and folds them into the run exactly as
+//! checking the files one by one does. A file read ahead of its turn waits in
+//! its channel, a few chunks at most: its worker pauses until the folding comes
+//! to it, so memory does not grow with it.
 
-use super::engine::{
-    check_row, explain_merges, sheet_checks, slot, Context, RowKeys, SheetInfo, Validation,
-    PROGRESS_STEP,
-};
-use super::findings::{moved_to_row, Cap};
-use super::repeat::{OwnedKeys, RowMemo};
-use super::{Code, Finding};
-use crate::read::{
-    read_source_pipelined, FileRead, MergedCells, ReadError, Row, RowSink, SheetLayout, Source,
-};
-use crate::template::SheetKind;
-use crate::value::DateValue;
+use super::engine::{Context, Validation};
+use super::sink::{Folding, Part, PartSink, PARTS_IN_FLIGHT};
+use crate::read::{read_source_pipelined, ReadError, Source};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
-
-/// Rows of keys per message from a worker.
-const CHUNK: usize = 1024;
-
-/// Messages a file's worker may send ahead of the folding.
-const PARTS_IN_FLIGHT: usize = 16;
-
-/// What a worker sends about its file, in reading order.
-enum Part {
-    Sheet(SheetKind, SheetInfo, Vec<Finding>),
-    Rows(Chunk),
-    /// The merged ranges of a sheet with an empty required cell, after its rows.
-    Merged(SheetKind, MergedCells),
-    /// The row-level findings the worker left out (past the cap), then the
-    /// reader's result.
-    Done(Box<Cap>, Result<FileRead, ReadError>),
-}
-
-/// The findings and cross-row keys of consecutive rows.
-#[derive(Default)]
-struct Chunk {
-    findings: Vec<Finding>,
-    keys: Vec<LoggedKeys>,
-    /// The texts the keys refer to.
-    text: String,
-}
-
-/// [`RowKeys`] of one row, owned, its texts in [`Chunk::text`].
-struct LoggedKeys {
-    row: u32,
-    kind: SheetKind,
-    id: Option<(usize, usize)>,
-    name: Option<(usize, usize)>,
-    salesperson: Option<(usize, usize)>,
-    date: Option<DateValue>,
-    status: Option<usize>,
-    approved: bool,
-}
-
-impl Chunk {
-    fn is_empty(&self) -> bool {
-        self.findings.is_empty() && self.keys.is_empty()
-    }
-}
-
-fn log_keys(keys_of: &mut Vec<LoggedKeys>, text: &mut String, row: u32, keys: RowKeys<'_>) {
-    let mut store = |s: &str| {
-        let start = text.len();
-        text.push_str(s);
-        (start, text.len())
-    };
-    let id = keys.id.map(&mut store);
-    let name = keys.name.map(&mut store);
-    let salesperson = keys.salesperson.map(&mut store);
-    keys_of.push(LoggedKeys {
-        row,
-        kind: keys.kind,
-        id,
-        name,
-        salesperson,
-        date: keys.date,
-        status: keys.status,
-        approved: keys.approved,
-    });
-}
 
 /// Checks `sources` as files of `run`, up to `cores` at a time; one result per
 /// source, in order.
@@ -203,185 +130,27 @@ fn check_one(
     source: &Source,
     parts: SyncSender<Part>,
 ) {
-    let mut sink = PartSink {
-        ctx,
-        file,
-        path: path_shown,
-        sheets: [None, None],
-        chunk: Chunk::default(),
-        parts,
-        rows: 0,
-        spent: None,
-        missing_required: [false; 2],
-        cap: Cap::default(),
-        memo: None,
-    };
+    let mut sink = PartSink::new(ctx.clone(), file, path_shown, parts);
     let result = read_source_pipelined(source, ctx.template, &mut sink);
-    sink.flush();
-    ctx.progress.add_rows(sink.rows);
-    let cap = std::mem::take(&mut sink.cap);
-    let _ = sink.parts.send(Part::Done(Box::new(cap), result));
+    sink.finish(result);
 }
 
 /// Takes one file's parts, in order, into the run.
 fn fold(run: &mut Validation<'_>, file: usize, parts: &Receiver<Part>) -> Result<(), ReadError> {
-    let findings_before = run.findings.len();
-    let updates_before = run.cross.updates_len();
-    let mut result = None;
+    let folding = Folding::new(run, file);
     for part in parts {
-        match part {
-            Part::Sheet(kind, info, findings) => {
-                run.findings.extend(findings);
-                run.add_sheet(file, kind, info);
-            }
-            Part::Rows(mut chunk) => {
-                run.findings.extend(std::mem::take(&mut chunk.findings));
-                for keys in &chunk.keys {
-                    let text = |range: Option<(usize, usize)>| {
-                        range.and_then(|(start, end)| chunk.text.get(start..end))
-                    };
-                    let row_keys = RowKeys {
-                        kind: keys.kind,
-                        id: text(keys.id),
-                        name: text(keys.name),
-                        salesperson: text(keys.salesperson),
-                        date: keys.date,
-                        status: keys.status,
-                        approved: keys.approved,
-                    };
-                    run.keep(file, keys.row, row_keys);
-                }
-            }
-            Part::Merged(kind, merged) => {
-                let lang = run.options().lang;
-                explain_merges(run.findings.since_mut(findings_before), kind, &merged, lang);
-            }
-            Part::Done(omitted, done) => {
-                run.findings.add_omitted(file, &omitted);
-                result = Some(done);
-                break;
-            }
+        if let Some(ended) = folding.take(run, part) {
+            return ended;
         }
     }
     // A worker that ended without a result has failed (it cannot, short of a
     // bug): the file counts as unreadable rather than half-checked.
-    let result = result.unwrap_or_else(|| {
+    folding.end(
+        run,
         Err(ReadError::Corrupt(
             "the checking thread stopped unexpectedly".to_string(),
-        ))
-    });
-    let ended = run.end_file(file, findings_before, updates_before, result);
-    run.ctx.progress.file_done();
-    ended
-}
-
-/// A worker's sink: the per-row checks of [`super::engine`], with the
-/// cross-row keys logged for [`fold`].
-struct PartSink<'c, 't> {
-    ctx: &'c Context<'t>,
-    file: usize,
-    path: &'c str,
-    sheets: [Option<SheetInfo>; 2],
-    chunk: Chunk,
-    parts: SyncSender<Part>,
-    /// Rows not yet counted on the progress line.
-    rows: u64,
-    /// The row checked last, for the reader to fill again.
-    spent: Option<Row>,
-    /// Per sheet: whether it has an empty required cell (which merged cells
-    /// may explain).
-    missing_required: [bool; 2],
-    /// The row-level findings of this file, capped here so that a file read
-    /// ahead of its turn waits with a bounded number of findings.
-    cap: Cap,
-    /// The last row that had findings, for an identical next row.
-    memo: Option<RowMemo>,
-}
-
-impl PartSink<'_, '_> {
-    fn flush(&mut self) {
-        if !self.chunk.is_empty() {
-            let _ = self.parts.send(Part::Rows(std::mem::take(&mut self.chunk)));
-        }
-    }
-}
-
-impl RowSink for PartSink<'_, '_> {
-    fn sheet(&mut self, layout: &SheetLayout) {
-        self.flush();
-        let (info, findings) = sheet_checks(self.ctx, self.file, self.path, layout);
-        self.sheets[slot(layout.kind)] = Some(info.clone());
-        self.memo = None;
-        let _ = self.parts.send(Part::Sheet(layout.kind, info, findings));
-    }
-
-    fn row(&mut self, layout: &SheetLayout, row: Row) {
-        let Some(info) = self.sheets[slot(layout.kind)].as_ref() else {
-            return;
-        };
-        let chunk = &mut self.chunk;
-        let findings_before = chunk.findings.len();
-        let (keys_of, text) = (&mut chunk.keys, &mut chunk.text);
-        let kind = layout.kind;
-        if let Some(memo) = self.memo.as_ref().filter(|m| m.matches(kind, &row)) {
-            for f in &memo.findings {
-                if self.cap.admit(f.rule) {
-                    chunk.findings.push(moved_to_row(f, row.row));
-                }
-            }
-            if let Some(keys) = &memo.keys {
-                log_keys(keys_of, text, row.row, keys.keys());
-            }
-        } else {
-            let mut owned = None;
-            check_row(
-                self.ctx,
-                self.file,
-                self.path,
-                info,
-                kind,
-                &row,
-                &mut chunk.findings,
-                |keys, findings| {
-                    if findings.len() > findings_before {
-                        owned = Some(OwnedKeys::new(&keys));
-                    }
-                    log_keys(keys_of, text, row.row, keys);
-                },
-            );
-            self.memo = (chunk.findings.len() > findings_before).then(|| RowMemo {
-                kind,
-                cells: row.cells.clone(),
-                findings: chunk.findings[findings_before..].to_vec(),
-                keys: owned,
-            });
-            self.cap.keep_tail(&mut chunk.findings, findings_before);
-        }
-        self.missing_required[slot(layout.kind)] |= chunk.findings[findings_before..]
-            .iter()
-            .any(|f| f.rule == Code::MissingRequired);
-        if chunk.keys.len() >= CHUNK || chunk.findings.len() >= CHUNK {
-            self.flush();
-        }
-        self.spent = Some(row);
-        self.rows += 1;
-        if self.rows >= PROGRESS_STEP {
-            self.ctx.progress.add_rows(std::mem::take(&mut self.rows));
-        }
-    }
-
-    fn spare_row(&mut self) -> Option<Row> {
-        self.spent.take()
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.missing_required[slot(layout.kind)]
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.flush();
-        let _ = self.parts.send(Part::Merged(layout.kind, merged.clone()));
-    }
+        )),
+    )
 }
 
 #[cfg(test)]
