@@ -28,7 +28,7 @@ use crate::read::{MergedCells, ReadError, Row, RowSink, SheetLayout, Source};
 use crate::report::annotate::{self, Kept, Written};
 use crate::report::Report;
 use crate::rules::{Options, Validation};
-use crate::template::Template;
+use crate::template::{SheetKind, Template};
 use std::path::Path;
 
 /// What validating some files found.
@@ -116,6 +116,10 @@ impl<S: RowSink> RowSink for Watched<'_, S> {
     fn row(&mut self, layout: &SheetLayout, row: Row) {
         self.watcher.row(self.file, layout, &row);
         self.checker.row(layout, row);
+    }
+
+    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
+        self.checker.expects_merged_cells(kind)
     }
 
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {

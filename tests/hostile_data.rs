@@ -205,6 +205,32 @@ fn formula_cells_are_read_by_their_cached_value_and_errors_are_reported() {
     );
 }
 
+/// The merged ranges of an xlsx are looked for once a sheet has an empty
+/// required cell; when that is on its last row, they are found after the
+/// reading, and the finding says the same.
+#[test]
+fn a_merge_found_on_the_last_row_is_told_too() {
+    let dir = TempDir::new().unwrap();
+    xlsx(dir.path(), "merged.xlsx", |ws| {
+        for row in 1..=2 {
+            put(ws, row, &entry("-").unset("customer_name"));
+        }
+        let c = col("customer_name");
+        ws.merge_range(1, c, 2, c, "明远机械有限公司", &Format::new())
+            .unwrap();
+    });
+    let json = validate(dir.path(), "merged.xlsx", "zh");
+    assert_eq!(cells(&json), vec![pair("D3", "missing-required")]);
+    let message = finding(&json, "D3", "missing-required")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("单元格被合并（D2:D3），值只在 D2 中"),
+        "{message}"
+    );
+}
+
 #[test]
 fn a_row_that_lost_its_value_to_a_merge_is_told_so() {
     let dir = TempDir::new().unwrap();

@@ -527,6 +527,10 @@ impl RowSink for Collector<'_, '_, '_> {
         }
     }
 
+    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
+        self.checker.expects_merged_cells(kind)
+    }
+
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.checker.wants_merged_cells(layout)
     }

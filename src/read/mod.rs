@@ -290,6 +290,13 @@ pub trait RowSink {
     fn sheet(&mut self, layout: &SheetLayout);
     /// A data row with at least one non-empty schema cell (blank rows are skipped).
     fn row(&mut self, layout: &SheetLayout, row: Row);
+    /// Asked while a sheet's rows are read: whether its merged cells are likely
+    /// to be wanted after them, so that a format which finds them in a second
+    /// pass starts it alongside the reading. By default yes; a sink that wants
+    /// them only for an empty required cell says so once it has one.
+    fn expects_merged_cells(&self, _kind: SheetKind) -> bool {
+        true
+    }
     /// Asked after the last row of a sheet: whether to pass on its merged cells.
     /// Finding them may take another pass over the sheet (in xlsx they are
     /// listed after the rows), so only a sink that needs them says yes, for

@@ -15,12 +15,11 @@ use super::detect::io_error;
 use super::guard::{contain_panics, library_panic, one_line};
 use super::rows::LazyValue;
 use super::source::Source;
-use super::workbook::{CellVisitor, Workbook};
+use super::workbook::{CellVisitor, MergedFinder, Workbook};
 use super::{xlsx_merged, CellRange, Format, ReadError, Threads};
 use calamine::{Cell, DataRef, Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
 use std::io::BufReader;
 use std::sync::mpsc::{channel, sync_channel};
-use std::thread::JoinHandle;
 
 type Input = BufReader<super::source::Input>;
 
@@ -29,17 +28,12 @@ pub(crate) struct StreamingBook {
     book: Book,
     source: Source,
     threads: Threads,
-    /// The merged ranges of a sheet being found on another thread
-    /// ([`Workbook::merged_cells_ahead`]).
-    merged_ahead: Option<(String, JoinHandle<MergedRead>)>,
 }
 
 enum Book {
     Xlsx(Box<Xlsx<Input>>),
     Xlsb(Box<Xlsb<Input>>),
 }
-
-type MergedRead = Result<Result<Vec<CellRange>, ReadError>, String>;
 
 impl StreamingBook {
     /// Opens the workbook `source` (already detected as `format`).
@@ -60,7 +54,6 @@ impl StreamingBook {
             book,
             source: source.clone(),
             threads,
-            merged_ahead: None,
         })
     }
 }
@@ -254,31 +247,24 @@ impl Workbook for StreamingBook {
         properties.custom_properties.get(name).cloned()
     }
 
-    fn merged_cells_ahead(&mut self, sheet: &str) {
+    fn merged_cells_finder(&self, sheet: &str) -> Option<MergedFinder> {
         // Read on one thread, they are found when asked for: only a sheet
         // with an empty required cell asks.
         if !matches!(self.book, Book::Xlsx(_)) || self.threads == Threads::One {
-            return;
+            return None;
         }
         // A file of its own, or the same bytes: the cells are read on meanwhile.
         let source = self.source.clone();
         let name = sheet.to_string();
-        let scan = std::thread::Builder::new()
-            .name("crmsheet-merged".into())
-            .spawn(move || contain_panics(|| xlsx_merged::merged_ranges(&source, &name)));
-        // Without a thread, they are found when asked for.
-        self.merged_ahead = scan.ok().map(|scan| (sheet.to_string(), scan));
+        Some(MergedFinder::new(move || {
+            contain_panics(|| xlsx_merged::merged_ranges(&source, &name))
+        }))
     }
 
     fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
         match &self.book {
             Book::Xlsx(_) => {
-                let found = match self.merged_ahead.take() {
-                    Some((name, scan)) if name == sheet => scan
-                        .join()
-                        .unwrap_or_else(|_| Err("the thread stopped".to_string())),
-                    _ => contain_panics(|| xlsx_merged::merged_ranges(&self.source, sheet)),
-                };
+                let found = contain_panics(|| xlsx_merged::merged_ranges(&self.source, sheet));
                 // A panic while looking: the merged ranges only explain other
                 // findings, so the sheet simply has none to tell of.
                 found.unwrap_or_else(|_| Ok(Vec::new()))

@@ -183,6 +183,10 @@ impl RowSink for Observer<'_, '_> {
         self.checker.row(layout, row);
     }
 
+    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
+        self.checker.expects_merged_cells(kind)
+    }
+
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.checker.wants_merged_cells(layout)
     }

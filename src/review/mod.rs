@@ -427,6 +427,12 @@ impl RowSink for QueueSink<'_, '_, '_> {
         }
     }
 
+    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
+        self.checker
+            .as_ref()
+            .is_some_and(|c| c.expects_merged_cells(kind))
+    }
+
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.checker
             .as_mut()
