@@ -5,6 +5,7 @@
 //! is the same day everywhere and a phone number typed as a number is still text.
 
 use crate::read::Value;
+use crate::template::{Field, FieldType, Template};
 use crate::text::normalize_value;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use std::borrow::Cow;
@@ -204,6 +205,107 @@ pub fn number_text(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         format!("{n}")
+    }
+}
+
+/// What a cell means for its field, typed once: the rules check it, merge and
+/// the desk keep or show it (see `merge::value` for what merge keeps).
+///
+/// ```
+/// use crmsheet::read::Value;
+/// use crmsheet::template::Template;
+/// use crmsheet::value::{type_cell, Bad, Typed};
+/// let t = Template::builtin();
+/// let field = |key: &str| t.entry().field(key).unwrap();
+/// let (date, id, industry) = (
+///     Value::Text("2026/11/3".into()),
+///     Value::Text("Ｃ００１".into()),
+///     Value::Text("制造".into()),
+/// );
+/// assert!(matches!(type_cell(&t, field("entry_date"), &date), Typed::Date(d) if d.display() == "2026-11-03"));
+/// assert!(matches!(type_cell(&t, field("customer_id"), &id), Typed::Id(s) if s == "C001"));
+/// assert!(matches!(type_cell(&t, field("industry"), &industry), Typed::Bad(Bad::NotListed(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed<'r> {
+    /// Nothing there (white space, or a formula error: no value).
+    Empty,
+    /// A text, normalised ([`normalize_value`]).
+    Text(Cow<'r, str>),
+    Date(DateValue),
+    /// The index of an option of the field's list.
+    Choice(usize),
+    /// A customer ID of the template's pattern, normalised.
+    Id(Cow<'r, str>),
+    /// Not a value the field takes; the rules report it (`invalid-date`,
+    /// `invalid-id`, `invalid-enum`, `future-date`) and it takes part in no
+    /// other rule.
+    Bad(Bad<'r>),
+}
+
+/// Why a cell is no value of its field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bad<'r> {
+    /// A date field holding no date of a documented form: the text it shows,
+    /// and the number when it was one (an Excel serial, most likely).
+    Date {
+        text: Cow<'r, str>,
+        number: Option<f64>,
+    },
+    /// An ID field holding something not of the ID pattern.
+    Id(Cow<'r, str>),
+    /// A list field (or a text field with a list, such as the team) holding
+    /// something not on its list.
+    NotListed(Cow<'r, str>),
+    /// A date after the run's "now".
+    Future(DateValue),
+}
+
+/// Types one cell for its field: the one place a cell becomes a date, an
+/// option, an ID or a text.
+pub fn type_cell<'r>(template: &Template, field: &Field, value: &'r Value) -> Typed<'r> {
+    // A formula error (`#N/A`) is no value: a required field reports it as
+    // missing, saying so; an optional one stays empty.
+    if matches!(value, Value::Error(_)) {
+        return Typed::Empty;
+    }
+    if field.ty == FieldType::Date {
+        let (text, number) = match value {
+            Value::DateTime(at) => {
+                let date = DateValue::from_cell(*at);
+                if is_plausible(&date) {
+                    return Typed::Date(date);
+                }
+                (Cow::Owned(date.display()), None)
+            }
+            Value::Text(s) => {
+                let text = normalize_value(s);
+                if text.is_empty() {
+                    return Typed::Empty;
+                }
+                match parse_date_text(&text) {
+                    Some(date) if is_plausible(&date) => return Typed::Date(date),
+                    _ => (text, None),
+                }
+            }
+            Value::Number(n) => (cell_text(value), Some(*n)),
+            other => (cell_text(other), None),
+        };
+        return Typed::Bad(Bad::Date { text, number });
+    }
+    let text = cell_text(value);
+    if text.is_empty() {
+        return Typed::Empty;
+    }
+    match (field.ty, template.active_list(field)) {
+        (FieldType::Id, _) if template.params.id_pattern.is_match(&text) => Typed::Id(text),
+        (FieldType::Id, _) => Typed::Bad(Bad::Id(text)),
+        (_, Some(list)) => match list.find(&text) {
+            Some(option) if field.ty == FieldType::List => Typed::Choice(option),
+            Some(_) => Typed::Text(text),
+            None => Typed::Bad(Bad::NotListed(text)),
+        },
+        (_, None) => Typed::Text(text),
     }
 }
 

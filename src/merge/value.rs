@@ -10,7 +10,7 @@ use crate::lang::Lang;
 use crate::read::{Row, Value};
 use crate::template::{Field, FieldType, SheetDef, Template};
 use crate::text::{normalize_name, normalize_value};
-use crate::value::{cell_text, parse_date_text, DateValue};
+use crate::value::{cell_text, parse_date_text, type_cell, Bad, DateValue, Typed};
 use crate::write::CellOut;
 
 /// A typed cell value.
@@ -163,37 +163,44 @@ pub fn type_row(template: &Template, def: &SheetDef, row: &Row) -> Cells {
 }
 
 /// The typed value of one cell for its field; `None` for an empty cell.
+///
+/// The cell is typed as the rules type it ([`type_cell`]); what the register
+/// keeps differs in three ways: a text field keeps the text as typed (only
+/// trimmed), since the register shows what staff wrote; a team member is kept
+/// as the team list's option; and what is no value of its field (merge only
+/// meets it in a register it reads back) is kept as it was: a number, a date
+/// cell, the text, a formula's error code.
 pub fn type_value(template: &Template, field: &Field, value: &Value) -> Option<Val> {
-    if field.ty == FieldType::Date {
-        return match value {
-            Value::DateTime(at) => Some(Val::Date(DateValue::from_cell(*at))),
-            Value::Number(n) => Some(Val::Number(*n)),
-            other => {
-                let text = cell_text(other);
-                if text.is_empty() {
-                    return None;
-                }
-                Some(match parse_date_text(&text) {
-                    Some(date) => Val::Date(date),
-                    None => Val::Text(text.into()),
-                })
-            }
-        };
+    if let Value::Error(code) = value {
+        return Some(Val::Text(code.as_str().into()));
     }
-    let normalized = cell_text(value);
-    if normalized.is_empty() {
-        return None;
-    }
-    if let Some(list) = template.active_list(field) {
-        if let Some(option) = list.find(&normalized) {
-            return Some(Val::Choice(option));
+    let as_typed = || -> Box<str> {
+        match value {
+            Value::Text(text) if field.ty == FieldType::Text => text.trim().into(),
+            other => cell_text(other).into(),
         }
-    }
-    match (field.ty, value) {
-        // Text is kept as typed (only trimmed): the register shows what staff wrote.
-        (FieldType::Text, Value::Text(text)) => Some(Val::Text(text.trim().into())),
-        _ => Some(Val::Text(normalized.into())),
-    }
+    };
+    Some(match type_cell(template, field, value) {
+        Typed::Empty => return None,
+        Typed::Date(date) => Val::Date(date),
+        Typed::Choice(option) => Val::Choice(option),
+        Typed::Id(id) => Val::Text(id.into()),
+        Typed::Text(text) => match template.active_list(field).and_then(|l| l.find(&text)) {
+            Some(option) => Val::Choice(option),
+            None => Val::Text(as_typed()),
+        },
+        Typed::Bad(Bad::Date {
+            number: Some(n), ..
+        }) => Val::Number(n),
+        Typed::Bad(Bad::Date { text, .. }) => match (value, parse_date_text(&text)) {
+            (Value::DateTime(at), _) => Val::Date(DateValue::from_cell(*at)),
+            (_, Some(date)) => Val::Date(date),
+            _ => Val::Text(text.into()),
+        },
+        Typed::Bad(Bad::Id(text)) => Val::Text(text.into()),
+        Typed::Bad(Bad::NotListed(_)) => Val::Text(as_typed()),
+        Typed::Bad(Bad::Future(date)) => Val::Date(date),
+    })
 }
 
 impl Val {

@@ -5,6 +5,7 @@ use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::template::SheetKind;
+use crate::value::Bad;
 use crate::value::DateValue;
 use chrono::{Duration, NaiveDate};
 
@@ -19,7 +20,7 @@ fn no_future_dates(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
         let Some(date) = row.date(i) else { continue };
         if let Some(finding) = future_date(&row.place(i), &date, &row.as_of, row.lang) {
             out.push(finding);
-            row.typed[i] = Typed::Bad;
+            row.typed[i] = Typed::Bad(Bad::Future(date));
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use super::cross::{At, CrossRows, EntryOutcome, Ident};
 use super::findings::{moved_to_row, FindingSink, Findings};
-use super::row::{RowRule, RowView, Typed};
+use super::row::{RowRule, RowView};
 use super::sink::{FoldNow, PartSink};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
 use super::{Code, Finding, Place};
@@ -27,11 +27,10 @@ use crate::read::{
     Stamp, Value,
 };
 use crate::report::{FileReport, Report};
-use crate::template::{Field, FieldType, KeyFields, Review, SheetKind, Template};
+use crate::template::{KeyFields, Review, SheetKind, Template};
 use crate::text::{normalize_name_into, normalize_value};
-use crate::value::{cell_text, is_plausible, parse_date_text, DateValue};
+use crate::value::{type_cell, DateValue, Typed};
 use chrono::Datelike;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -886,7 +885,13 @@ pub(super) fn check_row(
         .enumerate()
         .map(|(i, field)| match view.cell(i) {
             None => Typed::Empty,
-            Some(cell) => type_cell(template, field, cell, &view.place(i), info.lang, lang, out),
+            Some(cell) => {
+                let typed = type_cell(template, field, &cell.value);
+                if let Typed::Bad(bad) = &typed {
+                    out.extend(view.bad_value(i, bad));
+                }
+                typed
+            }
         })
         .collect();
     view.typed = typed;
@@ -954,84 +959,6 @@ fn show_cell_text(finding: &mut Finding, raw: &str) {
         );
     }
     finding.value = Some(shown.to_string());
-}
-
-/// Types one cell for its field, pushing the finding of a bad value.
-fn type_cell<'r>(
-    template: &Template,
-    field: &Field,
-    cell: &'r FieldCell,
-    place: &Place,
-    sheet_lang: Lang,
-    lang: Lang,
-    out: &mut Vec<Finding>,
-) -> Typed<'r> {
-    // A formula error (`#N/A`) is no value: a required field reports it as
-    // missing, saying so; an optional one stays empty.
-    if matches!(cell.value, Value::Error(_)) {
-        return Typed::Empty;
-    }
-    if field.ty == FieldType::Date {
-        let (text, number) = match &cell.value {
-            Value::DateTime(at) => {
-                let date = DateValue::from_cell(*at);
-                if is_plausible(&date) {
-                    return Typed::Date(date);
-                }
-                (Cow::Owned(date.display()), None)
-            }
-            Value::Text(s) => {
-                let text = normalize_value(s);
-                if text.is_empty() {
-                    return Typed::Empty;
-                }
-                match parse_date_text(&text) {
-                    Some(date) if is_plausible(&date) => return Typed::Date(date),
-                    _ => (text, None),
-                }
-            }
-            Value::Number(n) => (cell_text(&cell.value), Some(*n)),
-            other => (cell_text(other), None),
-        };
-        out.push(dates::invalid_date(place, &text, number, lang));
-        return Typed::Bad;
-    }
-    let text = cell_text(&cell.value);
-    if text.is_empty() {
-        return Typed::Empty;
-    }
-    match field.ty {
-        FieldType::Id => {
-            if template.params.id_pattern.is_match(&text) {
-                Typed::Id(text)
-            } else {
-                let on_entry = place.sheet_kind == Some(SheetKind::Entry);
-                out.push(identity::invalid_id(
-                    place,
-                    &text,
-                    &template.params,
-                    on_entry,
-                    lang,
-                ));
-                Typed::Bad
-            }
-        }
-        FieldType::List | FieldType::Text => match template.active_list(field) {
-            Some(list) => match list.find(&text) {
-                Some(option) if field.ty == FieldType::List => Typed::Choice(option),
-                Some(_) => Typed::Text(text),
-                None => {
-                    let is_team = field.ty == FieldType::Text;
-                    out.push(fields::invalid_enum(
-                        place, list, is_team, &text, sheet_lang, lang,
-                    ));
-                    Typed::Bad
-                }
-            },
-            None => Typed::Text(text),
-        },
-        FieldType::Date => Typed::Bad,
-    }
 }
 
 /// Rows are counted for the progress line in steps of this many.

@@ -8,26 +8,12 @@
 //! family's file (and the rule's [`super::Code`] and fixtures), nothing else.
 
 use super::engine::SheetInfo;
-use super::{Finding, Place};
+use super::{dates, fields, identity, Finding, Place};
 use crate::lang::Lang;
 use crate::read::{FieldCell, Row};
-use crate::template::{Review, SheetDef, SheetKind, Template};
-use crate::value::DateValue;
-use std::borrow::Cow;
-
-/// A cell typed once for all rules. A value that already has its own finding
-/// (bad date, ID or list value; a future date) is `Bad` and takes part in no
-/// further rule: one problem, one finding.
-#[derive(Debug)]
-pub(super) enum Typed<'r> {
-    Empty,
-    Text(Cow<'r, str>),
-    Date(DateValue),
-    /// Index of the list option.
-    Choice(usize),
-    Id(Cow<'r, str>),
-    Bad,
-}
+use crate::template::{FieldType, Review, SheetDef, SheetKind, Template};
+pub(super) use crate::value::Typed;
+use crate::value::{Bad, DateValue};
 
 /// A per-row rule: adds its findings about one row.
 pub(super) type RowRule = fn(&mut RowView<'_, '_>, &mut Vec<Finding>);
@@ -126,6 +112,27 @@ impl<'r> RowView<'_, 'r> {
     /// The date that dates the row (entry or update date), if valid.
     pub fn row_date(&self) -> Option<DateValue> {
         self.date(self.def.keys.date)
+    }
+
+    /// The finding of a cell that typing found to be no value of its field (a
+    /// future date has its own rule, in the dates family).
+    pub fn bad_value(&self, field: usize, bad: &Bad<'_>) -> Option<Finding> {
+        let place = self.place(field);
+        let lang = self.lang;
+        Some(match bad {
+            Bad::Date { text, number } => dates::invalid_date(&place, text, *number, lang),
+            Bad::Id(text) => {
+                let on_entry = self.kind == SheetKind::Entry;
+                identity::invalid_id(&place, text, &self.template.params, on_entry, lang)
+            }
+            Bad::NotListed(text) => {
+                let def = &self.def.fields[field];
+                let list = self.template.active_list(def)?;
+                let is_team = def.ty == FieldType::Text;
+                fields::invalid_enum(&place, list, is_team, text, self.info.lang, lang)
+            }
+            Bad::Future(_) => return None,
+        })
     }
 
     /// The label of an option of a list field, in the sheet's language.
