@@ -21,7 +21,14 @@
 //! The book is written to a temporary file beside OUT and renamed into place
 //! ([`write_atomically`]); an existing OUT is replaced only with `force`, and
 //! kept as `OUT.bak`.
+//!
+//! Here the driver; `collect.rs` the reads (1 and 3), `decide.rs` review
+//! decisions applied to the master's rows, `register.rs` the merger (groups,
+//! IDs, updates, the rows written), `summary.rs` the summary sheet, `value.rs`
+//! the values the register keeps; the change log is [`crate::changelog`].
 
+mod collect;
+mod decide;
 mod register;
 pub mod summary;
 pub mod value;
@@ -31,12 +38,10 @@ pub use register::{Counts, NewCustomer, LISTED_NEW_CUSTOMERS};
 use crate::changelog;
 use crate::lang::Lang;
 use crate::messages;
-use crate::read::{
-    read_file, FieldCell, MergedCells, Row, RowSink, SheetLayout, Source, Value as ReadValue,
-};
+use crate::read::{read_file, Source};
 use crate::report::Report;
-use crate::rules::{Code, FileChecker, Options as CheckOptions, Validation};
-use crate::template::{Review, SheetKind, Template};
+use crate::rules::{Code, Options as CheckOptions, Validation};
+use crate::template::{SheetKind, Template};
 use crate::value::DateValue;
 use crate::write::lock::RegisterLock;
 pub use crate::write::office::OpenElsewhere;
@@ -47,10 +52,10 @@ use crate::write::output::{
 use crate::write::{BookOptions, Placement, TemplateBook};
 use crate::Outcome;
 use anyhow::Result;
-use register::{HeldEntry, Merger, Output, Record, SheetSource, Sources};
-use std::collections::HashMap;
+use collect::{Collected, Collector, MasterStream};
+pub use decide::{Decisions, RowDecision, Trace};
+use register::{Merger, Output};
 use std::path::{Path, PathBuf};
-use value::{id_number, type_row, type_value, PackedCells, Val};
 
 /// What to merge, and where to.
 #[derive(Debug, Clone)]
@@ -341,224 +346,5 @@ fn refuse_if_open(options: &Options<'_>) -> Result<()> {
     match crate::write::office::opened_elsewhere(options.out, options.lang) {
         Some(message) => Err(OpenElsewhere(message).into()),
         None => Ok(()),
-    }
-}
-
-/// Review decisions on rows of the master, by sheet and 1-based row number.
-#[derive(Debug, Clone, Default)]
-pub struct Decisions {
-    pub rows: HashMap<(SheetKind, u32), RowDecision>,
-}
-
-/// One review decision: the review fields it fills in, and for a rejection the
-/// reason the change log gives.
-#[derive(Debug, Clone)]
-pub struct RowDecision {
-    pub approve: bool,
-    pub reviewer: String,
-    pub date: DateValue,
-    /// The change log's reason for a rejection (merge's own words when `None`).
-    pub reason: Option<String>,
-}
-
-impl Decisions {
-    /// Fills the review fields of a decided row in, as an admin would have typed
-    /// them; whether the row was decided, and whether it was rejected.
-    fn apply(
-        &self,
-        template: &Template,
-        layout: &SheetLayout,
-        row: &mut Row,
-    ) -> Option<RowDecision> {
-        let decision = self.rows.get(&(layout.kind, row.row))?;
-        let def = template.sheet(layout.kind);
-        let review = if decision.approve {
-            Review::Approved
-        } else {
-            Review::Rejected
-        };
-        let keys = &def.keys;
-        let status = template
-            .list_of(layout.kind, keys.review_status)
-            .and_then(|list| {
-                let option = list.options.get(list.with_role(review.role())?)?;
-                Some((
-                    keys.review_status,
-                    ReadValue::Text(option.label.get(layout.lang).to_string()),
-                ))
-            });
-        let reviewer = keys
-            .reviewer
-            .map(|i| (i, ReadValue::Text(decision.reviewer.clone())));
-        let date = keys
-            .review_date
-            .map(|i| (i, ReadValue::DateTime(decision.date.at)));
-        for (i, value) in [status, reviewer, date].into_iter().flatten() {
-            // A column the register lacks stays empty: validation refuses that.
-            let Some(col) = layout.columns.get(i).copied().flatten() else {
-                continue;
-            };
-            if row.cells.len() <= i {
-                row.cells.resize(i + 1, None);
-            }
-            row.cells[i] = Some(FieldCell { col, value });
-        }
-        Some(decision.clone())
-    }
-}
-
-/// What a merge with [`Decisions`] did to the master's decided rows.
-#[derive(Debug, Clone, Default)]
-pub struct Trace {
-    /// Entry rows given an ID: (row, ID).
-    pub assigned: Vec<(u32, String)>,
-    /// Update rows applied: (row, customer ID, customer name, field changes
-    /// logged).
-    pub applied: Vec<(u32, String, String, usize)>,
-}
-
-/// What the validation read keeps for merge.
-#[derive(Default)]
-struct Collected {
-    sources: Sources,
-    /// Entry rows of the inputs.
-    entries: Vec<HeldEntry>,
-    /// Update rows of every file, master first.
-    updates: Vec<Record>,
-    /// Highest number among the customer IDs present.
-    max_id: u64,
-    /// Language of the master's headers.
-    master_lang: Option<Lang>,
-}
-
-/// The validation sink that also keeps rows for merge.
-struct Collector<'c, 'v, 't> {
-    checker: FileChecker<'v, 't>,
-    /// The path as given, as the report shows it.
-    path: String,
-    template: &'t Template,
-    is_master: bool,
-    /// Review decisions on this file's rows (the master's only).
-    decisions: Option<&'c Decisions>,
-    collected: &'c mut Collected,
-}
-
-impl Collector<'_, '_, '_> {
-    fn note_id(&mut self, id: Option<&Val>) {
-        if let Some(Val::Text(id)) = id {
-            if let Some(n) = id_number(id, &self.template.params.id_prefix) {
-                self.collected.max_id = self.collected.max_id.max(n);
-            }
-        }
-    }
-}
-
-impl RowSink for Collector<'_, '_, '_> {
-    fn sheet(&mut self, layout: &SheetLayout) {
-        self.checker.sheet(layout);
-        let file = self.checker.file_index();
-        let sources = &mut self.collected.sources;
-        while sources.paths.len() <= file {
-            sources.paths.push(String::new());
-            sources.sheets.push([None, None]);
-        }
-        sources.paths[file] = self.path.clone();
-        sources.sheets[file][layout.kind as usize] = Some(SheetSource {
-            name: layout.name.clone(),
-            columns: layout.columns.clone(),
-        });
-        if self.is_master && self.collected.master_lang.is_none() {
-            self.collected.master_lang = Some(layout.lang);
-        }
-    }
-
-    fn row(&mut self, layout: &SheetLayout, mut row: Row) {
-        let template = self.template;
-        let decided = self
-            .decisions
-            .and_then(|d| d.apply(template, layout, &mut row));
-        // Once an error is found the merge is refused: holding more rows
-        // would only let a hostile input grow memory.
-        if self.checker.run_has_errors() {
-            if decided.is_none_or(|d| d.approve) {
-                self.checker.row(layout, row);
-            }
-            return;
-        }
-        let def = template.sheet(layout.kind);
-        let file = self.checker.file_index();
-        match (layout.kind, self.is_master) {
-            (SheetKind::Entry, true) => {
-                // Only the ID and the review: the master's rows are read again
-                // when written.
-                let typed = |i: usize| {
-                    let cell = row.cells.get(i)?.as_ref()?;
-                    type_value(template, &def.fields[i], &cell.value)
-                };
-                let status = typed(def.keys.review_status);
-                // IDs on rows not approved do not count (merge clears them).
-                if value::review_of_status(def, status.as_ref()) == value::Review::Approved {
-                    self.note_id(typed(def.keys.id).as_ref());
-                }
-            }
-            (kind, _) => {
-                let cells = type_row(template, def, &row);
-                let fields = def.keys.clone();
-                // IDs on rows not approved do not count (merge clears them).
-                if kind == SheetKind::Entry
-                    && value::review_of(def, &cells) == value::Review::Approved
-                {
-                    self.note_id(value::val(&cells, fields.id));
-                }
-                let (file, row) = (file, row.row);
-                match kind {
-                    SheetKind::Entry => self.collected.entries.push(HeldEntry {
-                        file,
-                        row,
-                        cells: PackedCells::pack(&cells),
-                    }),
-                    SheetKind::Update => self.collected.updates.push(Record { file, row, cells }),
-                }
-            }
-        }
-        // A row rejected by a decision leaves the register: nothing to check.
-        if decided.is_none_or(|d| d.approve) {
-            self.checker.row(layout, row);
-        }
-    }
-
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.checker.expects_merged_cells(kind)
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker.wants_merged_cells(layout)
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.checker.merged_cells(layout, merged);
-    }
-}
-
-/// The second read of the master: its entry rows go to the merger.
-struct MasterStream<'m, 't> {
-    merger: &'m mut Merger<'t>,
-    decisions: Option<&'m Decisions>,
-    error: Option<anyhow::Error>,
-}
-
-impl RowSink for MasterStream<'_, '_> {
-    fn sheet(&mut self, _layout: &SheetLayout) {}
-
-    fn row(&mut self, layout: &SheetLayout, mut row: Row) {
-        if layout.kind != SheetKind::Entry || self.error.is_some() {
-            return;
-        }
-        if let Some(decisions) = self.decisions {
-            decisions.apply(self.merger.template(), layout, &mut row);
-        }
-        if let Err(e) = self.merger.master_entry(0, &row) {
-            self.error = Some(e);
-        }
     }
 }
