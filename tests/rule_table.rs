@@ -8,7 +8,7 @@ mod support;
 
 use crmsheet::lang::Lang;
 use crmsheet::rules::Code;
-use crmsheet::template::SheetKind;
+use crmsheet::template::{SheetKind, Template};
 use serde_json::{json, Value};
 use std::path::Path;
 use support::*;
@@ -50,8 +50,14 @@ fn quiet_book(dir: &Path) -> Vec<&'static str> {
 }
 
 /// A workbook with the entry sheet twice (Excel names the copy `… (2)`).
+/// `Book` writes each data sheet once, so this one is built by hand; it has an
+/// (empty) update sheet and the version stamp too, so nothing else fires.
 fn entry_sheet_twice(dir: &Path, copy: bool) -> Vec<&'static str> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    let version = Template::builtin().version;
+    book.set_properties(
+        &rust_xlsxwriter::DocProperties::new().set_custom_property("TemplateVersion", version),
+    );
     let row = row_by_key(
         SheetKind::Entry,
         &[
@@ -85,6 +91,12 @@ fn entry_sheet_twice(dir: &Path, copy: bool) -> Vec<&'static str> {
                 ws.write_string(1, c as u16, v).unwrap();
             }
         }
+    }
+    let ws = book.add_worksheet();
+    ws.set_name(sheet_name_in(SheetKind::Update, Lang::Zh))
+        .unwrap();
+    for (c, h) in headers_in(SheetKind::Update, Lang::Zh).iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
     }
     book.save(dir.join("a.xlsx")).unwrap();
     vec!["a.xlsx"]
