@@ -24,11 +24,11 @@
 
 use crate::lang::Lang;
 use crate::progress::Progress;
-use crate::read::{MergedCells, ReadError, Row, RowSink, SheetLayout, Source};
+use crate::read::{ReadError, Row, RowSink, SheetLayout, Source};
 use crate::report::annotate::{self, Kept, Written};
 use crate::report::Report;
 use crate::rules::{Options, Validation};
-use crate::template::{SheetKind, Template};
+use crate::template::Template;
 use std::path::Path;
 
 /// What validating some files found.
@@ -118,17 +118,7 @@ impl<S: RowSink> RowSink for Watched<'_, S> {
         self.checker.row(layout, row);
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.checker.expects_merged_cells(kind)
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker.wants_merged_cells(layout)
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.checker.merged_cells(layout, merged);
-    }
+    crate::read::forward_merged_cells!(checker);
 
     fn spare_row(&mut self) -> Option<Row> {
         self.checker.spare_row()

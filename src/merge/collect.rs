@@ -5,7 +5,7 @@ use super::register::{HeldEntry, Merger, Record, SheetSource, Sources};
 use super::value::{id_number, type_row, type_value, PackedCells, Val};
 use super::Decisions;
 use crate::lang::Lang;
-use crate::read::{MergedCells, Row, RowSink, SheetLayout};
+use crate::read::{Row, RowSink, SheetLayout};
 use crate::rules::FileChecker;
 use crate::template::{SheetKind, Template};
 
@@ -121,17 +121,7 @@ impl RowSink for Collector<'_, '_, '_> {
         }
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.checker.expects_merged_cells(kind)
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker.wants_merged_cells(layout)
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.checker.merged_cells(layout, merged);
-    }
+    crate::read::forward_merged_cells!(checker);
 }
 
 /// The second read of the master: its entry rows go to the merger.

@@ -27,8 +27,7 @@ impl Counter {
     /// Counts the values of an entry field (the industry, the status).
     fn new(template: &Template, field: Option<usize>) -> Counter {
         let options = field
-            .and_then(|i| template.entry().fields[i].list)
-            .and_then(|l| template.lists.get(l))
+            .and_then(|i| template.list_of(SheetKind::Entry, i))
             .map_or(0, |l| l.options.len());
         Counter {
             field,

@@ -332,6 +332,30 @@ pub trait RowSink {
     }
 }
 
+/// The merged-cell calls of a [`RowSink`] that wraps another (a validation
+/// checker) to keep something of the rows as well: they concern only the
+/// wrapped sink, so they are handed to the field named here.
+macro_rules! forward_merged_cells {
+    ($inner:ident) => {
+        fn expects_merged_cells(&self, kind: $crate::template::SheetKind) -> bool {
+            self.$inner.expects_merged_cells(kind)
+        }
+
+        fn wants_merged_cells(&mut self, layout: &$crate::read::SheetLayout) -> bool {
+            self.$inner.wants_merged_cells(layout)
+        }
+
+        fn merged_cells(
+            &mut self,
+            layout: &$crate::read::SheetLayout,
+            merged: &$crate::read::MergedCells,
+        ) {
+            self.$inner.merged_cells(layout, merged);
+        }
+    };
+}
+pub(crate) use forward_merged_cells;
+
 /// A rectangle of merged cells; a spreadsheet keeps its value only in the
 /// first (top-left) cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

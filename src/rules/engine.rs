@@ -220,7 +220,6 @@ impl<'t> Validation<'t> {
         let path = self.path(file).to_string();
         FileChecker {
             sink: PartSink::new(ctx, file, &path, FoldNow::new(self, file)),
-            file,
         }
     }
 
@@ -970,13 +969,12 @@ pub(super) const PROGRESS_STEP: u64 = 1024;
 /// folded into the run as they come.
 pub struct FileChecker<'v, 't> {
     sink: PartSink<'t, FoldNow<'v, 't>>,
-    file: usize,
 }
 
 impl FileChecker<'_, '_> {
     /// Index of this file in the run (and in [`Report::files`]).
     pub fn file_index(&self) -> usize {
-        self.file
+        self.sink.file_index()
     }
 
     /// Whether the run has found an error so far (so that merge, which will be

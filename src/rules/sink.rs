@@ -240,6 +240,11 @@ impl<'t, O: PartOut> PartSink<'t, O> {
         }
     }
 
+    /// The file's index in the run.
+    pub(super) fn file_index(&self) -> usize {
+        self.file
+    }
+
     pub(super) fn flush(&mut self) {
         if !self.chunk.is_empty() {
             self.parts.send(Part::Rows(std::mem::take(&mut self.chunk)));

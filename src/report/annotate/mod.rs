@@ -22,9 +22,7 @@
 
 use crate::lang::Lang;
 use crate::messages;
-use crate::read::{
-    a1, read_source, MergedCells, ReadError, Row, RowSink, SheetLayout, Source, Value,
-};
+use crate::read::{a1, read_source, ReadError, Row, RowSink, SheetLayout, Source, Value};
 use crate::report::Report;
 use crate::rules::{Code, FileChecker, Finding, Validation};
 use crate::template::{SheetKind, Template};
@@ -187,17 +185,7 @@ impl RowSink for Observer<'_, '_> {
         self.checker.row(layout, row);
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.checker.expects_merged_cells(kind)
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker.wants_merged_cells(layout)
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        self.checker.merged_cells(layout, merged);
-    }
+    crate::read::forward_merged_cells!(checker);
 
     fn wants_other_cells(&self) -> bool {
         true
