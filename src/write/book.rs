@@ -31,6 +31,13 @@ use std::path::Path;
 const LAST_ROW: u32 = 1_048_575;
 /// Sheets longer than this are zipped with ZIP64 enabled.
 const LARGE_SHEET_ROWS: u32 = 200_000;
+
+/// Rows of one sheet that are made taller to show their wrapped texts whole.
+/// rust_xlsxwriter keeps every row's height in memory until the file is saved
+/// (about 400 bytes a row, even on a constant-memory sheet), so a million tall
+/// rows would cost 400 MiB; past this many, rows keep the default height and the
+/// text still wraps inside them.
+pub const TALL_ROWS_PER_SHEET: u32 = 50_000;
 /// Last 0-based column index Excel has.
 const LAST_COL: u32 = 16_383;
 
@@ -68,6 +75,8 @@ struct Slot {
     filter_cols: Option<u16>,
     /// 0-based columns whose text cells wrap, with their widths.
     wrap: Vec<(u32, f64)>,
+    /// Rows made taller so far (at most [`TALL_ROWS_PER_SHEET`]).
+    tall_rows: u32,
     data: Option<DataState>,
 }
 
@@ -393,8 +402,9 @@ impl TemplateBook {
                 _ => None,
             })
             .fold(0.0, f64::max);
-        if taller_than_default(height) {
+        if taller_than_default(height) && slot.tall_rows < TALL_ROWS_PER_SHEET {
             slot.sheet.set_row_height(r, height)?;
+            slot.tall_rows += 1;
         }
         for m in marks {
             if (m.col as usize) >= cells.len() {
@@ -549,6 +559,7 @@ impl TemplateBook {
             last_row: None,
             filter_cols: None,
             wrap: Vec::new(),
+            tall_rows: 0,
             data: None,
         });
         Ok(SheetId(self.slots.len() - 1))
@@ -955,6 +966,39 @@ mod tests {
         let comments = zip_text(&path, "xl/comments1.xml");
         assert!(comments.contains("行业不在列表中"));
         assert!(comments.contains("ref=\"E3\""));
+    }
+
+    #[test]
+    fn rows_grow_for_wrapped_texts_up_to_the_budget() {
+        let t = Template::builtin();
+        let mut book = TemplateBook::new(&t, &BookOptions::new(Lang::En)).unwrap();
+        let entry = book.data_sheet(SheetKind::Entry);
+        let history = t.entry().field_index("interaction").unwrap();
+        let mut cells = vec![CellOut::Empty; t.entry().fields.len()];
+        cells[history] = CellOut::text("2026-11-02 call\n2026-11-09 visit\n2026-11-16 offer");
+        let last = TALL_ROWS_PER_SHEET + 2;
+        for row in 2..=last {
+            book.write_row(entry, row, &cells).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.xlsx");
+        book.save(&path).unwrap();
+
+        let xml = zip_text(&path, "xl/worksheets/sheet2.xml");
+        let tall = |row: u32| {
+            let start = xml.find(&format!("<row r=\"{row}\"")).unwrap();
+            let tag = &xml[start..start + xml[start..].find('>').unwrap()];
+            tag.contains("customHeight=\"1\"")
+        };
+        assert!(tall(2) && tall(TALL_ROWS_PER_SHEET + 1));
+        assert!(
+            !tall(last),
+            "past the budget a row keeps the default height"
+        );
+        assert_eq!(
+            xml.matches("customHeight=\"1\"").count() as u32,
+            TALL_ROWS_PER_SHEET
+        );
     }
 
     #[test]
