@@ -5,13 +5,11 @@
 //! sizes before that. The cells then go through the same row assembly as the
 //! streamed formats. (ods has its own streaming reader, [`super::ods`].)
 
-use super::detect::io_error;
-use super::guard::one_line;
 use super::rows::LazyValue;
 use super::source::Source;
 use super::workbook::{CellVisitor, Workbook};
 use super::{CellRange, ReadError};
-use calamine::{Reader, SheetType, Xls, XlsError};
+use calamine::{Reader, SheetType, Xls};
 use std::io::BufReader;
 use std::ops::ControlFlow;
 
@@ -32,19 +30,8 @@ impl RangeBook {
         super::xls_check::check(source)?;
         let input = BufReader::new(source.open()?);
         Ok(RangeBook {
-            book: Box::new(Xls::new(input).map_err(xls_error)?),
+            book: Box::new(Xls::new(input)?),
         })
-    }
-}
-
-fn xls_error(error: XlsError) -> ReadError {
-    match error {
-        XlsError::Password => ReadError::Encrypted,
-        XlsError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!(
-            "the workbook's data cannot be parsed ({})",
-            one_line(&other.to_string())
-        )),
     }
 }
 
@@ -59,7 +46,7 @@ impl Workbook for RangeBook {
     }
 
     fn for_each_cell(&mut self, sheet: &str, visit: &mut CellVisitor<'_>) -> Result<(), ReadError> {
-        let range = self.book.worksheet_range(sheet).map_err(xls_error)?;
+        let range = self.book.worksheet_range(sheet)?;
         let Some((top, left)) = range.start() else {
             return Ok(());
         };
@@ -79,10 +66,7 @@ impl Workbook for RangeBook {
     }
 
     fn merged_cells(&mut self, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
-        let ranges = self
-            .book
-            .merge_cells_by_sheet_name(sheet)
-            .map_err(xls_error)?;
+        let ranges = self.book.merge_cells_by_sheet_name(sheet)?;
         Ok(ranges.iter().map(cell_range).collect())
     }
 }

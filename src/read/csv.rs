@@ -12,7 +12,6 @@
 //! blank lines, so the decoded stream gives each blank line an empty field
 //! before the csv reader sees it.)
 
-use super::detect::io_error;
 use super::guard::one_line;
 use super::layout::{self, RawRow, HEADER_SEARCH_ROWS};
 use super::limits::{human_size, MIB};
@@ -37,11 +36,7 @@ pub(crate) fn read_csv(
     sink: &mut dyn RowSink,
 ) -> Result<FileRead, ReadError> {
     let mut head = Vec::new();
-    source
-        .open()?
-        .take(SNIFF_BYTES)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
+    source.open()?.take(SNIFF_BYTES).read_to_end(&mut head)?;
     let bom = Encoding::for_bom(&head).map(|(encoding, _)| encoding);
     // Delimiters and quotes are ASCII, which reads the same in UTF-8 and GBK.
     let delimiter = sniff_delimiter(&bom.unwrap_or(encoding_rs::UTF_8).decode(&head).0);
@@ -198,7 +193,7 @@ fn csv_error(error: ::csv::Error) -> ReadError {
         {
             ReadError::TooLarge(RecordTooLong.to_string())
         }
-        ::csv::ErrorKind::Io(e) => io_error(e),
+        ::csv::ErrorKind::Io(e) => ReadError::from(e),
         _ => ReadError::Corrupt(format!("the CSV data cannot be parsed ({message})")),
     }
 }

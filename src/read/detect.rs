@@ -18,16 +18,6 @@ const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 /// How much of a file the text check looks at.
 const TEXT_SNIFF_BYTES: usize = 8192;
 
-/// A one-line [`ReadError`] for an I/O failure while reading an input.
-pub(crate) fn io_error(error: std::io::Error) -> ReadError {
-    match error.kind() {
-        ErrorKind::NotFound => ReadError::NotFound,
-        ErrorKind::PermissionDenied => ReadError::PermissionDenied,
-        ErrorKind::UnexpectedEof => ReadError::Corrupt("the file ends too early".to_string()),
-        _ => ReadError::Io(super::guard::one_line(&error.to_string())),
-    }
-}
-
 /// The format of `source`.
 ///
 /// # Errors
@@ -39,8 +29,7 @@ pub(crate) fn detect(source: &Source) -> Result<Format, ReadError> {
     let mut head = Vec::with_capacity(TEXT_SNIFF_BYTES);
     (&mut file)
         .take(TEXT_SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
+        .read_to_end(&mut head)?;
     if head.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -69,7 +58,7 @@ pub(crate) fn detect(source: &Source) -> Result<Format, ReadError> {
 fn zip_format(source: &Source, extension: &str) -> Result<Format, ReadError> {
     let file = source.open()?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| match e {
-        zip::result::ZipError::Io(io) if io.kind() != ErrorKind::UnexpectedEof => io_error(io),
+        zip::result::ZipError::Io(io) if io.kind() != ErrorKind::UnexpectedEof => io.into(),
         _ => ReadError::Corrupt(
             "the file is cut short or damaged (its zip container cannot be opened)".to_string(),
         ),
@@ -161,7 +150,7 @@ fn compound_content(source: &Source) -> Result<CompoundContent, ReadError> {
                 }
                 return Ok(CompoundContent::Other);
             }
-            Err(e) => return Err(io_error(e)),
+            Err(e) => return Err(ReadError::from(e)),
         }
         if directory_end.is_none() {
             let shift = u16::from_le_bytes([record[30], record[31]]).clamp(7, 16);

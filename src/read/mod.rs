@@ -35,6 +35,7 @@
 mod calamine_range;
 mod csv;
 mod detect;
+mod error;
 mod guard;
 mod layout;
 mod limits;
@@ -48,6 +49,7 @@ mod xls_check;
 mod xlsx;
 mod xlsx_merged;
 
+pub use error::ReadError;
 pub use guard::contain_panics;
 pub use pipeline::{read_file_pipelined, read_source_pipelined};
 pub use source::Source;
@@ -332,6 +334,50 @@ pub trait RowSink {
     }
 }
 
+/// No sink at all: an optional checker (review's queue without validation) is
+/// a sink that takes nothing.
+impl<S: RowSink> RowSink for Option<S> {
+    fn sheet(&mut self, layout: &SheetLayout) {
+        if let Some(sink) = self {
+            sink.sheet(layout);
+        }
+    }
+
+    fn row(&mut self, layout: &SheetLayout, row: Row) {
+        if let Some(sink) = self {
+            sink.row(layout, row);
+        }
+    }
+
+    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
+        self.as_ref().is_some_and(|s| s.expects_merged_cells(kind))
+    }
+
+    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
+        self.as_mut().is_some_and(|s| s.wants_merged_cells(layout))
+    }
+
+    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
+        if let Some(sink) = self {
+            sink.merged_cells(layout, merged);
+        }
+    }
+
+    fn wants_other_cells(&self) -> bool {
+        self.as_ref().is_some_and(|s| s.wants_other_cells())
+    }
+
+    fn other_cells(&mut self, layout: &SheetLayout, row: u32, cells: Vec<(u32, Value)>) {
+        if let Some(sink) = self {
+            sink.other_cells(layout, row, cells);
+        }
+    }
+
+    fn spare_row(&mut self) -> Option<Row> {
+        self.as_mut().and_then(|s| s.spare_row())
+    }
+}
+
 /// The merged-cell calls of a [`RowSink`] that wraps another (a validation
 /// checker) to keep something of the rows as well: they concern only the
 /// wrapped sink, so they are handed to the field named here.
@@ -505,50 +551,6 @@ pub struct FileRead {
     pub extra_sheets: Vec<(SheetKind, String)>,
 }
 
-/// Why a file could not be read at all: the cause of a `file-unreadable` finding.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    #[error("file not found")]
-    NotFound,
-    #[error("is a folder, not a file")]
-    Folder,
-    #[error("is not a regular file (a pipe, device or socket, such as <(…))")]
-    NotRegular,
-    #[error("permission denied (or the file is locked by another program such as Excel)")]
-    PermissionDenied,
-    #[error("the file is empty (0 bytes)")]
-    Empty,
-    #[error("cannot open the file: {0}")]
-    Io(String),
-    #[error(
-        "the file is password-protected (encrypted); save it without a password and try again"
-    )]
-    Encrypted,
-    #[error("not a spreadsheet (expected xlsx, xlsm, xls, xlsb, ods or csv)")]
-    NotSpreadsheet,
-    #[error("the file is damaged or incomplete: {0}")]
-    Corrupt(String),
-    #[error("the file is too large to check safely: {0}")]
-    TooLarge(String),
-}
-
-impl ReadError {
-    /// The error with any private detail in its words masked: a library's
-    /// message may quote the cell text it choked on.
-    fn masked(self) -> ReadError {
-        let mask = |text: String| match crate::privacy::mask(&text) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(masked) => masked,
-        };
-        match self {
-            ReadError::Io(text) => ReadError::Io(mask(text)),
-            ReadError::Corrupt(text) => ReadError::Corrupt(mask(text)),
-            ReadError::TooLarge(text) => ReadError::TooLarge(mask(text)),
-            other => other,
-        }
-    }
-}
-
 /// `A1` address of a 1-based row and 0-based column.
 ///
 /// ```
@@ -556,13 +558,7 @@ impl ReadError {
 /// assert_eq!(crmsheet::read::a1(1048576, 16383), "XFD1048576");
 /// ```
 pub fn a1(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = col + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row)
+    // Columns past XFD are never read, so the clamp only keeps this total.
+    let col = u16::try_from(col).unwrap_or(u16::MAX - 1);
+    format!("{}{row}", rust_xlsxwriter::column_number_to_name(col))
 }

@@ -14,7 +14,6 @@
 //! are collected on the way, for the rule that says a row lost its value to a
 //! merge.
 
-use super::detect::io_error;
 use super::guard::one_line;
 use super::limits::{human_count, MAX_SHEETS, MIB};
 use super::rows::LazyValue;
@@ -66,21 +65,11 @@ fn xml_error(error: quick_xml::Error) -> ReadError {
                 "the sheet data is damaged ({})",
                 one_line(&e.to_string())
             )),
-            Ok(e) => io_error(e),
+            Ok(e) => ReadError::from(e),
             Err(e) => ReadError::Corrupt(one_line(&e.to_string())),
         },
         other => ReadError::Corrupt(format!(
             "the sheet data cannot be parsed ({})",
-            one_line(&other.to_string())
-        )),
-    }
-}
-
-fn zip_error(error: zip::result::ZipError) -> ReadError {
-    match error {
-        zip::result::ZipError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!(
-            "its zip container is damaged ({})",
             one_line(&other.to_string())
         )),
     }
@@ -91,7 +80,7 @@ fn xml_reader<'a>(archive: &'a mut Archive, part: &str) -> Result<XmlReader<'a>,
         zip::result::ZipError::FileNotFound => {
             ReadError::Corrupt(format!("the part {part} is missing"))
         }
-        other => zip_error(other),
+        other => other.into(),
     })?;
     Ok(quick_xml::Reader::from_reader(BufReader::new(entry)))
 }
@@ -118,7 +107,7 @@ impl OdsBook {
     /// # Errors
     /// `Encrypted`, or `Corrupt` when the container or its content cannot be read.
     pub(crate) fn open(source: &Source) -> Result<OdsBook, ReadError> {
-        let archive = zip::ZipArchive::new(BufReader::new(source.open()?)).map_err(zip_error)?;
+        let archive = zip::ZipArchive::new(BufReader::new(source.open()?))?;
         let mut book = OdsBook {
             archive,
             sheets: Vec::new(),
@@ -489,10 +478,9 @@ impl OdsBook {
             return Ok(());
         };
         let offset = self.offsets.get(index).copied().unwrap_or(0);
-        let mut entry = self.archive.by_name("content.xml").map_err(zip_error)?;
+        let mut entry = self.archive.by_name("content.xml")?;
         // Inflate what comes before the table without parsing it.
-        let skipped = std::io::copy(&mut (&mut entry).take(offset), &mut std::io::sink())
-            .map_err(io_error)?;
+        let skipped = std::io::copy(&mut (&mut entry).take(offset), &mut std::io::sink())?;
         if skipped < offset {
             return Err(ReadError::Corrupt("the sheet data ends early".to_string()));
         }

@@ -6,7 +6,6 @@
 //! bounds, the same hardening and the same threads; only "not found" and "a
 //! folder" cannot happen to bytes.
 
-use super::detect::io_error;
 use super::ReadError;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
@@ -114,7 +113,7 @@ impl Source {
     pub(crate) fn open(&self) -> Result<Input, ReadError> {
         match &self.kind {
             Kind::Path(path) => {
-                let metadata = std::fs::metadata(path).map_err(io_error)?;
+                let metadata = std::fs::metadata(path)?;
                 if metadata.is_dir() {
                     return Err(ReadError::Folder);
                 }
@@ -124,7 +123,7 @@ impl Source {
                 if !metadata.is_file() {
                     return Err(ReadError::NotRegular);
                 }
-                Ok(Input::File(File::open(path).map_err(io_error)?))
+                Ok(Input::File(File::open(path)?))
             }
             Kind::Bytes(data) => Ok(Input::Bytes(Cursor::new(Arc::clone(data)))),
         }
@@ -136,7 +135,7 @@ impl Source {
     /// As [`Self::open`].
     pub(crate) fn len(&self) -> Result<u64, ReadError> {
         match &self.kind {
-            Kind::Path(path) => Ok(std::fs::metadata(path).map_err(io_error)?.len()),
+            Kind::Path(path) => Ok(std::fs::metadata(path)?.len()),
             Kind::Bytes(data) => Ok(data.len() as u64),
         }
     }

@@ -13,7 +13,6 @@
 //! The walk mirrors calamine 0.38's reading (`cfb.rs`, `xls.rs`), so that what
 //! is measured is what calamine would build.
 
-use super::detect::io_error;
 use super::limits::{human_count, human_size, MAX_SHEETS, MIB};
 use super::source::Source;
 use super::ReadError;
@@ -58,11 +57,7 @@ pub(crate) fn check(source: &Source) -> Result<(), ReadError> {
         Some(bytes) => Cow::Borrowed(bytes),
         None => {
             let mut file = Vec::new();
-            source
-                .open()?
-                .take(MAX_XLS_BYTES)
-                .read_to_end(&mut file)
-                .map_err(io_error)?;
+            source.open()?.take(MAX_XLS_BYTES).read_to_end(&mut file)?;
             Cow::Owned(file)
         }
     };

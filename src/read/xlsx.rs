@@ -11,13 +11,12 @@
 //! what reading any workbook costs; with everything else on the other core, a
 //! validation takes little longer than that.
 
-use super::detect::io_error;
-use super::guard::{contain_panics, library_panic, one_line};
+use super::guard::{contain_panics, library_panic};
 use super::rows::LazyValue;
 use super::source::Source;
 use super::workbook::{CellVisitor, MergedFinder, Workbook};
 use super::{xlsx_merged, CellRange, Format, ReadError, Threads};
-use calamine::{Cell, DataRef, Reader, SheetType, Xlsb, XlsbError, Xlsx, XlsxError};
+use calamine::{Cell, DataRef, Reader, SheetType, Xlsb, Xlsx};
 use std::io::BufReader;
 use std::sync::mpsc::{channel, sync_channel};
 
@@ -47,36 +46,14 @@ impl StreamingBook {
     ) -> Result<StreamingBook, ReadError> {
         let input = BufReader::new(source.open()?);
         let book = match format {
-            Format::Xlsb => Book::Xlsb(Box::new(Xlsb::new(input).map_err(xlsb_error)?)),
-            _ => Book::Xlsx(Box::new(Xlsx::new(input).map_err(xlsx_error)?)),
+            Format::Xlsb => Book::Xlsb(Box::new(Xlsb::new(input)?)),
+            _ => Book::Xlsx(Box::new(Xlsx::new(input)?)),
         };
         Ok(StreamingBook {
             book,
             source: source.clone(),
             threads,
         })
-    }
-}
-
-fn xlsx_error(error: XlsxError) -> ReadError {
-    match error {
-        XlsxError::Password => ReadError::Encrypted,
-        XlsxError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!(
-            "the workbook's data cannot be parsed ({})",
-            one_line(&other.to_string())
-        )),
-    }
-}
-
-fn xlsb_error(error: XlsbError) -> ReadError {
-    match error {
-        XlsbError::Password => ReadError::Encrypted,
-        XlsbError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!(
-            "the workbook's data cannot be parsed ({})",
-            one_line(&other.to_string())
-        )),
     }
 }
 
@@ -214,11 +191,11 @@ impl Workbook for StreamingBook {
         let threads = self.threads;
         match &mut self.book {
             Book::Xlsx(wb) => {
-                let mut reader = wb.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
+                let mut reader = wb.worksheet_cells_reader(sheet)?;
                 let mut last = None;
                 stream_cells(
                     move || {
-                        let cell = reader.next_cell().map_err(xlsx_error)?;
+                        let cell = reader.next_cell()?;
                         if let Some(cell) = &cell {
                             in_order(&mut last, cell.get_position())?;
                         }
@@ -229,9 +206,9 @@ impl Workbook for StreamingBook {
                 )
             }
             Book::Xlsb(wb) => {
-                let mut reader = wb.worksheet_cells_reader(sheet).map_err(xlsb_error)?;
+                let mut reader = wb.worksheet_cells_reader(sheet)?;
                 stream_cells(
-                    move || reader.next_cell().map_err(xlsb_error),
+                    move || reader.next_cell().map_err(ReadError::from),
                     threads,
                     visit,
                 )

@@ -7,7 +7,6 @@
 //! of its own this runs on another thread while the cells are read
 //! ([`super::xlsx::StreamingBook`]).
 
-use super::detect::io_error;
 use super::limits::MAX_OTHER_PART_BYTES;
 use super::source::Source;
 use super::{CellRange, ReadError};
@@ -26,25 +25,18 @@ const CARRY: usize = 256;
 /// # Errors
 /// The container or the parts leading to the sheet cannot be read.
 pub(crate) fn merged_ranges(source: &Source, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
-    let mut archive = zip::ZipArchive::new(BufReader::new(source.open()?)).map_err(corrupt)?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(source.open()?))?;
     let Some(part) = sheet_part(&mut archive, sheet)? else {
         return Ok(Vec::new());
     };
     let Some(name) = entry_name(&archive, &part) else {
         return Ok(Vec::new());
     };
-    let entry = archive.by_name(&name).map_err(corrupt)?;
+    let entry = archive.by_name(&name)?;
     let Some(element) = merge_cells_element(entry)? else {
         return Ok(Vec::new());
     };
     parse_merge_cells(&element)
-}
-
-fn corrupt(error: zip::result::ZipError) -> ReadError {
-    match error {
-        zip::result::ZipError::Io(e) => io_error(e),
-        other => ReadError::Corrupt(format!("its zip container cannot be read ({other})")),
-    }
 }
 
 /// The zip entry named `part`, matched as calamine does: exactly, else ignoring
@@ -65,12 +57,9 @@ fn read_part<R: Read + Seek>(
     let Some(name) = entry_name(archive, part) else {
         return Ok(None);
     };
-    let entry = archive.by_name(&name).map_err(corrupt)?;
+    let entry = archive.by_name(&name)?;
     let mut bytes = Vec::new();
-    entry
-        .take(MAX_OTHER_PART_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
+    entry.take(MAX_OTHER_PART_BYTES).read_to_end(&mut bytes)?;
     Ok(Some(bytes))
 }
 
@@ -177,7 +166,7 @@ fn merge_cells_element(part: impl Read) -> Result<Option<Vec<u8>>, ReadError> {
     let mut chunk = vec![0u8; READ_CHUNK];
     let finder = memchr::memmem::Finder::new(b"mergeCells");
     loop {
-        let n = part.read(&mut chunk).map_err(io_error)?;
+        let n = part.read(&mut chunk)?;
         if n == 0 {
             return Ok(None);
         }
@@ -188,8 +177,7 @@ fn merge_cells_element(part: impl Read) -> Result<Option<Vec<u8>>, ReadError> {
         {
             let mut element = window.split_off(start);
             part.take(MAX_OTHER_PART_BYTES.saturating_sub(element.len() as u64))
-                .read_to_end(&mut element)
-                .map_err(io_error)?;
+                .read_to_end(&mut element)?;
             return Ok(Some(element));
         }
         let keep = window.len().saturating_sub(CARRY);

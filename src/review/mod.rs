@@ -33,7 +33,7 @@ use crate::merge::value::{
 };
 use crate::merge::{self, Decisions, MergeOutcome, RowDecision};
 use crate::privacy;
-use crate::read::{read_file, MergedCells, Row, RowSink, SheetLayout};
+use crate::read::{read_file, Row, RowSink, SheetLayout};
 use crate::report::Report;
 use crate::rules::{Code, FileChecker, Finding, Options as CheckOptions};
 use crate::rules::{Severity, Validation};
@@ -345,9 +345,7 @@ impl<'q, 'v, 't> QueueSink<'q, 'v, 't> {
 
 impl RowSink for QueueSink<'_, '_, '_> {
     fn sheet(&mut self, layout: &SheetLayout) {
-        if let Some(checker) = self.checker.as_mut() {
-            checker.sheet(layout);
-        }
+        self.checker.sheet(layout);
     }
 
     fn row(&mut self, layout: &SheetLayout, row: Row) {
@@ -422,28 +420,10 @@ impl RowSink for QueueSink<'_, '_, '_> {
                 fingerprint: fingerprint(key, &row),
             });
         }
-        if let Some(checker) = self.checker.as_mut() {
-            checker.row(layout, row);
-        }
+        self.checker.row(layout, row);
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.checker
-            .as_ref()
-            .is_some_and(|c| c.expects_merged_cells(kind))
-    }
-
-    fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
-        self.checker
-            .as_mut()
-            .is_some_and(|c| c.wants_merged_cells(layout))
-    }
-
-    fn merged_cells(&mut self, layout: &SheetLayout, merged: &MergedCells) {
-        if let Some(checker) = self.checker.as_mut() {
-            checker.merged_cells(layout, merged);
-        }
-    }
+    crate::read::forward_merged_cells!(checker);
 }
 
 /// A digest of a row's cells as read (a changed value, a moved row changes it).
