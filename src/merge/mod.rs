@@ -23,8 +23,10 @@
 //! kept as `OUT.bak`.
 //!
 //! Here the driver; `collect.rs` the reads (1 and 3), `decide.rs` review
-//! decisions applied to the master's rows, `register.rs` the merger (groups,
-//! IDs, updates, the rows written), `summary.rs` the summary sheet, `value.rs`
+//! decisions applied to the master's rows, `register/` the merger (`plan.rs`:
+//! groups, updates seen twice, what the log already shows; `emit.rs`: the rows
+//! written, IDs given; `log.rs`: change-log rows and updates applied),
+//! `summary.rs` the summary sheet, `value.rs`
 //! the values the register keeps; the change log is [`crate::changelog`].
 
 mod collect;
