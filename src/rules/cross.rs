@@ -654,6 +654,35 @@ impl CrossRows {
     }
 }
 
+/// What is known of a customer's last contact besides its entry date.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Contact {
+    /// The latest dated update (or change-log change).
+    Last(DateValue),
+    /// An update whose date is missing or bad (it has its own finding): when
+    /// the customer was last contacted is not known.
+    Unknown,
+}
+
+/// Counts a contact with customer `n`: a date raises the last one, a missing
+/// date makes it unknown for good.
+pub(super) fn note_contact(contacts: &mut HashMap<u32, Contact>, n: u32, date: Option<DateValue>) {
+    let next = match (date, contacts.get(&n)) {
+        (None, _) | (_, Some(Contact::Unknown)) => Contact::Unknown,
+        (Some(date), Some(&Contact::Last(last))) => Contact::Last(later(Some(last), date)),
+        (Some(date), None) => Contact::Last(date),
+    };
+    contacts.insert(n, next);
+}
+
+/// The later of two dates (the first on a tie).
+pub(super) fn later(a: Option<DateValue>, b: DateValue) -> DateValue {
+    match a {
+        Some(a) if a.at >= b.at => a,
+        _ => b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Dates: is a date a date (SPEC §4), is it not in the future, and do the dates
 //! of a row and of a customer come in the order things happen.
 
+use super::cross::{Customer, UpdateKey};
+use super::engine::RunView;
 use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
@@ -155,6 +157,28 @@ pub fn review_before_row(
         ),
     };
     Some(place.finding(Code::DateOrder, Some(&shown), message, None))
+}
+
+/// `date-order` across sheets for update `u` of `customer`, when both dates
+/// are known.
+pub(super) fn update_after_entry(
+    run: &RunView,
+    u: &UpdateKey,
+    customer: &Customer,
+) -> Option<Finding> {
+    let (date, entry_date) = (u.date?, customer.date?);
+    let entry = run.keys(SheetKind::Entry);
+    update_before_entry(
+        &run.place(
+            u.at,
+            SheetKind::Update,
+            Some(run.keys(SheetKind::Update).date),
+        ),
+        &date,
+        &entry_date,
+        &run.reference(customer.at, SheetKind::Entry, Some(entry.date)),
+        run.lang(),
+    )
 }
 
 /// `date-order` across sheets: an update (date at `place`) is dated before its

@@ -14,8 +14,9 @@
 //! folded in file order ([`super::parallel`]), so "first" means the same as in a
 //! run that reads the files one by one.
 
-use super::cross::{At, CrossRows, EntryOutcome, Ident};
+use super::cross::{note_contact, At, Contact, CrossRows};
 use super::findings::{moved_to_row, FindingSink, Findings};
+use super::references::UpdateTarget;
 use super::row::{RowRule, RowView};
 use super::sink::{FoldNow, PartSink};
 use super::{dates, fields, identity, privacy, references, reviews, structure};
@@ -28,9 +29,8 @@ use crate::read::{
 };
 use crate::report::{FileReport, Report};
 use crate::template::{KeyFields, Review, SheetKind, Template};
-use crate::text::{normalize_name_into, normalize_value};
+use crate::text::normalize_value;
 use crate::value::{type_cell, DateValue, Typed};
-use chrono::Datelike;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -55,7 +55,7 @@ pub(super) struct Context<'t> {
 
 impl<'t> Context<'t> {
     /// The fields of a sheet the rules work with.
-    fn plan(&self, kind: SheetKind) -> &'t KeyFields {
+    fn keys(&self, kind: SheetKind) -> &'t KeyFields {
         &self.template.sheet(kind).keys
     }
 }
@@ -263,9 +263,12 @@ impl<'t> Validation<'t> {
             file: file as u32,
             row,
         };
+        let run = RunView {
+            ctx: &self.ctx,
+            files: &self.files,
+        };
         keep_keys(
-            &self.ctx,
-            &self.files,
+            &run,
             &mut self.cross,
             &mut self.findings,
             &mut self.name_buffer,
@@ -418,18 +421,13 @@ impl<'t> Validation<'t> {
             log_contacts,
             name_buffer,
         } = self;
-        let lang = ctx.options.lang;
-        let update_plan = ctx.plan(SheetKind::Update);
-        let entry_plan = ctx.plan(SheetKind::Entry);
+        let run = RunView { ctx, files };
+        let cross = &*cross;
         // Only customers named by updates (or change logs) have these, so maps
         // rather than a slot per customer.
         let mut contacts = std::mem::take(log_contacts);
         // Latest approved status change: (date, position, option).
         let mut latest_status: HashMap<u32, (Option<DateValue>, usize, usize)> = HashMap::new();
-        let place_at =
-            |at: At, kind: SheetKind, field: Option<usize>| place_at(ctx, files, at, kind, field);
-        let reference =
-            |at: At, kind: SheetKind, field: Option<usize>| reference(files, at, kind, field);
         // With no approved customer at all in the run, the register was most
         // likely left out: one finding saying so, not one per update.
         let no_register = !cross.customers().any(|(_, c)| c.approved_in().is_some());
@@ -437,92 +435,37 @@ impl<'t> Validation<'t> {
         // The findings of an update's first row; its repeats get copies.
         let mut first = Vec::new();
         for (seq, u) in cross.updates.iter().enumerate() {
-            let n = u.id;
-            let id_text = cross.id_text(n);
-            let known = cross.customer(n);
             first.clear();
-            let findings = &mut first;
-            let Some(customer) = known.filter(|c| c.approved_in().is_some()) else {
-                if no_register && known.is_none() {
-                    unknown_without_register.push((u.at, n));
+            match references::check_update(&run, cross, u, no_register, &mut first, name_buffer) {
+                UpdateTarget::NoRegister => {
+                    unknown_without_register.push((u.at, u.id));
                     continue;
                 }
-                let pending_at =
-                    known.map(|c| reference(c.at, SheetKind::Entry, Some(entry_plan.id)));
-                findings.push(references::unknown_customer(
-                    &place_at(u.at, SheetKind::Update, Some(update_plan.id)),
-                    id_text,
-                    pending_at.as_deref(),
-                    lang,
-                ));
-                add_repeated(all_findings, &first, u.at.row, u.repeats);
-                continue;
-            };
-            if let (Some(name), Some((entry_name, entry_norm))) =
-                (cross.update_name(u), cross.customer_name(customer))
-            {
-                normalize_name_into(name, name_buffer);
-                let normalized = name_buffer.as_str();
-                if !normalized.is_empty() && normalized != entry_norm {
-                    findings.push(references::id_name_mismatch(
-                        &place_at(u.at, SheetKind::Update, Some(update_plan.name)),
-                        name,
-                        id_text,
-                        &entry_name,
-                        &reference(customer.at, SheetKind::Entry, Some(entry_plan.name)),
-                        lang,
-                    ));
+                UpdateTarget::Unknown => {}
+                UpdateTarget::Customer(customer) => {
+                    first.extend(dates::update_after_entry(&run, u, customer));
+                    note_contact(&mut contacts, u.id, u.date);
+                    if let (true, Some(status)) = (u.approved, u.status) {
+                        let key = (u.date, seq, status);
+                        let latest = latest_status.entry(u.id).or_insert(key);
+                        if (key.0, key.1) > (latest.0, latest.1) {
+                            *latest = key;
+                        }
+                    }
                 }
-            }
-            if let (Some(date), Some(entry_date)) = (u.date, customer.date) {
-                findings.extend(dates::update_before_entry(
-                    &place_at(u.at, SheetKind::Update, Some(update_plan.date)),
-                    &date,
-                    &entry_date,
-                    &reference(customer.at, SheetKind::Entry, Some(entry_plan.date)),
-                    lang,
-                ));
             }
             add_repeated(all_findings, &first, u.at.row, u.repeats);
-            note_contact(&mut contacts, n, u.date);
-            if let (true, Some(status)) = (u.approved, u.status) {
-                let key = (u.date, seq, status);
-                let latest = latest_status.entry(n).or_insert(key);
-                if (key.0, key.1) > (latest.0, latest.1) {
-                    *latest = key;
-                }
-            }
         }
-        if let Some(&(at, n)) = unknown_without_register
-            .iter()
-            .min_by_key(|(at, _)| (at.file, at.row))
-        {
-            all_findings.add(references::no_register(
-                &place_at(at, SheetKind::Update, Some(update_plan.id)),
-                cross.id_text(n),
-                unknown_without_register.len(),
-                lang,
-            ));
-        }
-        for (n, c) in cross.customers() {
-            if !c.approved {
-                continue;
-            }
-            let status = match latest_status.get(&n) {
-                Some(&(_, _, option)) => Some((SheetKind::Update, option)),
-                None => c.status().map(|o| (SheetKind::Entry, o)),
-            };
-            let last = match contacts.get(&n) {
-                // When the customer was last contacted is not known: never
-                // called stale (one problem, one finding).
-                Some(Contact::Unknown) => continue,
-                Some(&Contact::Last(logged)) => Some(later(c.date, logged)),
-                None => c.date,
-            };
-            if let (Some(status), Some(last)) = (status, last) {
-                all_findings.extend(stale(ctx, files, c.at, status, last));
-            }
-        }
+        all_findings.extend(references::no_register_once(
+            &run,
+            cross,
+            &unknown_without_register,
+        ));
+        let latest_status: HashMap<u32, usize> = latest_status
+            .into_iter()
+            .map(|(n, (_, _, option))| (n, option))
+            .collect();
+        reviews::stale_customers(&run, cross, &contacts, &latest_status, all_findings);
     }
 }
 
@@ -539,42 +482,68 @@ fn add_repeated(findings: &mut Findings, first: &[Finding], row: u32, repeats: u
     }
 }
 
-/// What is known of a customer's last contact besides its entry date.
-#[derive(Debug, Clone, Copy)]
-enum Contact {
-    /// The latest dated update (or change-log change).
-    Last(DateValue),
-    /// An update whose date is missing or bad (it has its own finding): when
-    /// the customer was last contacted is not known.
-    Unknown,
+/// What a cross-row rule sees of the run: the template and options, and each
+/// file's data sheets, to name the cell of a kept row.
+pub(super) struct RunView<'a, 't> {
+    ctx: &'a Context<'t>,
+    files: &'a [FileState],
 }
 
-/// Counts a contact with customer `n`: a date raises the last one, a missing
-/// date makes it unknown for good.
-fn note_contact(contacts: &mut HashMap<u32, Contact>, n: u32, date: Option<DateValue>) {
-    let next = match (date, contacts.get(&n)) {
-        (None, _) | (_, Some(Contact::Unknown)) => Contact::Unknown,
-        (Some(date), Some(&Contact::Last(last))) => Contact::Last(later(Some(last), date)),
-        (Some(date), None) => Contact::Last(date),
-    };
-    contacts.insert(n, next);
-}
-
-/// The later of two dates (the first on a tie).
-fn later(a: Option<DateValue>, b: DateValue) -> DateValue {
-    match a {
-        Some(a) if a.at >= b.at => a,
-        _ => b,
+impl<'t> RunView<'_, 't> {
+    pub fn template(&self) -> &'t Template {
+        self.ctx.template
     }
-}
 
-/// `file!cell` of a field on a kept row.
-fn reference(files: &[FileState], at: At, kind: SheetKind, field: Option<usize>) -> String {
-    let file = files.get(at.file as usize);
-    let path = file.map_or("", |f| f.report.path.as_str());
-    match column_of(file, kind, field) {
-        Some(col) => format!("{path}!{}", a1(at.row, col)),
-        None => format!("{path}:{}", at.row),
+    pub fn options(&self) -> &Options {
+        &self.ctx.options
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.ctx.options.lang
+    }
+
+    /// The fields of a sheet the rules work with.
+    pub fn keys(&self, kind: SheetKind) -> &'t KeyFields {
+        self.ctx.keys(kind)
+    }
+
+    /// The language of the sheet holding a kept row (labels are shown as that
+    /// sheet shows them).
+    pub fn sheet_lang(&self, at: At, kind: SheetKind) -> Lang {
+        self.files
+            .get(at.file as usize)
+            .and_then(|f| f.sheets[slot(kind)].as_ref())
+            .map_or(Lang::Zh, |i| i.lang)
+    }
+
+    /// `file!cell` of a field on a kept row.
+    pub fn reference(&self, at: At, kind: SheetKind, field: Option<usize>) -> String {
+        let file = self.files.get(at.file as usize);
+        let path = file.map_or("", |f| f.report.path.as_str());
+        match column_of(file, kind, field) {
+            Some(col) => format!("{path}!{}", a1(at.row, col)),
+            None => format!("{path}:{}", at.row),
+        }
+    }
+
+    /// The place of a field on a kept row, for a cross-row finding.
+    pub fn place(&self, at: At, kind: SheetKind, field: Option<usize>) -> Place<'_> {
+        let file = self.files.get(at.file as usize);
+        let info = file.and_then(|f| f.sheets[slot(kind)].as_ref());
+        let def = self.ctx.template.sheet(kind);
+        Place {
+            file_index: at.file as usize,
+            file: file.map_or("", |f| f.report.path.as_str()),
+            sheet_kind: Some(kind),
+            sheet: info.map(|i| i.name.as_str()),
+            row: Some(at.row),
+            col: column_of(file, kind, field),
+            field: field.and_then(|i| Some((i, def.fields.get(i)?.key.as_str()))),
+            column: match (info, field) {
+                (Some(info), Some(i)) => info.headers.get(i).map_or("", String::as_str),
+                _ => "",
+            },
+        }
     }
 }
 
@@ -586,40 +555,11 @@ fn column_of(file: Option<&FileState>, kind: SheetKind, field: Option<usize>) ->
     info.columns.get(field?).copied().flatten()
 }
 
-/// The place of a field on a kept row, for a cross-row finding.
-fn place_at<'a>(
-    ctx: &'a Context,
-    files: &'a [FileState],
-    at: At,
-    kind: SheetKind,
-    field: Option<usize>,
-) -> Place<'a> {
-    let file = files.get(at.file as usize);
-    let info = file.and_then(|f| f.sheets[slot(kind)].as_ref());
-    let def = ctx.template.sheet(kind);
-    Place {
-        file_index: at.file as usize,
-        file: file.map_or("", |f| f.report.path.as_str()),
-        sheet_kind: Some(kind),
-        sheet: info.map(|i| i.name.as_str()),
-        row: Some(at.row),
-        col: column_of(file, kind, field),
-        field: field
-            .and_then(|i| def.fields.get(i))
-            .map(|f| f.key.as_str()),
-        column: match (info, field) {
-            (Some(info), Some(i)) => info.headers.get(i).map_or("", String::as_str),
-            _ => "",
-        },
-    }
-}
-
 /// Hands a row's keys to the cross-row state: duplicate ID and name checks run
 /// now, since "first" is simply the first one seen; updates wait for
 /// [`Validation::finish`].
 fn keep_keys(
-    ctx: &Context,
-    files: &[FileState],
+    run: &RunView,
     cross: &mut CrossRows,
     findings: &mut impl FindingSink,
     name_buffer: &mut String,
@@ -627,7 +567,13 @@ fn keep_keys(
     keys: RowKeys<'_>,
 ) {
     match keys.kind {
-        SheetKind::Entry => keep_entry(ctx, files, cross, findings, name_buffer, at, keys),
+        SheetKind::Entry => {
+            if identity::keep_entry(run, cross, findings, name_buffer, at, keys) {
+                if let Some(f) = reviews::stale_without_id(run, at, keys) {
+                    findings.add(f);
+                }
+            }
+        }
         SheetKind::Update => {
             if let Some(id) = keys.id {
                 let id = cross.intern_id(id);
@@ -635,136 +581,6 @@ fn keep_keys(
             }
         }
     }
-}
-
-/// Records a non-rejected entry row: duplicate-id and duplicate-customer
-/// against the first occurrences, and stale-customer for a row no update can
-/// name.
-fn keep_entry(
-    ctx: &Context,
-    files: &[FileState],
-    cross: &mut CrossRows,
-    findings: &mut impl FindingSink,
-    name_buffer: &mut String,
-    at: At,
-    keys: RowKeys<'_>,
-) {
-    let lang = ctx.options.lang;
-    let plan = ctx.plan(SheetKind::Entry);
-    let id = keys.id.map(|id| cross.intern_id(id));
-    let key = keys.name.and_then(|name| {
-        normalize_name_into(name, name_buffer);
-        (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
-    });
-    // A row already seen (sent again, or its register ID copied back) is no
-    // duplicate of that row: counted, not warned about.
-    let ident = match (keys.date, keys.salesperson) {
-        (Some(date), Some(person)) => Some(Ident {
-            day: date.date().num_days_from_ce(),
-            person: cross.intern_person(&identity::person_key(person)),
-        }),
-        _ => None,
-    };
-    let seen = match (key, ident) {
-        (Some(key), Some(ident)) => cross.same_entry(key, ident, id, at),
-        _ => None,
-    };
-    // The row's name, stored at most once for both of its records.
-    let mut stored = None;
-    if let Some(n) = id {
-        let name = keys.name.zip(key).map(|(name, key)| (key, name));
-        let outcome = cross.keep_customer(
-            n,
-            at,
-            name,
-            &mut stored,
-            keys.date,
-            keys.status,
-            keys.approved,
-        );
-        let same_id = seen.is_some_and(|(_, same_id)| same_id);
-        let file = at.file as usize;
-        if let (EntryOutcome::DuplicateId(first_at), false, true) =
-            (outcome, same_id, findings.wants(file, Code::DuplicateId))
-        {
-            let first = reference(files, first_at, SheetKind::Entry, Some(plan.id));
-            findings.add(identity::duplicate_id(
-                &place_at(ctx, files, at, SheetKind::Entry, Some(plan.id)),
-                cross.id_text(n),
-                &first,
-                lang,
-            ));
-        }
-    }
-    if seen.is_some() {
-        // Its customer is the earlier row's, already checked.
-        return;
-    }
-    if let (Some(name), Some(key)) = (keys.name, key) {
-        if let Some((first_at, first_name, same_id)) =
-            cross.keep_name(key, at, name, &mut stored, id, ident)
-        {
-            if !same_id && findings.wants(at.file as usize, Code::DuplicateCustomer) {
-                let first = reference(files, first_at, SheetKind::Entry, Some(plan.name));
-                findings.add(identity::duplicate_customer(
-                    &place_at(ctx, files, at, SheetKind::Entry, Some(plan.name)),
-                    name,
-                    &first_name,
-                    &first,
-                    lang,
-                ));
-            }
-        }
-    }
-    // Without a (valid) ID no update can name this customer: its staleness
-    // is known now.
-    if id.is_none() && keys.approved {
-        if let (Some(status), Some(date)) = (keys.status, keys.date) {
-            if let Some(f) = stale(ctx, files, at, (SheetKind::Entry, status), date) {
-                findings.add(f);
-            }
-        }
-    }
-}
-
-/// `stale-customer` for a customer (entry row `at`) whose current status and
-/// last contact are known.
-fn stale(
-    ctx: &Context,
-    files: &[FileState],
-    at: At,
-    status: (SheetKind, usize),
-    last_contact: DateValue,
-) -> Option<Finding> {
-    let (kind, option) = status;
-    if !ctx.template.sheet(kind).is_active_option(option) {
-        return None;
-    }
-    let entry_lang = files
-        .get(at.file as usize)
-        .and_then(|f| f.sheets[0].as_ref())
-        .map_or(Lang::Zh, |i| i.lang);
-    let template = ctx.template;
-    let label = ctx
-        .plan(kind)
-        .customer_status
-        .and_then(|i| template.list_of(kind, i))
-        .and_then(|l| l.options.get(option))
-        .map_or("", |o| o.label.get(entry_lang));
-    reviews::stale_customer(
-        &place_at(
-            ctx,
-            files,
-            at,
-            SheetKind::Entry,
-            ctx.plan(SheetKind::Entry).customer_status,
-        ),
-        label,
-        &last_contact,
-        &ctx.options.as_of,
-        template.params.stale_days,
-        ctx.options.lang,
-    )
 }
 
 /// A data sheet of a file: what the findings need to know about it, and its
@@ -791,9 +607,7 @@ pub(super) fn sheet_checks(
         sheet: Some(&layout.name),
         row: col.map(|_| layout.header_row),
         col,
-        field: field
-            .and_then(|i| def.fields.get(i))
-            .map(|f| f.key.as_str()),
+        field: field.and_then(|i| Some((i, def.fields.get(i)?.key.as_str()))),
         column: field
             .and_then(|i| headers.get(i))
             .map_or("", String::as_str),
@@ -901,11 +715,7 @@ pub(super) fn check_row(
     }
 
     for finding in &mut out[first_finding..] {
-        let cell = finding
-            .field
-            .as_deref()
-            .and_then(|key| def.field_index(key))
-            .and_then(|i| view.cell(i));
+        let cell = finding.field_index.and_then(|i| view.cell(i));
         if let Some(FieldCell {
             value: Value::Text(raw),
             ..

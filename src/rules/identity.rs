@@ -1,10 +1,15 @@
 //! Identity: every customer has one well-formed ID, given on approval, and is
 //! entered once.
 
+use super::cross::{At, CrossRows, EntryOutcome, Ident};
+use super::engine::{RowKeys, RunView};
+use super::findings::FindingSink;
 use super::row::{RowRule, RowView};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::template::{Params, Review, SheetKind};
+use crate::text::normalize_name_into;
+use chrono::Datelike;
 
 /// The per-row rules of this family (the others compare rows: see
 /// `super::cross`).
@@ -28,6 +33,89 @@ fn no_id_before_approval(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
             row.lang,
         ));
     }
+}
+
+/// `duplicate-id` and `duplicate-customer` for a non-rejected entry row, against
+/// the first occurrences, as it is recorded in the cross-row state. Returns
+/// whether the row is a customer of its own: `false` for a row already seen
+/// (sent again, or its register ID copied back), whose customer is the earlier
+/// row's.
+pub(super) fn keep_entry(
+    run: &RunView,
+    cross: &mut CrossRows,
+    findings: &mut impl FindingSink,
+    name_buffer: &mut String,
+    at: At,
+    keys: RowKeys<'_>,
+) -> bool {
+    let lang = run.lang();
+    let plan = run.keys(SheetKind::Entry);
+    let id = keys.id.map(|id| cross.intern_id(id));
+    let key = keys.name.and_then(|name| {
+        normalize_name_into(name, name_buffer);
+        (!name_buffer.is_empty()).then(|| cross.intern_name(name_buffer))
+    });
+    // A row already seen (sent again, or its register ID copied back) is no
+    // duplicate of that row: counted, not warned about.
+    let ident = match (keys.date, keys.salesperson) {
+        (Some(date), Some(person)) => Some(Ident {
+            day: date.date().num_days_from_ce(),
+            person: cross.intern_person(&person_key(person)),
+        }),
+        _ => None,
+    };
+    let seen = match (key, ident) {
+        (Some(key), Some(ident)) => cross.same_entry(key, ident, id, at),
+        _ => None,
+    };
+    // The row's name, stored at most once for both of its records.
+    let mut stored = None;
+    if let Some(n) = id {
+        let name = keys.name.zip(key).map(|(name, key)| (key, name));
+        let outcome = cross.keep_customer(
+            n,
+            at,
+            name,
+            &mut stored,
+            keys.date,
+            keys.status,
+            keys.approved,
+        );
+        let same_id = seen.is_some_and(|(_, same_id)| same_id);
+        let file = at.file as usize;
+        if let (EntryOutcome::DuplicateId(first_at), false, true) =
+            (outcome, same_id, findings.wants(file, Code::DuplicateId))
+        {
+            let first = run.reference(first_at, SheetKind::Entry, Some(plan.id));
+            findings.add(duplicate_id(
+                &run.place(at, SheetKind::Entry, Some(plan.id)),
+                cross.id_text(n),
+                &first,
+                lang,
+            ));
+        }
+    }
+    if seen.is_some() {
+        // Its customer is the earlier row's, already checked.
+        return false;
+    }
+    if let (Some(name), Some(key)) = (keys.name, key) {
+        if let Some((first_at, first_name, same_id)) =
+            cross.keep_name(key, at, name, &mut stored, id, ident)
+        {
+            if !same_id && findings.wants(at.file as usize, Code::DuplicateCustomer) {
+                let first = run.reference(first_at, SheetKind::Entry, Some(plan.name));
+                findings.add(duplicate_customer(
+                    &run.place(at, SheetKind::Entry, Some(plan.name)),
+                    name,
+                    &first_name,
+                    &first,
+                    lang,
+                ));
+            }
+        }
+    }
+    true
 }
 
 /// An ID of the form merge assigns (`C001`), as an example in messages.

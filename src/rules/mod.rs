@@ -360,6 +360,9 @@ pub struct Finding {
     /// 0-based column index.
     #[serde(skip)]
     pub col: Option<u32>,
+    /// The field's index on its sheet in the template (`field` is its key).
+    #[serde(skip)]
+    pub field_index: Option<usize>,
 }
 
 impl Finding {
@@ -380,7 +383,8 @@ pub struct Place<'a> {
     pub sheet: Option<&'a str>,
     pub row: Option<u32>,
     pub col: Option<u32>,
-    pub field: Option<&'a str>,
+    /// The template field: its index on the sheet and its key.
+    pub field: Option<(usize, &'a str)>,
     pub column: &'a str,
 }
 
@@ -418,7 +422,8 @@ impl<'a> Place<'a> {
             sheet: self.sheet.map(str::to_string),
             cell: self.cell(),
             row: self.row,
-            field: self.field.map(str::to_string),
+            field: self.field.map(|(_, key)| key.to_string()),
+            field_index: self.field.map(|(i, _)| i),
             column: (!self.column.is_empty()).then(|| self.column.to_string()),
             rule,
             severity: rule.severity(),

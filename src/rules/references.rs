@@ -1,10 +1,13 @@
 //! References: an update row must name a known, approved customer, name it
 //! consistently, and actually change something.
 
+use super::cross::{At, CrossRows, Customer, UpdateKey};
+use super::engine::RunView;
 use super::row::{RowRule, RowView, Typed};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
 use crate::template::{Review, SheetKind};
+use crate::text::normalize_name_into;
 
 /// The per-row rules of this family (the others compare rows: see
 /// `super::cross`).
@@ -28,6 +31,81 @@ fn update_changes_something(row: &mut RowView<'_, '_>, out: &mut Vec<Finding>) {
         let headers: Vec<&str> = changes().map(|i| row.header(i)).collect();
         out.push(empty_update(&row.place(id), &headers, row.lang));
     }
+}
+
+/// Whom an update row names, once every file is read.
+pub(super) enum UpdateTarget<'c> {
+    /// An approved customer: the update is compared with its entry.
+    Customer(&'c Customer),
+    /// No approved customer has the ID (reported as `unknown-customer`).
+    Unknown,
+    /// No approved customer is in the run at all and no entry has the ID: left
+    /// for the one finding of [`no_register_once`].
+    NoRegister,
+}
+
+/// `unknown-customer` and `id-name-mismatch` for update `u`, into `out`.
+/// `no_register` says the run has no approved customer at all.
+pub(super) fn check_update<'c>(
+    run: &RunView,
+    cross: &'c CrossRows,
+    u: &UpdateKey,
+    no_register: bool,
+    out: &mut Vec<Finding>,
+    name_buffer: &mut String,
+) -> UpdateTarget<'c> {
+    let (lang, entry, update) = (
+        run.lang(),
+        run.keys(SheetKind::Entry),
+        run.keys(SheetKind::Update),
+    );
+    let id_text = cross.id_text(u.id);
+    let known = cross.customer(u.id);
+    let Some(customer) = known.filter(|c| c.approved_in().is_some()) else {
+        if no_register && known.is_none() {
+            return UpdateTarget::NoRegister;
+        }
+        let pending_at = known.map(|c| run.reference(c.at, SheetKind::Entry, Some(entry.id)));
+        out.push(unknown_customer(
+            &run.place(u.at, SheetKind::Update, Some(update.id)),
+            id_text,
+            pending_at.as_deref(),
+            lang,
+        ));
+        return UpdateTarget::Unknown;
+    };
+    if let (Some(name), Some((entry_name, entry_norm))) =
+        (cross.update_name(u), cross.customer_name(customer))
+    {
+        normalize_name_into(name, name_buffer);
+        if !name_buffer.is_empty() && *name_buffer != entry_norm {
+            out.push(id_name_mismatch(
+                &run.place(u.at, SheetKind::Update, Some(update.name)),
+                name,
+                id_text,
+                &entry_name,
+                &run.reference(customer.at, SheetKind::Entry, Some(entry.name)),
+                lang,
+            ));
+        }
+    }
+    UpdateTarget::Customer(customer)
+}
+
+/// The one `unknown-customer` of a run without a register, at the first of
+/// the updates `unknown` (position and interned ID) whose ID no entry has.
+pub(super) fn no_register_once(
+    run: &RunView,
+    cross: &CrossRows,
+    unknown: &[(At, u32)],
+) -> Option<Finding> {
+    let &(at, n) = unknown.iter().min_by_key(|(at, _)| (at.file, at.row))?;
+    Some(no_register(
+        &run.place(at, SheetKind::Update, Some(run.keys(SheetKind::Update).id)),
+        cross.id_text(n),
+        unknown.len(),
+        run.lang(),
+    ))
 }
 
 /// `unknown-customer`: the update's ID is on no approved entry row. `pending_at`

@@ -1,12 +1,16 @@
 //! Reviews: the guide promises a review within `review_hours` and regular contact
 //! with active customers; these rules show where that slipped.
 
+use super::cross::{later, At, Contact, CrossRows};
+use super::engine::{RowKeys, RunView};
+use super::findings::Findings;
 use super::row::{RowRule, RowView};
 use super::{Code, Finding, Place};
 use crate::lang::Lang;
-use crate::template::Review;
+use crate::template::{Review, SheetKind};
 use crate::value::DateValue;
 use chrono::{Duration, NaiveTime};
+use std::collections::HashMap;
 
 /// The per-row rules of this family (`stale-customer` needs every row: it is
 /// resolved after the last file).
@@ -69,6 +73,81 @@ pub fn overdue_review(
         ),
     };
     Some(place.finding(Code::OverdueReview, Some(status), message, None))
+}
+
+/// `stale-customer` for an approved entry row without a (valid) ID: no update
+/// can name it, so its last contact is its entry date, known at once.
+pub(super) fn stale_without_id(run: &RunView, at: At, keys: RowKeys<'_>) -> Option<Finding> {
+    if keys.id.is_some() || !keys.approved {
+        return None;
+    }
+    stale(run, at, (SheetKind::Entry, keys.status?), keys.date?)
+}
+
+/// `stale-customer` for every approved customer with an ID, once every file is
+/// read: its status is the latest approved update's (`latest_status`, an option
+/// of the update sheet's list) or its entry's, its last contact the latest of
+/// its entry date and `contacts`.
+pub(super) fn stale_customers(
+    run: &RunView,
+    cross: &CrossRows,
+    contacts: &HashMap<u32, Contact>,
+    latest_status: &HashMap<u32, usize>,
+    findings: &mut Findings,
+) {
+    for (n, c) in cross.customers() {
+        if !c.approved {
+            continue;
+        }
+        let status = match latest_status.get(&n) {
+            Some(&option) => Some((SheetKind::Update, option)),
+            None => c.status().map(|o| (SheetKind::Entry, o)),
+        };
+        let last = match contacts.get(&n) {
+            // When the customer was last contacted is not known: never
+            // called stale (one problem, one finding).
+            Some(Contact::Unknown) => continue,
+            Some(&Contact::Last(logged)) => Some(later(c.date, logged)),
+            None => c.date,
+        };
+        if let (Some(status), Some(last)) = (status, last) {
+            findings.extend(stale(run, c.at, status, last));
+        }
+    }
+}
+
+/// `stale-customer` for a customer (entry row `at`) whose current status and
+/// last contact are known.
+fn stale(
+    run: &RunView,
+    at: At,
+    status: (SheetKind, usize),
+    last_contact: DateValue,
+) -> Option<Finding> {
+    let (kind, option) = status;
+    let template = run.template();
+    if !template.sheet(kind).is_active_option(option) {
+        return None;
+    }
+    let entry_lang = run.sheet_lang(at, SheetKind::Entry);
+    let label = run
+        .keys(kind)
+        .customer_status
+        .and_then(|i| template.list_of(kind, i))
+        .and_then(|l| l.options.get(option))
+        .map_or("", |o| o.label.get(entry_lang));
+    stale_customer(
+        &run.place(
+            at,
+            SheetKind::Entry,
+            run.keys(SheetKind::Entry).customer_status,
+        ),
+        label,
+        &last_contact,
+        &run.options().as_of,
+        template.params.stale_days,
+        run.lang(),
+    )
 }
 
 /// `stale-customer`: an approved, active customer whose last contact is more than

@@ -62,7 +62,7 @@ impl<'r> RowView<'_, 'r> {
                 .cell(field)
                 .map(|c| c.col)
                 .or_else(|| self.info.columns.get(field).copied().flatten()),
-            field: Some(&self.def.fields[field].key),
+            field: Some((field, &self.def.fields[field].key)),
             column: &self.info.headers[field],
         }
     }

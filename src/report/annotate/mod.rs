@@ -336,18 +336,13 @@ fn build(
             .collect();
         let mut marks = cell_marks(&on_header, lang, &mut notes_left);
         for &(field, col) in &added[kind as usize] {
-            let key = template
-                .sheet(kind)
-                .fields
-                .get(field)
-                .map(|f| f.key.as_str());
             let missing: Vec<&Finding> = findings
                 .iter()
                 .copied()
                 .filter(|f| {
                     f.sheet_kind == Some(kind)
                         && f.rule == Code::MissingColumn
-                        && f.field.as_deref() == key
+                        && f.field_index == Some(field)
                 })
                 .collect();
             if missing.is_empty() {
@@ -382,7 +377,7 @@ fn build(
         if f.rule != Code::MissingColumn {
             return None;
         }
-        let field = template.sheet(kind).field_index(f.field.as_deref()?)?;
+        let field = f.field_index?;
         let col = added[kind as usize]
             .iter()
             .find(|(i, _)| *i == field)
