@@ -156,6 +156,15 @@ pub fn read_error_advice(error: &ReadError, lang: Lang) -> &'static str {
     }
 }
 
+/// `PATH: cause` for an input that could not be read, in both languages: the
+/// error a command stops with.
+pub fn unreadable(path: &dyn fmt::Display, cause: &ReadError) -> anyhow::Error {
+    error(
+        format!("{path}: {}", read_error(cause, Lang::Zh)),
+        format!("{path}: {}", read_error(cause, Lang::En)),
+    )
+}
+
 /// Prints `crmsheet: PATH: cause` on stderr for an input that could not be
 /// read. A closed stderr must not stop the run (eprintln! would panic).
 pub fn print_unreadable(path: &dyn fmt::Display, error: &ReadError, lang: Lang) {

@@ -381,7 +381,7 @@ pub fn of_register(template: &Template, path: &std::path::Path, lang: Lang) -> R
         stats: Stats::new(template, lang),
     };
     crate::read::read_file(path, template, &mut sink)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        .map_err(|e| crate::messages::unreadable(&path.display(), &e))?;
     Ok(sink.stats)
 }
 

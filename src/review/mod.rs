@@ -200,7 +200,7 @@ pub fn pending(
     let QueueSink { checker, names, .. } = sink;
     name_updates(&mut rows, &names);
     if let Some(Err(e)) = checker.map(|c| c.end(result)) {
-        bail!("{}: {e}", register.display());
+        return Err(crate::messages::unreadable(&register.display(), &e));
     }
     let report = run.finish();
 
@@ -290,7 +290,7 @@ fn pending_rows(
     let result = read_file(register, template, &mut sink);
     let names = std::mem::take(&mut sink.names);
     if let Err(e) = result {
-        bail!("{}: {e}", register.display());
+        return Err(crate::messages::unreadable(&register.display(), &e));
     }
     name_updates(&mut rows, &names);
     Ok((rows, stamp))
