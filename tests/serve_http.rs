@@ -45,7 +45,7 @@ fn book() -> Book {
             entry("乙公司").set("industry", "制造"),
             entry(XSS).set("interaction", format!("电话{PHONE}").as_str()),
         ])
-        .updates([update("C999")])
+        .updates([update("C999").set("update_date", "明天")])
 }
 
 /// A multipart body: (name, file name, bytes) per part.
@@ -263,7 +263,12 @@ async fn self_check_shows_findings_grid_and_a_copy_that_validates() {
     assert!(page.contains("<h3>客户信息录入表</h3>") && page.contains("<h3>客户信息更新表</h3>"));
     assert!(page.contains(">E3<") && page.contains("data-rule=\"invalid-enum\""));
     assert!(page.contains("制造业"), "the hint");
-    assert!(page.contains("data-rule=\"unknown-customer\""));
+    assert!(page.contains(">A2<") && page.contains("data-rule=\"invalid-date\""));
+    // No register among the files: the updates' IDs are a note, not an error.
+    assert!(!page.contains("data-rule=\"unknown-customer\""));
+    assert!(page.contains(
+        "<p class=\"note ids-unchecked\">客户信息更新表的客户ID（从 C2 起）在这里无法核对"
+    ));
     // The rows with findings as a grid: problem cells coloured, focusable, with
     // their message and a link to the finding.
     assert!(page.contains("<table class=\"grid\">"));
@@ -331,9 +336,15 @@ async fn several_files_are_checked_together_and_a_clean_one_passes() {
     let page = check(&app, &[("a.xlsx", &a), ("b.xlsx", &b)]).await.text();
     assert!(page.contains("可以提交"), "{page}");
     assert!(page.contains("<h2>a.xlsx</h2>") && page.contains("<h2>b.xlsx</h2>"));
-    // b alone names an unknown customer.
+    // b alone names a customer only the register knows: the page cannot check
+    // the ID (the self-check never reads the register), so it says so in a
+    // note and b can be sent; validate b alone calls it an error.
     let alone = check(&app, &[("b.xlsx", &b)]).await.text();
-    assert!(alone.contains("data-rule=\"unknown-customer\""));
+    assert!(alone.contains("可以提交"), "{alone}");
+    assert!(!alone.contains("data-rule=\"unknown-customer\""));
+    assert!(alone.contains("class=\"note ids-unchecked\""));
+    let cli = support::validate(dir.path(), &["b.xlsx"]);
+    assert_eq!(cli.json["findings"][0]["rule"], "unknown-customer");
 }
 
 #[tokio::test]

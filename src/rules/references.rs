@@ -150,8 +150,17 @@ pub fn no_register(place: &Place, id: &str, count: usize, lang: Lang) -> Finding
         Code::UnknownCustomer,
         Some(id),
         message,
-        Some("--master".to_string()),
+        Some(NO_REGISTER_HINT.to_string()),
     )
+}
+
+/// The hint of [`no_register`]'s finding.
+const NO_REGISTER_HINT: &str = "--master";
+
+/// Whether `finding` is [`no_register`]'s: the updates' IDs could not be
+/// checked because no register was among the files, not because one is wrong.
+pub fn is_no_register(finding: &Finding) -> bool {
+    finding.rule == Code::UnknownCustomer && finding.hint.as_deref() == Some(NO_REGISTER_HINT)
 }
 
 /// `id-name-mismatch`: the update's customer name differs (normalised) from the

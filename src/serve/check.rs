@@ -164,10 +164,7 @@ pub async fn submit(State(desk): State<Desk>, request: Request) -> Response {
             (true, Some(Some(id))) => CopyLink::Ready(format!("/download/{id}/{index}")),
         })
         .collect();
-    html(
-        &result_page(lang, &checked.report, &checked.grids, &copies),
-        StatusCode::OK,
-    )
+    html(&result_page(lang, &checked, &copies), StatusCode::OK)
 }
 
 /// `客户.xlsx` → `客户-批注.xlsx` (en: `-annotated`).

@@ -7,7 +7,7 @@ use crate::check;
 use crate::lang::Lang;
 use crate::read::{read_source, Source};
 use crate::report::Report;
-use crate::rules::Options;
+use crate::rules::{references, Finding, Options};
 use crate::template::Template;
 use std::sync::Arc;
 
@@ -45,9 +45,26 @@ pub fn validate(template: &Template, options: Options, uploads: &[Upload]) -> Re
 /// What the self-check page shows.
 #[derive(Debug)]
 pub struct PageCheck {
+    /// The findings of `validate` on the uploads, but for [`register_elsewhere`]'s.
     pub report: Report,
     /// Per upload: its rows with findings.
     pub grids: Vec<FileGrid>,
+    /// The findings saying the updates' IDs could not be checked: the page
+    /// shows them as a note.
+    pub ids_unchecked: Vec<Finding>,
+}
+
+/// Takes out of `report` the finding that no register was among the files (the
+/// updates' IDs cannot be checked). On the desk that is no mistake of the
+/// salesperson's: the self-check, open without a login, never reads the
+/// register (its customers' names would be shown to anyone), and the admin's
+/// inbox checks the IDs against it before merging.
+pub fn register_elsewhere(report: &mut Report) -> Vec<Finding> {
+    let (unchecked, kept) = std::mem::take(&mut report.findings)
+        .into_iter()
+        .partition(references::is_no_register);
+    report.findings = kept;
+    unchecked
 }
 
 /// Checks the uploads together and picks each file's rows with findings from
@@ -55,7 +72,8 @@ pub struct PageCheck {
 pub fn check_page(template: &Template, options: Options, uploads: &[Upload]) -> PageCheck {
     let sources = sources(uploads);
     let mut recorder = Recorder::new(sources.len());
-    let report = check::validate_watching(template, options, &sources, &mut recorder).report;
+    let mut report = check::validate_watching(template, options, &sources, &mut recorder).report;
+    let ids_unchecked = register_elsewhere(&mut report);
     let grids = sources
         .iter()
         .enumerate()
@@ -65,7 +83,11 @@ pub fn check_page(template: &Template, options: Options, uploads: &[Upload]) -> 
             })
         })
         .collect();
-    PageCheck { report, grids }
+    PageCheck {
+        report,
+        grids,
+        ids_unchecked,
+    }
 }
 
 /// The annotated copy of upload `index`, checked together with the others as
@@ -81,8 +103,10 @@ pub fn copy(
     index: usize,
     lang: Lang,
 ) -> anyhow::Result<Option<Vec<u8>>> {
-    let annotated = check::annotate(template, options, &sources(uploads), &[index], lang)?;
-    Ok(annotated.copies.into_iter().next().flatten())
+    let mut run = check::validate_for_copies(template, options, &sources(uploads), &[index]);
+    // The copy carries the page's findings.
+    register_elsewhere(&mut run.checked.report);
+    run.copy_to_bytes(template, index, lang)
 }
 
 /// The rows with findings of file `index` of `report`, read by `read` (false:

@@ -125,11 +125,15 @@ impl RowSink for GridSink<'_> {
 
 /// A value as the grid shows it: private details masked, long text cut.
 fn shown(text: &str) -> String {
-    let masked = mask(text);
-    if masked.chars().count() <= MAX_CHARS {
-        return masked.into_owned();
+    cut(&mask(text))
+}
+
+/// `text` cut at [`MAX_CHARS`] characters, with `…` when it was longer.
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_CHARS {
+        return text.to_string();
     }
-    let mut cut: String = masked.chars().take(MAX_CHARS).collect();
+    let mut cut: String = text.chars().take(MAX_CHARS).collect();
     cut.push('…');
     cut
 }
@@ -204,7 +208,9 @@ pub fn cell_marks<'f>(
     let mut tips = Vec::new();
     for f in findings {
         worst = Some(worst.map_or(f.severity, |w| w.min(f.severity)));
-        tips.push(format!("{}: {}", f.severity.label(lang), f.message));
+        // Cut, so the tip fits below the rows: the list above has the whole
+        // message, and the cell points to it (aria-describedby).
+        tips.push(format!("{}: {}", f.severity.label(lang), cut(&f.message)));
     }
     worst.map(|w| (w, tips.join("\n")))
 }
@@ -218,5 +224,22 @@ mod tests {
         assert_eq!(shown("电话13812345678"), "电话138****5678");
         let long = "长".repeat(200);
         assert_eq!(shown(&long).chars().count(), MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn tips_cut_long_messages() {
+        use crate::rules::Code;
+        let place = crate::rules::Place::file(0, "a.xlsx");
+        let long = place.finding(Code::InvalidEnum, None, "选".repeat(300), None);
+        let short = place.finding(Code::Pii, None, "短".into(), None);
+        let (severity, tip) = cell_marks([&long, &short].into_iter(), Lang::Zh).unwrap();
+        assert_eq!(severity, Severity::Error);
+        let lines: Vec<&str> = tip.lines().collect();
+        assert_eq!(lines.len(), 2, "{tip}");
+        assert!(
+            lines[0].ends_with('…') && lines[0].chars().count() < 100,
+            "{tip}"
+        );
+        assert!(lines[1].ends_with("短"), "{tip}");
     }
 }

@@ -236,6 +236,19 @@ pub fn more_rows(lang: Lang, n: usize) -> String {
     }
 }
 
+/// The note that takes the place of `unknown-customer` when no register was
+/// among the files: the self-check never reads the register.
+pub fn ids_unchecked(lang: Lang, sheet: &str, cell: &str) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{sheet}的客户ID（从 {cell} 起）在这里无法核对：自查不读取客户总表。管理员合并前会在收件箱中把它们与客户总表核对。"
+        ),
+        Lang::En => format!(
+            "The customer IDs on {sheet} (from {cell} on) cannot be checked here: the self-check does not read the register. The admin checks them against the register in the inbox before merging."
+        ),
+    }
+}
+
 /// The fixed texts of the admin pages (at a glance, review, inbox, register).
 pub struct AdminText {
     pub nav_home: &'static str,

@@ -386,7 +386,7 @@ pub async fn report(
         } else {
             CopyLink::None
         }];
-        let page = result_page(lang, &checked.report, &checked.grids, &copies);
+        let page = result_page(lang, &checked, &copies);
         Some(page.render())
     })
     .await;

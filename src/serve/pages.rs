@@ -1,13 +1,13 @@
 //! The pages, as askama templates compiled into the binary (the HTML lives in
 //! `src/serve/pages/`). Every value reaches the HTML through askama's escaping;
 //! no template marks data `|safe`. The structs here are what the templates
-//! show, built from a [`Report`] by plain code that can be tested without a
+//! show, built from a [`Report`](crate::report::Report) by plain code that can be tested without a
 //! server.
 
+use super::engine::PageCheck;
 use super::grid::{cell_marks, FileGrid};
 use super::i18n::{self, Text};
 use crate::lang::Lang;
-use crate::report::Report;
 use crate::rules::{Code, Finding, Severity};
 use askama::Template;
 use axum::http::StatusCode;
@@ -101,6 +101,8 @@ pub enum CopyLink {
 pub struct FileView {
     pub name: String,
     pub unreadable: Option<String>,
+    /// The updates' IDs could not be checked (no register among the files).
+    pub ids_unchecked: Option<String>,
     pub download: Option<String>,
     pub copy_not_kept: bool,
     pub clean: bool,
@@ -158,12 +160,8 @@ fn sev_class(s: Severity) -> &'static str {
 }
 
 /// The result page of a check.
-pub fn result_page(
-    lang: Lang,
-    report: &Report,
-    grids: &[FileGrid],
-    copies: &[CopyLink],
-) -> ResultPage {
+pub fn result_page(lang: Lang, checked: &PageCheck, copies: &[CopyLink]) -> ResultPage {
+    let (report, grids) = (&checked.report, &checked.grids);
     let t = i18n::text(lang);
     let summary = report.summary();
     let unreadable = report.files.iter().any(|f| !f.readable);
@@ -192,6 +190,14 @@ pub fn result_page(
                     .iter()
                     .find(|f| f.rule == Code::FileUnreadable)
                     .map(|f| f.message.clone()),
+                ids_unchecked: checked
+                    .ids_unchecked
+                    .iter()
+                    .find(|f| f.file_index == index)
+                    .map(|f| {
+                        let sheet = f.sheet.as_deref().unwrap_or_default();
+                        i18n::ids_unchecked(lang, sheet, f.cell.as_deref().unwrap_or_default())
+                    }),
                 download: match copies.get(index) {
                     Some(CopyLink::Ready(link)) => Some(link.clone()),
                     _ => None,
