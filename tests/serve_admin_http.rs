@@ -12,7 +12,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use crmsheet::lang::Lang;
 use crmsheet::serve::{app, Config, Desk, Files, Limits};
-use crmsheet::template::Template;
+use crmsheet::template::{SheetKind, Template};
 use crmsheet::value::parse_as_of;
 use http::{get, send, HOST, ORIGIN, TOKEN};
 use std::path::{Path, PathBuf};
@@ -325,6 +325,56 @@ async fn the_inbox_tells_new_faulty_and_merged_files_apart_and_merges() {
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert!(answer.text().contains("refused"), "{}", answer.text());
     assert_eq!(std::fs::read(&register).unwrap(), before);
+}
+
+#[tokio::test]
+async fn an_inbox_file_is_checked_again_only_when_it_changed_on_disk() {
+    let dir = support::tmp();
+    let register = register_from(dir.path(), &[("week.xlsx", week())]);
+    let inbox = inbox_dir(dir.path());
+    // Two versions of one file, the same length: a bad industry, then a good one.
+    let faulty = Book::new().entries([entry("新客户丙").set("industry", "制造")]);
+    let fixed = Book::new().entries([entry("新客户丙").set("industry", "教育")]);
+    let path = faulty.write_csv(SheetKind::Entry, &inbox, "week.csv");
+    let fixed_bytes =
+        std::fs::read(fixed.write_csv(SheetKind::Entry, dir.path(), "fixed.csv")).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        fixed_bytes.len() as u64
+    );
+    let app = desk(Some(&register), Some(&inbox), None);
+    let cookie = sign_in(&app, "crmsheet_lang=en").await;
+    let status = |text: &str| {
+        let at = text
+            .find("week.csv<br>")
+            .unwrap_or_else(|| panic!("{text}"));
+        let start = text[..at].rfind("data-status=\"").unwrap() + 13;
+        text[start..start + text[start..].find('"').unwrap()].to_string()
+    };
+    let page = send(&app, get("/inbox", Some(&cookie))).await.text();
+    assert_eq!(status(&page), "has errors, cannot be merged");
+
+    // The same size and time: the row is the one checked before (no reading).
+    let saved = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::fs::write(&path, &fixed_bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(saved)
+        .unwrap();
+    let page = send(&app, get("/inbox", Some(&cookie))).await.text();
+    assert_eq!(status(&page), "has errors, cannot be merged");
+
+    // Saved again (a new time): checked again.
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(saved + std::time::Duration::from_secs(60))
+        .unwrap();
+    let page = send(&app, get("/inbox", Some(&cookie))).await.text();
+    assert_eq!(status(&page), "to merge");
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! `/inbox`: the workbooks staff saved in the inbox folder, each checked
-//! together with the register on every visit, and merged into the register
+//! together with the register, and merged into the register
 //! through [`crate::merge::merge`] (the code `crmsheet merge` runs). Inbox
 //! files are only ever read.
 //!
@@ -8,6 +8,11 @@
 //! row the register already holds (the report's `seen_again`) and it has no
 //! update rows. A file with update rows is offered for merging again: merge
 //! applies only the updates the change log does not hold yet.
+//!
+//! A file's row is checked again only when the file or the register changed
+//! on disk (size or time), in another language, or an hour later (overdue
+//! reviews and stale customers move with the clock); the at-a-glance page and
+//! every merge list the inbox too, and each check reads the whole register.
 
 use super::admin::{blocking, no_register, on_page, post_ok, Admin};
 use super::check::forbidden;
@@ -20,14 +25,17 @@ use crate::merge::{self, value, MergeOutcome};
 use crate::read::{read_file, Row, RowSink, SheetLayout, Source};
 use crate::rules::{Code, Severity};
 use crate::template::{SheetKind, Template};
+use crate::write::output::file_state;
 use askama::Template as _;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 /// Extensions of the files the inbox lists.
 const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
@@ -44,6 +52,7 @@ pub struct InboxPage {
 }
 
 /// One inbox file as the page shows it.
+#[derive(Debug, Clone)]
 pub struct FileView {
     pub name: String,
     /// The name in a query string.
@@ -132,93 +141,155 @@ impl RowSink for People<'_> {
     }
 }
 
-/// Checks every inbox file with the register (blocking).
+/// What an inbox file's row depends on besides the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RowKey {
+    file: Option<(u64, SystemTime)>,
+    register: Option<(u64, SystemTime)>,
+    lang: Lang,
+    /// The hour of the check's "now".
+    hour: i64,
+}
+
+/// The inbox files' rows as last checked, by path.
+#[derive(Default)]
+pub struct Checked(Mutex<HashMap<PathBuf, (RowKey, FileView)>>);
+
+/// Every inbox file checked with the register (blocking); a file whose row
+/// is [still current](RowKey) is not checked again.
 pub fn files(desk: &Desk, lang: Lang) -> Vec<FileView> {
     let (Some(inbox), Some(register)) = (&desk.0.files.inbox, &desk.0.files.register) else {
         return Vec::new();
     };
+    let paths = listing(inbox);
+    let hour = desk
+        .options(lang)
+        .as_of
+        .at
+        .and_utc()
+        .timestamp()
+        .div_euclid(3600);
+    let register_state = file_state(register);
+    let key_of = |path: &Path| RowKey {
+        file: file_state(path),
+        register: register_state,
+        lang,
+        hour,
+    };
+    let cached: Vec<Option<FileView>> = {
+        let held = desk
+            .0
+            .inbox_rows
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        paths
+            .iter()
+            .map(|p| match held.get(p) {
+                Some((key, view)) if *key == key_of(p) => Some(view.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let views: Vec<(RowKey, FileView)> = paths
+        .iter()
+        .zip(cached)
+        .map(|(path, cached)| {
+            // The key is taken before the check: a file saved during it is
+            // checked again next time.
+            let key = key_of(path);
+            let view = cached.unwrap_or_else(|| check_file(desk, lang, path, register));
+            (key, view)
+        })
+        .collect();
+    let mut held = desk
+        .0
+        .inbox_rows
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    held.retain(|p, _| paths.contains(p));
+    for (path, (key, view)) in paths.iter().zip(&views) {
+        held.insert(path.clone(), (key.clone(), view.clone()));
+    }
+    views.into_iter().map(|(_, view)| view).collect()
+}
+
+/// One inbox file checked with the register (blocking).
+fn check_file(desk: &Desk, lang: Lang, path: &Path, register: &Path) -> FileView {
     let template = &desk.0.template;
     let a = i18n::admin(lang);
     let has_register = register.is_file();
-    listing(inbox)
+    let mut sources = Vec::new();
+    if has_register {
+        sources.push(Source::path(register));
+    }
+    sources.push(Source::path(path));
+    let index = sources.len() - 1;
+    let report = crate::check::validate(template, desk.options(lang), &sources, None).report;
+    let file = &report.files[index];
+    let rows = |kind| {
+        file.sheets
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.rows)
+            .sum::<u64>()
+    };
+    let (entries, updates) = (rows(SheetKind::Entry), rows(SheetKind::Update));
+    let findings: Vec<_> = report.findings_for(index).collect();
+    let errors = findings
         .iter()
-        .map(|path| {
-            let mut sources = Vec::new();
-            if has_register {
-                sources.push(Source::path(register));
-            }
-            sources.push(Source::path(path));
-            let index = sources.len() - 1;
-            let report =
-                crate::check::validate(template, desk.options(lang), &sources, None).report;
-            let file = &report.files[index];
-            let rows = |kind| {
-                file.sheets
-                    .iter()
-                    .filter(|s| s.kind == kind)
-                    .map(|s| s.rows)
-                    .sum::<u64>()
-            };
-            let (entries, updates) = (rows(SheetKind::Entry), rows(SheetKind::Update));
-            let findings: Vec<_> = report.findings_for(index).collect();
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count();
-            let warnings = findings.len() - errors;
-            let status =
-                if !file.readable || findings.iter().any(|f| f.rule == Code::FileUnreadable) {
-                    Status::Unreadable
-                } else if errors > 0 {
-                    Status::Errors
-                } else if file.seen_again >= entries && updates == 0 {
-                    Status::Merged
-                } else {
-                    Status::New
-                };
-            let mut people = People {
-                template,
-                names: BTreeSet::new(),
-            };
-            if file.readable {
-                let _ = read_file(path, template, &mut people);
-            }
-            let saved = std::fs::metadata(path)
-                .and_then(|m| m.modified())
-                .map(|t| {
-                    chrono::DateTime::<chrono::Local>::from(t)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let name = name_of(path);
-            FileView {
-                link: super::percent_encode(&name),
-                name,
-                saved,
-                salespeople: crate::privacy::mask(
-                    &people.names.into_iter().collect::<Vec<_>>().join("、"),
-                )
-                .into_owned(),
-                entries: entries.saturating_sub(file.seen_again),
-                seen_again: if file.seen_again > 0 {
-                    i18n::seen_again(lang, file.seen_again)
-                } else {
-                    String::new()
-                },
-                updates,
-                errors,
-                warnings,
-                status,
-                status_text: match status {
-                    Status::New => a.status_new,
-                    Status::Merged => a.status_merged,
-                    Status::Errors => a.status_errors,
-                    Status::Unreadable => a.status_unreadable,
-                },
-            }
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let status = if !file.readable || findings.iter().any(|f| f.rule == Code::FileUnreadable) {
+        Status::Unreadable
+    } else if errors > 0 {
+        Status::Errors
+    } else if file.seen_again >= entries && updates == 0 {
+        Status::Merged
+    } else {
+        Status::New
+    };
+    let mut people = People {
+        template,
+        names: BTreeSet::new(),
+    };
+    if file.readable {
+        let _ = read_file(path, template, &mut people);
+    }
+    let saved = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(|t| {
+            chrono::DateTime::<chrono::Local>::from(t)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
         })
-        .collect()
+        .unwrap_or_default();
+    let name = name_of(path);
+    FileView {
+        link: super::percent_encode(&name),
+        name,
+        saved,
+        salespeople: crate::privacy::mask(&people.names.into_iter().collect::<Vec<_>>().join("、"))
+            .into_owned(),
+        entries: entries.saturating_sub(file.seen_again),
+        seen_again: if file.seen_again > 0 {
+            i18n::seen_again(lang, file.seen_again)
+        } else {
+            String::new()
+        },
+        updates,
+        errors,
+        warnings,
+        status,
+        status_text: match status {
+            Status::New => a.status_new,
+            Status::Merged => a.status_merged,
+            Status::Errors => a.status_errors,
+            Status::Unreadable => a.status_unreadable,
+        },
+    }
 }
 
 fn failed(desk: &Desk, lang: Lang) -> Response {

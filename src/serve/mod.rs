@@ -142,6 +142,8 @@ struct Inner {
     files: Files,
     /// Session form token → the reviewer name entered in that session.
     reviewers: Mutex<HashMap<String, String>>,
+    /// The inbox files' rows as last checked.
+    inbox_rows: inbox::Checked,
 }
 
 impl Desk {
@@ -164,6 +166,7 @@ impl Desk {
             limits,
             files,
             reviewers: Mutex::new(HashMap::new()),
+            inbox_rows: inbox::Checked::default(),
         }))
     }
 
