@@ -6,7 +6,6 @@ use super::{Merger, NewCustomer, LISTED_NEW_CUSTOMERS};
 use crate::changelog::{read_log, Column, LogRow};
 use crate::merge::value::{key_text, review_of, type_row, val, Cell, Cells, Review, Val};
 use crate::read::Row;
-use crate::rules::identity::same_entry_ids;
 use crate::template::SheetKind;
 use crate::text::normalize_value;
 use crate::write::CellOut;
@@ -68,15 +67,10 @@ impl<'t> Merger<'t> {
         let mut review_source = (file, row.row);
         let key = self.entry_identity(&cells);
         let id = self.entry_id(&cells);
-        let group = self
-            .group_of_key
-            .get(&key)
-            .copied()
-            .filter(|&g| same_entry_ids(id.as_deref(), self.groups[g].id.as_deref()));
-        if let Some(g) = group {
-            if !self.groups[g].matched {
-                self.groups[g].matched = true;
-                self.counts.already_present += self.groups[g].members.len();
+        if let Some(g) = self.groups.find(&key, id.as_deref()) {
+            if !self.groups.groups[g].matched {
+                self.groups.groups[g].matched = true;
+                self.counts.already_present += self.groups.len(g);
                 if review_of(self.entry_def(), &cells) == Review::Pending {
                     if let Some(by) = self.take_over_review(g, &mut cells) {
                         review_source = by;
@@ -93,17 +87,14 @@ impl<'t> Merger<'t> {
     /// # Errors
     /// Writing a row failed, or IDs ran out.
     pub fn input_entries(&mut self) -> Result<()> {
-        for g in 0..self.groups.len() {
-            if self.groups[g].matched {
+        for g in 0..self.groups.groups.len() {
+            if self.groups.groups[g].matched {
                 continue;
             }
-            let Some(&first) = self.groups[g].members.first() else {
-                continue;
-            };
-            let rec = &self.entries[first];
+            let rec = &self.entries[self.groups.groups[g].first as usize];
             let mut cells = rec.cells.unpack();
             let mut review_source = (rec.file, rec.row);
-            self.counts.already_present += self.groups[g].members.len() - 1;
+            self.counts.already_present += self.groups.len(g) - 1;
             if review_of(self.entry_def(), &cells) == Review::Pending {
                 if let Some(by) = self.take_over_review(g, &mut cells) {
                     review_source = by;
@@ -113,8 +104,8 @@ impl<'t> Merger<'t> {
             let review = review_of(self.entry_def(), &cells);
             if review == Review::Pending && self.rejected_before(&cells) {
                 // Rejected before and sent again unchanged: the rejection stands.
-                self.counts.decided_before += self.groups[g].members.len();
-                self.counts.already_present -= self.groups[g].members.len() - 1;
+                self.counts.decided_before += self.groups.len(g);
+                self.counts.already_present -= self.groups.len(g) - 1;
                 continue;
             }
             if review == Review::Pending {

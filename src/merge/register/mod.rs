@@ -21,6 +21,7 @@ use super::value::{val, Cells, KeyFields, PackedCells, Review};
 use crate::changelog::{Keys, LogRow};
 use crate::lang::Lang;
 use crate::read::a1;
+use crate::rules::identity::same_entry_ids;
 use crate::template::{Change, SheetKind, Template};
 use crate::write::{SheetId, TemplateBook};
 use std::collections::{HashMap, HashSet};
@@ -137,14 +138,82 @@ struct Update {
 /// Input entry rows that are one entry: the same row by
 /// [`crate::rules::identity::same_entry_ids`] (same date, salesperson and
 /// name, and no contradicting ID).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Group {
-    /// Indices into the input entries, in input order.
-    members: Vec<usize>,
+    /// The first and last members (indices into the input entries); the
+    /// others are linked through [`Groups::next`], in input order.
+    first: u32,
+    last: u32,
+    len: u32,
     /// The first customer ID among them (compared by [`key_text`]).
-    id: Option<String>,
+    id: Option<Box<str>>,
     /// A master row is this entry.
     matched: bool,
+}
+
+/// The input entries' groups. A million input rows are about a million
+/// groups, so a group holds no allocation of its own but its ID: members are
+/// linked by index.
+#[derive(Debug, Default)]
+struct Groups {
+    groups: Vec<Group>,
+    /// Per input entry: the next member of its group, or `u32::MAX`.
+    next: Vec<u32>,
+    /// Entry identity ([`Merger::entry_identity`]) → its first group.
+    by_identity: HashMap<Box<str>, u32>,
+}
+
+impl Groups {
+    /// The group of `identity` whose ID does not contradict `id`.
+    fn find(&self, identity: &str, id: Option<&str>) -> Option<usize> {
+        let g = *self.by_identity.get(identity)? as usize;
+        same_entry_ids(self.groups[g].id.as_deref(), id).then_some(g)
+    }
+
+    /// Adds input entry `entry` (the next one, in input order) to its group.
+    fn add(&mut self, identity: String, id: Option<String>, entry: usize) {
+        let entry = u32::try_from(entry).unwrap_or(u32::MAX);
+        self.next.push(u32::MAX);
+        match self.find(&identity, id.as_deref()) {
+            Some(g) => {
+                let group = &mut self.groups[g];
+                self.next[group.last as usize] = entry;
+                group.last = entry;
+                group.len += 1;
+                if group.id.is_none() {
+                    group.id = id.map(String::into_boxed_str);
+                }
+            }
+            None => {
+                // A row whose ID contradicts the first one of its identity
+                // is a row of its own (validate has warned about it).
+                let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+                self.groups.push(Group {
+                    first: entry,
+                    last: entry,
+                    len: 1,
+                    id: id.map(String::into_boxed_str),
+                    matched: false,
+                });
+                self.by_identity
+                    .entry(identity.into_boxed_str())
+                    .or_insert(g);
+            }
+        }
+    }
+
+    /// The members of group `g`, in input order.
+    fn members(&self, g: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = self.groups[g].first;
+        std::iter::successors(Some(first), |&m| {
+            Some(self.next[m as usize]).filter(|&n| n != u32::MAX)
+        })
+        .map(|m| m as usize)
+    }
+
+    fn len(&self, g: usize) -> usize {
+        self.groups[g].len as usize
+    }
 }
 
 /// The sheets of the book being written, and the next free row of each.
@@ -170,8 +239,7 @@ pub struct Merger<'t> {
     sources: Sources,
     next_id: u64,
     entries: Vec<HeldEntry>,
-    groups: Vec<Group>,
-    group_of_key: HashMap<String, usize>,
+    groups: Groups,
     updates: Vec<Update>,
     /// Normalised customer ID → approved updates to apply, in date order.
     by_customer: HashMap<String, Vec<usize>>,
@@ -233,8 +301,7 @@ impl<'t> Merger<'t> {
             sources,
             next_id: max_id.saturating_add(1),
             entries: Vec::new(),
-            groups: Vec::new(),
-            group_of_key: HashMap::new(),
+            groups: Groups::default(),
             updates: Vec::new(),
             by_customer: HashMap::new(),
             rejected_names: HashMap::new(),

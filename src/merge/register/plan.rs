@@ -1,12 +1,11 @@
 //! What becomes of each held row: input entries grouped into one entry each,
 //! updates seen twice made one, and what the master's change log already shows.
 
-use super::{Group, HeldEntry, Merger, Record, Update};
+use super::{HeldEntry, Merger, Record, Update};
 use crate::changelog::{Column, LogRow};
 use crate::merge::value::{
     key_day, key_name, key_person, key_text, review_of, val, Cells, Review, Val,
 };
-use crate::rules::identity::same_entry_ids;
 use crate::template::SheetKind;
 use crate::text::normalize_value;
 use std::collections::HashMap;
@@ -33,26 +32,7 @@ impl<'t> Merger<'t> {
             let cells = rec.cells.unpack();
             let key = self.entry_identity(&cells);
             let id = self.entry_id(&cells);
-            let joined = self
-                .group_of_key
-                .get(&key)
-                .copied()
-                .filter(|&g| same_entry_ids(self.groups[g].id.as_deref(), id.as_deref()));
-            let g = match joined {
-                Some(g) => g,
-                None => {
-                    // A row whose ID contradicts the first one of its identity
-                    // is a row of its own (validate has warned about it).
-                    self.groups.push(Group::default());
-                    let g = self.groups.len() - 1;
-                    self.group_of_key.entry(key).or_insert(g);
-                    g
-                }
-            };
-            if self.groups[g].id.is_none() {
-                self.groups[g].id = id;
-            }
-            self.groups[g].members.push(i);
+            self.groups.add(key, id, i);
             match review_of(self.entry_def(), &cells) {
                 Review::Rejected => {
                     let key = self.rejected_entry_key(&cells);
@@ -257,7 +237,7 @@ impl<'t> Merger<'t> {
     /// Copies the review fields of the group's first reviewed row into `cells`;
     /// returns where that row is.
     pub(super) fn take_over_review(&self, g: usize, cells: &mut Cells) -> Option<(usize, u32)> {
-        let (reviewer, reviewed) = self.groups[g].members.iter().find_map(|&m| {
+        let (reviewer, reviewed) = self.groups.members(g).find_map(|m| {
             let rec = &self.entries[m];
             let cells = rec.cells.unpack();
             let review = review_of(self.entry_def(), &cells);
