@@ -37,7 +37,7 @@ const LARGE_SHEET_ROWS: u32 = 200_000;
 /// (about 400 bytes a row, even on a constant-memory sheet), so a million tall
 /// rows would cost 400 MiB; past this many, rows keep the default height and the
 /// text still wraps inside them.
-pub const TALL_ROWS_PER_SHEET: u32 = 50_000;
+pub const TALL_ROWS_PER_SHEET: u32 = 20_000;
 /// Last 0-based column index Excel has.
 const LAST_COL: u32 = 16_383;
 
