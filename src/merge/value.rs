@@ -62,9 +62,10 @@ const DATE_TIME: u8 = 4;
 const CHOICE: u8 = 5;
 
 impl PackedCells {
-    /// Per slot: a tag byte; then, for a value, its column (4 bytes) and the
-    /// value (text: length and bytes; number: 8 bytes; date: seconds and
-    /// nanoseconds; choice: 4 bytes).
+    /// Per slot: a tag byte; then, for a value, its column and the value
+    /// (text: length and bytes; number: 8 bytes; date: seconds and
+    /// nanoseconds; choice: its index). Columns, lengths and indices are
+    /// LEB128 varints: mostly one byte each, on a million held rows.
     pub fn pack(cells: &Cells) -> PackedCells {
         let mut bytes = Vec::with_capacity(cells.len() * 8);
         for cell in cells {
@@ -80,11 +81,11 @@ impl PackedCells {
                 Val::Choice(_) => CHOICE,
             };
             bytes.push(tag);
-            bytes.extend_from_slice(&col.to_le_bytes());
+            put_varint(&mut bytes, *col);
             match val {
                 Val::Text(text) => {
                     let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
-                    bytes.extend_from_slice(&len.to_le_bytes());
+                    put_varint(&mut bytes, len);
                     bytes.extend_from_slice(&text.as_bytes()[..len as usize]);
                 }
                 Val::Number(n) => bytes.extend_from_slice(&n.to_le_bytes()),
@@ -94,8 +95,7 @@ impl PackedCells {
                     bytes.extend_from_slice(&at.timestamp_subsec_nanos().to_le_bytes());
                 }
                 Val::Choice(i) => {
-                    let i = u32::try_from(*i).unwrap_or(u32::MAX);
-                    bytes.extend_from_slice(&i.to_le_bytes());
+                    put_varint(&mut bytes, u32::try_from(*i).unwrap_or(u32::MAX));
                 }
             }
         }
@@ -112,10 +112,10 @@ impl PackedCells {
                 cells.push(None);
                 continue;
             }
-            let col = u32::from_le_bytes(take(&mut rest));
+            let col = take_varint(&mut rest);
             let val = match tag {
                 TEXT => {
-                    let len = u32::from_le_bytes(take(&mut rest)) as usize;
+                    let len = take_varint(&mut rest) as usize;
                     let (text, after) = rest.split_at(len.min(rest.len()));
                     rest = after;
                     Val::Text(String::from_utf8_lossy(text).into())
@@ -132,12 +132,37 @@ impl PackedCells {
                         has_time: tag == DATE_TIME,
                     })
                 }
-                _ => Val::Choice(u32::from_le_bytes(take(&mut rest)) as usize),
+                _ => Val::Choice(take_varint(&mut rest) as usize),
             };
             cells.push(Some(Cell { val, col }));
         }
         cells
     }
+}
+
+/// Appends `n` as an LEB128 varint: seven bits a byte, low bits first.
+fn put_varint(bytes: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        bytes.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+/// The next LEB128 varint (what `put_varint` wrote; 0 past the end).
+fn take_varint(rest: &mut &[u8]) -> u32 {
+    let mut n = 0u32;
+    for shift in (0..35).step_by(7) {
+        let Some((&byte, after)) = rest.split_first() else {
+            break;
+        };
+        *rest = after;
+        n |= u32::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    n
 }
 
 /// The next `N` bytes (zeros past the end, which `pack` never leaves).
@@ -323,6 +348,32 @@ pub fn id_number(id: &str, prefix: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn packed_cells_round_trip_past_one_byte_varints() {
+        let long = "长".repeat(100); // 300 bytes: a two-byte length
+        let cells = vec![
+            Some(Cell {
+                val: Val::Text(long.as_str().into()),
+                col: 16_383,
+            }),
+            Some(Cell {
+                val: Val::Choice(200),
+                col: 127,
+            }),
+            Some(Cell {
+                val: Val::Text("".into()),
+                col: 128,
+            }),
+            None,
+        ];
+        let packed = PackedCells::pack(&cells);
+        assert_eq!(packed.unpack(), cells);
+        // tag + col (2) + len (2) + 300 bytes; tag + col (1) + choice (2);
+        // tag + col (2) + len (1); one empty slot.
+        assert_eq!(packed.0.len(), 305 + 4 + 4 + 1);
+    }
+
     use super::*;
     use crate::template::SheetKind;
 
