@@ -49,7 +49,7 @@ pub(super) fn keep_entry(
     keys: RowKeys<'_>,
 ) -> bool {
     let lang = run.lang();
-    let plan = run.keys(SheetKind::Entry);
+    let fields = run.keys(SheetKind::Entry);
     let id = keys.id.map(|id| cross.intern_id(id));
     let key = keys.name.and_then(|name| {
         normalize_name_into(name, name_buffer);
@@ -86,9 +86,9 @@ pub(super) fn keep_entry(
         if let (EntryOutcome::DuplicateId(first_at), false, true) =
             (outcome, same_id, findings.wants(file, Code::DuplicateId))
         {
-            let first = run.reference(first_at, SheetKind::Entry, Some(plan.id));
+            let first = run.reference(first_at, SheetKind::Entry, Some(fields.id));
             findings.add(duplicate_id(
-                &run.place(at, SheetKind::Entry, Some(plan.id)),
+                &run.place(at, SheetKind::Entry, Some(fields.id)),
                 cross.id_text(n),
                 &first,
                 lang,
@@ -104,9 +104,9 @@ pub(super) fn keep_entry(
             cross.keep_name(key, at, name, &mut stored, id, ident)
         {
             if !same_id && findings.wants(at.file as usize, Code::DuplicateCustomer) {
-                let first = run.reference(first_at, SheetKind::Entry, Some(plan.name));
+                let first = run.reference(first_at, SheetKind::Entry, Some(fields.name));
                 findings.add(duplicate_customer(
-                    &run.place(at, SheetKind::Entry, Some(plan.name)),
+                    &run.place(at, SheetKind::Entry, Some(fields.name)),
                     name,
                     &first_name,
                     &first,
