@@ -9,7 +9,7 @@
 mod browser;
 mod support;
 
-use browser::{browser, fetch, screenshot, screenshots, start_driver};
+use browser::{browser, fetch, screenshot, screenshots, start_driver, text_of};
 use crmsheet::lang::Lang;
 use crmsheet::serve::{Config, Desk, Limits};
 use crmsheet::template::Template;
@@ -67,13 +67,7 @@ fn fixed_book() -> Book {
 /// Uploads `file` and returns the page's one-line verdict.
 async fn verdict_of(client: &Client, base: &str, file: &Path) -> String {
     upload(client, base, file).await;
-    client
-        .find(Locator::Id("verdict"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of(client, Locator::Id("verdict")).await
 }
 
 /// Chooses the file in the form and sends it, then waits for the result.
@@ -150,21 +144,9 @@ async fn upload_read_findings_download_the_copy_and_switch_language() {
     screenshot(&client, "check-form-zh.png").await;
     upload(&client, &base, &file).await;
 
-    let verdict = client
-        .find(Locator::Id("verdict"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verdict = text_of(&client, Locator::Id("verdict")).await;
     assert!(verdict.contains("需要修改"), "{verdict}");
-    let counts = client
-        .find(Locator::Id("counts"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let counts = text_of(&client, Locator::Id("counts")).await;
     assert!(counts.contains("3 个错误"), "{counts}");
     let findings = listed(&client).await;
     assert!(
@@ -181,24 +163,12 @@ async fn upload_read_findings_download_the_copy_and_switch_language() {
     );
     // The ID cannot be checked without the register: a note, not an error.
     assert!(!findings.iter().any(|(rule, _)| rule == "unknown-customer"));
-    let note = client
-        .find(Locator::Css(".ids-unchecked"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let note = text_of(&client, Locator::Css(".ids-unchecked")).await;
     assert!(
         note.contains("客户信息更新表的客户ID（从 C2 起）在这里无法核对"),
         "{note}"
     );
-    let body = client
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = text_of(&client, Locator::Css("body")).await;
     assert!(!body.contains("13812345678") && body.contains("138****5678"));
     // The script in the cell is text: it shows, and it never ran.
     assert!(body.contains("<img src=x onerror="));
@@ -244,30 +214,12 @@ async fn upload_read_findings_download_the_copy_and_switch_language() {
         .await
         .unwrap();
     client.goto(&format!("{base}/check")).await.unwrap();
-    let title = client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let title = text_of(&client, Locator::Css("h1")).await;
     assert_eq!(title, "Check before you send");
     upload(&client, &base, &file).await;
-    let verdict = client
-        .find(Locator::Id("verdict"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verdict = text_of(&client, Locator::Id("verdict")).await;
     assert!(verdict.starts_with("Must be fixed"), "{verdict}");
-    let message = client
-        .find(Locator::Css("tr.finding td.message"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let message = text_of(&client, Locator::Css("tr.finding td.message")).await;
     assert!(
         message.contains("is not an option"),
         "English messages: {message}"

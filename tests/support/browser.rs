@@ -92,6 +92,11 @@ pub fn screenshots() -> PathBuf {
     dir
 }
 
+/// The text of the first element `locator` finds (the test fails without one).
+pub async fn text_of(client: &Client, locator: fantoccini::Locator<'_>) -> String {
+    client.find(locator).await.unwrap().text().await.unwrap()
+}
+
 pub async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(name), png).unwrap();
