@@ -79,32 +79,20 @@ fn unparsable(error: &impl std::fmt::Display) -> ReadError {
     ))
 }
 
-impl From<calamine::XlsxError> for ReadError {
-    fn from(error: calamine::XlsxError) -> ReadError {
-        match error {
-            calamine::XlsxError::Password => ReadError::Encrypted,
-            calamine::XlsxError::Io(e) => e.into(),
-            other => unparsable(&other),
+/// calamine's errors of one format: a password is `Encrypted`, I/O is I/O, the
+/// rest is data that cannot be parsed.
+macro_rules! from_calamine {
+    ($($error:ident),*) => {$(
+        impl From<calamine::$error> for ReadError {
+            fn from(error: calamine::$error) -> ReadError {
+                match error {
+                    calamine::$error::Password => ReadError::Encrypted,
+                    calamine::$error::Io(e) => e.into(),
+                    other => unparsable(&other),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<calamine::XlsbError> for ReadError {
-    fn from(error: calamine::XlsbError) -> ReadError {
-        match error {
-            calamine::XlsbError::Password => ReadError::Encrypted,
-            calamine::XlsbError::Io(e) => e.into(),
-            other => unparsable(&other),
-        }
-    }
-}
-
-impl From<calamine::XlsError> for ReadError {
-    fn from(error: calamine::XlsError) -> ReadError {
-        match error {
-            calamine::XlsError::Password => ReadError::Encrypted,
-            calamine::XlsError::Io(e) => e.into(),
-            other => unparsable(&other),
-        }
-    }
-}
+from_calamine!(XlsxError, XlsbError, XlsError);
