@@ -370,7 +370,7 @@ const ADMIN_ZH: AdminText = AdminText {
     register_errors: "客户总表中有错误，须先修正：",
 
     inbox_title: "收件箱",
-    inbox_intro: "收件箱文件夹中的工作簿（只读取，不会修改）。是否已在总表中每次打开页面时重新计算：合并是幂等的。",
+    inbox_intro: "收件箱文件夹中的工作簿（只读取，不会修改）。是否已在总表中由文件和总表的当前内容算出，不另作记录：合并是幂等的。",
     inbox_empty: "收件箱中没有工作簿。",
     col_file: "文件",
     col_saved: "保存时间",
@@ -444,7 +444,7 @@ const ADMIN_EN: AdminText = AdminText {
     register_errors: "The register has errors to fix first:",
 
     inbox_title: "Inbox",
-    inbox_intro: "The workbooks in the inbox folder (only read, never changed). Whether each is already in the register is worked out on every visit: merging is idempotent.",
+    inbox_intro: "The workbooks in the inbox folder (only read, never changed). Whether each is already in the register is worked out from the file and the register as they are now, never recorded: merging is idempotent.",
     inbox_empty: "There are no workbooks in the inbox.",
     col_file: "File",
     col_saved: "Saved",
