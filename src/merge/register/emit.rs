@@ -223,13 +223,34 @@ impl<'t> Merger<'t> {
         }
         self.stats
             .add_entry(self.template, &self.ef, &cells, review);
-        let out: Vec<CellOut> = (0..cells.len())
-            .map(|i| self.cell_out(SheetKind::Entry, &cells, i))
-            .collect();
-        let row = self.out.entry_row;
-        self.out.book.write_row(self.out.entry, row, &out)?;
-        self.out.entry_row += 1;
-        self.counts.entry_rows += 1;
+        let out = self.row_out(SheetKind::Entry, &cells);
+        self.put_data_row(SheetKind::Entry, &out)
+    }
+
+    /// A row of the register's entry or update sheet as written.
+    fn row_out(&self, kind: SheetKind, cells: &Cells) -> Vec<CellOut> {
+        (0..cells.len())
+            .map(|i| self.cell_out(kind, cells, i))
+            .collect()
+    }
+
+    /// Writes the next row of the register's entry or update sheet.
+    fn put_data_row(&mut self, kind: SheetKind, out: &[CellOut]) -> Result<()> {
+        let (sheet, row, written) = match kind {
+            SheetKind::Entry => (
+                self.out.entry,
+                &mut self.out.entry_row,
+                &mut self.counts.entry_rows,
+            ),
+            SheetKind::Update => (
+                self.out.update,
+                &mut self.out.update_row,
+                &mut self.counts.update_rows,
+            ),
+        };
+        self.out.book.write_row(sheet, *row, out)?;
+        *row += 1;
+        *written += 1;
         Ok(())
     }
 
@@ -307,13 +328,8 @@ impl<'t> Merger<'t> {
                         self.stats
                             .add_pending_update(self.template, &self.uf, cells);
                     }
-                    let out: Vec<CellOut> = (0..cells.len())
-                        .map(|f| self.cell_out(SheetKind::Update, cells, f))
-                        .collect();
-                    let row = self.out.update_row;
-                    self.out.book.write_row(self.out.update, row, &out)?;
-                    self.out.update_row += 1;
-                    self.counts.update_rows += 1;
+                    let out = self.row_out(SheetKind::Update, cells);
+                    self.put_data_row(SheetKind::Update, &out)?;
                 }
             }
         }
