@@ -29,8 +29,9 @@ pub(crate) const MAX_SHEET_PART_BYTES: u64 = 2 * GIB;
 /// streamed, so this bounds time rather than memory.
 pub(crate) const MAX_ODS_CONTENT_BYTES: u64 = 4 * GIB;
 
-/// Largest shared-string table once inflated. calamine holds it whole in
-/// memory; the biggest genuine register needs about 100 MiB.
+/// Largest shared-string table once inflated. The reader (crmsheet's for xlsx,
+/// calamine's for xlsb) holds it whole in memory; the biggest genuine register
+/// needs about 100 MiB.
 pub(crate) const MAX_SHARED_STRINGS_BYTES: u64 = 512 * MIB;
 
 /// Largest other part a library reads whole (workbook, styles, relationships,
@@ -55,9 +56,10 @@ pub(crate) const MAX_ZIP_ENTRIES: usize = 100_000;
 /// in seconds.
 pub(crate) const MAX_SHEETS: usize = 10_000;
 
-/// Most distinct texts an xlsx may declare. calamine reserves room for the
-/// declared number before reading any, so a forged count could exhaust memory;
-/// a full customer register (1,048,575 rows × 15 columns) stays well below.
+/// Most distinct texts an xlsx may declare, and hold. calamine reserved room
+/// for the declared number before reading any, so a forged count could
+/// exhaust memory; a full customer register (1,048,575 rows × 15 columns)
+/// stays well below.
 pub(crate) const MAX_SHARED_STRINGS: u64 = 50_000_000;
 
 /// `6.0 GiB`, `512 MiB`, `1.5 KiB`, `20 bytes`: a size as a person reads it.

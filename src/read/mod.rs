@@ -47,7 +47,9 @@ mod stamp;
 mod workbook;
 mod xls_check;
 mod xlsx;
-mod xlsx_merged;
+mod xlsx_parts;
+mod xlsx_sheet;
+mod xml_scan;
 
 pub use error::ReadError;
 pub use guard::contain_panics;
@@ -292,13 +294,6 @@ pub trait RowSink {
     fn sheet(&mut self, layout: &SheetLayout);
     /// A data row with at least one non-empty schema cell (blank rows are skipped).
     fn row(&mut self, layout: &SheetLayout, row: Row);
-    /// Asked while a sheet's rows are read: whether its merged cells are likely
-    /// to be wanted after them, so that a format which finds them in a second
-    /// pass starts it alongside the reading. By default yes; a sink that wants
-    /// them only for an empty required cell says so once it has one.
-    fn expects_merged_cells(&self, _kind: SheetKind) -> bool {
-        true
-    }
     /// Asked after the last row of a sheet: whether to pass on its merged cells.
     /// Finding them may take another pass over the sheet (in xlsx they are
     /// listed after the rows), so only a sink that needs them says yes, for
@@ -349,10 +344,6 @@ impl<S: RowSink> RowSink for Option<S> {
         }
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.as_ref().is_some_and(|s| s.expects_merged_cells(kind))
-    }
-
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.as_mut().is_some_and(|s| s.wants_merged_cells(layout))
     }
@@ -383,10 +374,6 @@ impl<S: RowSink> RowSink for Option<S> {
 /// wrapped sink, so they are handed to the field named here.
 macro_rules! forward_merged_cells {
     ($inner:ident) => {
-        fn expects_merged_cells(&self, kind: $crate::template::SheetKind) -> bool {
-            self.$inner.expects_merged_cells(kind)
-        }
-
         fn wants_merged_cells(&mut self, layout: &$crate::read::SheetLayout) -> bool {
             self.$inner.wants_merged_cells(layout)
         }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 /// A file to read: a path, or named bytes in memory.
 ///
-/// Cloning is cheap (the bytes are shared), so a reading thread and the
-/// merged-cells thread each open their own reader over the same bytes.
+/// Cloning is cheap (the bytes are shared), so each reading opens its own
+/// reader over the same bytes.
 ///
 /// ```
 /// use crmsheet::read::Source;

@@ -36,62 +36,6 @@ pub(crate) trait Workbook {
     fn merged_cells(&mut self, _sheet: &str) -> Result<Vec<CellRange>, ReadError> {
         Ok(Vec::new())
     }
-
-    /// For a format that finds `sheet`'s merged ranges in a second pass over
-    /// it (xlsx lists them after the cells): that pass, to run on a thread of
-    /// its own alongside the reading once the sink expects to want them.
-    fn merged_cells_finder(&self, _sheet: &str) -> Option<MergedFinder> {
-        None
-    }
-}
-
-/// What a finder of merged ranges gives: the ranges, or the sheet's damage;
-/// `Err` when the finding panicked (contained).
-pub(crate) type MergedRead = Result<Result<Vec<CellRange>, ReadError>, String>;
-
-/// A second pass over a sheet for its merged ranges, started when they look
-/// needed: only a sheet with an empty required cell asks for them, and the
-/// pass costs about a tenth of the reading.
-pub(crate) struct MergedFinder {
-    find: Option<Box<dyn FnOnce() -> MergedRead + Send>>,
-    running: Option<std::thread::JoinHandle<MergedRead>>,
-}
-
-impl MergedFinder {
-    pub(crate) fn new(find: impl FnOnce() -> MergedRead + Send + 'static) -> MergedFinder {
-        MergedFinder {
-            find: Some(Box::new(find)),
-            running: None,
-        }
-    }
-
-    fn started(&self) -> bool {
-        self.find.is_none()
-    }
-
-    /// Starts the pass on a thread of its own (without one, it runs when asked).
-    fn start(&mut self) {
-        let Some(find) = self.find.take() else {
-            return;
-        };
-        match std::thread::Builder::new()
-            .name("crmsheet-merged".into())
-            .spawn(find)
-        {
-            Ok(running) => self.running = Some(running),
-            Err(_) => self.find = None,
-        }
-    }
-
-    /// The ranges found, if the pass ran.
-    fn found(self) -> Option<MergedRead> {
-        let running = self.running?;
-        Some(
-            running
-                .join()
-                .unwrap_or_else(|_| Err("the thread stopped".to_string())),
-        )
-    }
 }
 
 /// A data sheet chosen for reading.
@@ -129,26 +73,15 @@ pub(crate) fn read_workbook(
         };
         let mut assembler =
             SheetAssembler::new(template.sheet(kind), choice.name.clone(), choice.by_name);
-        let mut finder = book.merged_cells_finder(&choice.name);
-        let mut last_row = 0;
         book.for_each_cell(&choice.name, &mut |row, col, value| {
             if let Some(slot) = assembler.slot(row, col, sink) {
                 assembler.put_value(slot, col, value);
-            }
-            // Once a row: does the sink now expect to want the merged cells?
-            if row != last_row {
-                last_row = row;
-                if let Some(finder) = finder.as_mut().filter(|f| !f.started()) {
-                    if sink.expects_merged_cells(kind) {
-                        finder.start();
-                    }
-                }
             }
             ControlFlow::Continue(())
         })?;
         let (summary, layout) = assembler.finish_with_layout(sink);
         if let Some(layout) = layout {
-            pass_merged_cells(book, &choice.name, &layout, sink, finder);
+            pass_merged_cells(book, &choice.name, &layout, sink);
         }
         sheets.push(summary);
     }
@@ -183,16 +116,11 @@ fn pass_merged_cells(
     sheet: &str,
     layout: &SheetLayout,
     sink: &mut dyn RowSink,
-    finder: Option<MergedFinder>,
 ) {
     if !sink.wants_merged_cells(layout) {
         return;
     }
-    let found = match finder.and_then(MergedFinder::found) {
-        Some(found) => found,
-        None => contain_panics(|| book.merged_cells(sheet)),
-    };
-    let Ok(Ok(ranges)) = found else {
+    let Ok(Ok(ranges)) = contain_panics(|| book.merged_cells(sheet)) else {
         return;
     };
     let merged = MergedCells::new(&ranges, &layout.columns);

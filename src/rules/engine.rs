@@ -822,10 +822,6 @@ impl RowSink for FileChecker<'_, '_> {
         self.sink.spare_row()
     }
 
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.sink.expects_merged_cells(kind)
-    }
-
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.sink.wants_merged_cells(layout)
     }

@@ -328,12 +328,8 @@ impl<O: PartOut> RowSink for PartSink<'_, O> {
         self.spent.take()
     }
 
-    /// Merged cells explain empty required cells, so they are looked for only
-    /// once the sheet has one.
-    fn expects_merged_cells(&self, kind: SheetKind) -> bool {
-        self.missing_required[slot(kind)]
-    }
-
+    /// Merged cells explain empty required cells, so they are passed on only
+    /// when the sheet has one.
     fn wants_merged_cells(&mut self, layout: &SheetLayout) -> bool {
         self.missing_required[slot(layout.kind)]
     }
