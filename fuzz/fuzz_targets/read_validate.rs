@@ -17,7 +17,7 @@ use crmsheet::check;
 use crmsheet::lang::Lang;
 use crmsheet::read::{Source, INTERNAL_ERROR};
 use crmsheet::report;
-use crmsheet::rules::value::parse_as_of;
+use crmsheet::value::parse_as_of;
 use crmsheet::rules::{Options, Validation};
 use crmsheet::template::Template;
 use libfuzzer_sys::fuzz_target;
