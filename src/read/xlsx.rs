@@ -497,7 +497,7 @@ mod same_as_calamine {
             // Cells without positions, an empty row, a row without a number.
             "<worksheet><sheetData><row><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c></row><row r=\"4\"/><row><c s=\"1\"><v>1</v></c><c s=\"2\"><v>1.5</v></c><c><v>text</v></c></row></sheetData></worksheet>",
             // Prefixed names, entities, an inline string, CDATA, comments.
-            "<x:worksheet xmlns:x=\"m\"><x:sheetData><x:row r=\"2\"><x:c r=\"B2\" t=\"inlineStr\"><x:is><x:t>a&amp;b&#x4E2D;</x:t></x:is></x:c><!-- <c r=\"C2\"> --><x:c r=\"C2\" t=\"str\"><x:v><![CDATA[cd]]></x:v></x:c><x:c r=\"D2\" t=\"d\"><x:v>2026-12-04T00:00:00</x:v></x:c></x:row></x:sheetData><x:mergeCells><x:mergeCell ref=\"B3:C4\"/></x:mergeCells></x:worksheet>",
+            "<x:worksheet xmlns:x=\"m\"><x:sheetData><x:row r=\"2\"><x:c r=\"B2\" t=\"inlineStr\"><x:is><x:t>a&amp;b&#x4E2D;</x:t></x:is></x:c><!-- <c r=\"C2\"> --><x:c r=\"C2\" t=\"str\"><x:v><![CDATA[cd]]></x:v></x:c><x:c r=\"D2\" t=\"d\"><x:v>2026-12-04T00:00:00</x:v></x:c></x:row><x:row r=\"3\"><x:c r=\"A3\" t=\"str\"><x:v/></x:c><x:c r=\"B3\" t=\"e\"><x:v></x:v></x:c><x:c r=\"C3\" t=\"d\"><x:v/></x:c><x:c r=\"D3\" t=\"b\"><x:v/></x:c><x:c r=\"E3\" t=\"inlineStr\"><x:is/></x:c><x:c r=\"F3\"><x:f>1+1</x:f><x:v>2</x:v></x:c></x:row></x:sheetData><x:mergeCells><x:mergeCell ref=\"B3:C4\"/></x:mergeCells></x:worksheet>",
         ];
         let bytes = package(&[
             ("_rels/.rels", rels),

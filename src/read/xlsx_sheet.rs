@@ -187,6 +187,8 @@ impl<'a, R: Read> SheetCells<'a, R> {
                 Kind::Empty if matches!(local, b"v" | b"f" | b"is") => {
                     value = match local {
                         b"is" => DataRef::String(String::new()),
+                        // `<v/>` is `<v></v>`: an empty text, for a type that has one.
+                        b"v" if typ != CellType::Inline => typed(self.package, "", typ, style)?,
                         _ => DataRef::Empty,
                     };
                 }
@@ -301,6 +303,7 @@ fn typed<'a>(
             t if t == "1" || t.eq_ignore_ascii_case("true") => DataRef::Bool(true),
             _ => return Err(unreadable_value("a true/false cell")),
         },
+        CellType::Error if v.is_empty() => DataRef::Empty,
         CellType::Error => DataRef::Error(
             v.parse::<CellErrorType>()
                 .map_err(|_| unreadable_value("an error cell"))?,
