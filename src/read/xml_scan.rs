@@ -65,6 +65,8 @@ pub(crate) struct Scanner<R> {
     eof: bool,
     read: u64,
     limit: u64,
+    /// The most bytes one tag and the text before it may take.
+    max_pending: usize,
     /// The part, as errors name it ("the sheet", "the shared strings").
     what: &'static str,
 }
@@ -80,6 +82,7 @@ impl<R: Read> Scanner<R> {
             eof: false,
             read: 0,
             limit,
+            max_pending: MAX_PENDING,
             what,
         }
     }
@@ -92,11 +95,11 @@ impl<R: Read> Scanner<R> {
             return Ok(false);
         }
         let pending = self.end - self.pos;
-        if pending >= MAX_PENDING {
+        if pending >= self.max_pending {
             return Err(ReadError::TooLarge(format!(
                 "{} has one element larger than {}",
                 self.what,
-                human_size(MAX_PENDING as u64)
+                human_size(self.max_pending as u64)
             )));
         }
         if self.pos > 0 {
@@ -106,7 +109,7 @@ impl<R: Read> Scanner<R> {
         }
         // Room for at least as much again as is pending: a tag that spans
         // many reads is scanned again only a logarithmic number of times.
-        let wanted = (pending * 2).clamp(WINDOW, MAX_PENDING + WINDOW);
+        let wanted = (pending * 2).clamp(WINDOW, self.max_pending + WINDOW);
         if self.buf.len() < wanted {
             self.buf.resize(wanted, 0);
         }
@@ -530,5 +533,21 @@ mod tests {
         let long = vec![b'a'; 2000];
         let mut limited = Scanner::new(&long[..], 1000, "the test");
         assert!(matches!(limited.next(), Err(ReadError::TooLarge(_))));
+        // One text or tag past the bound is refused, however the part goes on;
+        // below it, the window grows to hold it.
+        let text = format!("<t>{}</t>", "x".repeat(3 * WINDOW));
+        let mut held = Scanner::new(text.as_bytes(), u64::MAX, "the test");
+        held.max_pending = 4 * WINDOW;
+        assert!(held.next().unwrap().is_some());
+        assert_eq!(held.next().unwrap().map(|t| t.text.len()), Some(3 * WINDOW));
+        let mut refused = Scanner::new(text.as_bytes(), u64::MAX, "the test");
+        refused.max_pending = WINDOW;
+        assert!(refused.next().unwrap().is_some());
+        match refused.next() {
+            Err(ReadError::TooLarge(message)) => {
+                assert!(message.contains("one element larger than"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
