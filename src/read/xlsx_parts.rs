@@ -194,7 +194,7 @@ pub(crate) fn entry_name<R: Read + Seek>(
 }
 
 /// A small part, whole (at most [`MAX_OTHER_PART_BYTES`] of it).
-pub(crate) fn read_part<R: Read + Seek>(
+fn read_part<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     part: &str,
 ) -> Result<Option<Vec<u8>>, ReadError> {
@@ -228,11 +228,11 @@ fn relationships(xml: &[u8]) -> Result<Vec<Relationship>, ReadError> {
 }
 
 /// The attributes of one element.
-pub(crate) struct Attributes<'e>(&'e BytesStart<'e>);
+struct Attributes<'e>(&'e BytesStart<'e>);
 
 impl Attributes<'_> {
     /// The attribute named exactly `key`, unescaped.
-    pub(crate) fn get(&self, key: &str) -> Option<String> {
+    fn get(&self, key: &str) -> Option<String> {
         self.find(|k| k == key.as_bytes())
     }
 
@@ -255,17 +255,13 @@ impl Attributes<'_> {
             .attributes()
             .flatten()
             .find(|a| matches(a.key.as_ref().as_bytes()))
-            .and_then(|a| {
-                super::xml_scan::decode_attr(a.value.as_bytes())
-                    .ok()
-                    .map(|v| v.into_owned())
-            })
+            .and_then(|a| decode_text(a.value.as_bytes()).ok().map(|v| v.into_owned()))
     }
 }
 
 /// Calls `found` with the local name and attributes of every element named
 /// (without prefix) one of `locals`.
-pub(crate) fn for_each_element(
+fn for_each_element(
     xml: &[u8],
     locals: &[&str],
     mut found: impl FnMut(&str, &Attributes<'_>),

@@ -367,14 +367,6 @@ pub(crate) fn decode_text(raw: &[u8]) -> Result<Cow<'_, str>, ReadError> {
     Ok(Cow::Owned(unescaped.into_owned()))
 }
 
-/// An attribute's value with its entities replaced.
-///
-/// # Errors
-/// As [`decode_text`].
-pub(crate) fn decode_attr(raw: &[u8]) -> Result<Cow<'_, str>, ReadError> {
-    decode_text(raw)
-}
-
 /// Excel's own escapes in text: a character as `_xHHHH_` (UTF-16 code unit;
 /// a pair for characters past the BMP), as calamine reads them.
 pub(crate) fn unescape_excel(text: &str) -> Cow<'_, str> {
@@ -489,7 +481,7 @@ mod tests {
     }
 
     #[test]
-    fn attributes_are_read_raw_and_decoded_on_request() {
+    fn attributes_are_read_raw_and_texts_decoded_on_request() {
         let pairs: Vec<(String, String)> =
             attributes(b" r=\"A1\"  s = '3' xml:space=\"preserve\" bad")
                 .map(|(k, v)| {
@@ -507,7 +499,7 @@ mod tests {
                 ("xml:space".into(), "preserve".into())
             ]
         );
-        assert_eq!(decode_attr(b"a&amp;b&#x4E2D;").unwrap(), "a&b中");
+        assert_eq!(decode_text(b"a&amp;b&#x4E2D;").unwrap(), "a&b中");
         assert_eq!(decode_text(b"a\r\nb\rc").unwrap(), "a\nb\nc");
         assert!(decode_text(b"&nope;").is_err());
         assert!(decode_text(&[0xff]).is_err());
