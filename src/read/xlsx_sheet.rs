@@ -179,7 +179,7 @@ impl<'a, R: Read> SheetCells<'a, R> {
         }
         loop {
             let Some(child) = self.xml.next()? else {
-                return Err(ReadError::Corrupt("a sheet ends inside a cell".to_string()));
+                return Err(ends_in_cell());
             };
             let local = self.xml.local(&child);
             match child.kind {
@@ -212,7 +212,7 @@ impl<'a, R: Read> SheetCells<'a, R> {
                                     &mut self.text,
                                     &mut self.scratch,
                                 )?;
-                                DataRef::String(self.text.clone())
+                                DataRef::String(std::mem::take(&mut self.text))
                             }
                             _ => return Err(ReadError::Corrupt(
                                 "a cell holds something other than a value, a formula or a text"
@@ -229,7 +229,7 @@ impl<'a, R: Read> SheetCells<'a, R> {
     fn skip_to_end(&mut self, local: &[u8]) -> Result<(), ReadError> {
         loop {
             let Some(tag) = self.xml.next()? else {
-                return Err(ReadError::Corrupt("a sheet ends inside a cell".to_string()));
+                return Err(ends_in_cell());
             };
             if tag.kind == Kind::End && self.xml.local(&tag) == local {
                 return Ok(());
@@ -242,13 +242,10 @@ impl<'a, R: Read> SheetCells<'a, R> {
         let Some(tag) = self.xml.next()? else {
             return Err(ends_in_cell());
         };
-        // Nearly always the value's text and then its end tag: read in place.
+        // Nearly always the value's text and then its end tag: read in place
+        // (`decode_text` borrows a text without entities or line ends).
         if tag.kind == Kind::End && self.xml.local(&tag) == b"v" {
-            let raw = self.xml.text(&tag);
-            if !raw.contains(&b'&') && !raw.contains(&b'\r') {
-                let text = std::str::from_utf8(raw).map_err(|_| not_utf8())?;
-                return typed(self.package, text, typ, style);
-            }
+            return typed(self.package, &decode_text(self.xml.text(&tag))?, typ, style);
         }
         self.text.clear();
         let mut tag = tag;
@@ -266,10 +263,6 @@ impl<'a, R: Read> SheetCells<'a, R> {
 
 fn ends_in_cell() -> ReadError {
     ReadError::Corrupt("a sheet ends inside a cell".to_string())
-}
-
-fn not_utf8() -> ReadError {
-    ReadError::Corrupt("a cell's value is not UTF-8".to_string())
 }
 
 /// The value `v` of a cell of type `typ` and style `style`, as calamine
@@ -383,6 +376,9 @@ fn parse_index(bytes: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
+/// Excel's columns: A to XFD.
+const EXCEL_COLUMNS: u32 = 16_384;
+
 /// A cell's or row's position (`B3`, or `3` for a row): 0-based row, and the
 /// 0-based column when there is one.
 ///
@@ -434,20 +430,11 @@ fn parse_range(text: &str) -> Option<CellRange> {
     })
 }
 
-/// `B3` → (row 3, column 1); `$B$3` too.
+/// `B3` → (row 3, column 1); `$B$3` too; `None` past Excel's last column.
 fn parse_cell(text: &str) -> Option<(u32, u32)> {
-    let text = text.trim().replace('$', "");
-    let split = text.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = text.split_at(split);
-    if letters.is_empty() || letters.len() > 3 {
-        return None;
-    }
-    let col = letters.bytes().try_fold(0u32, |n, b| {
-        b.is_ascii_alphabetic()
-            .then(|| n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1))
-    })?;
-    let row: u32 = digits.parse().ok()?;
-    (row >= 1 && col >= 1).then(|| (row, col - 1))
+    let (row, col) = parse_position(text.trim().replace('$', "").as_bytes()).ok()?;
+    let col = col.filter(|&col| col < EXCEL_COLUMNS)?;
+    Some((row + 1, col))
 }
 
 #[cfg(test)]
